@@ -1,0 +1,1 @@
+"""The engine: datasets, models, training and metrics. No Streamlit below here."""

@@ -1,0 +1,725 @@
+"""The Bernoulli Restricted Boltzmann Machine, its CD-k / PCD-k trainer, and an estimator
+that is a drop-in replacement for scikit-learn's ``BernoulliRBM``.
+
+Symbols, as on the dashboard: visible units v (D of them), hidden units h (H of them),
+weights W (H x D), visible biases b, hidden biases c.
+
+    E(v, h) = -bᵀv - cᵀh - hᵀWv
+    F(v)    = -bᵀv - Σ_j log(1 + exp(c_j + W_j v))
+    P(h_j = 1 | v) = σ(c_j + W_j v)        P(v_i = 1 | h) = σ(b_i + [Wᵀh]_i)
+
+Training samples h from P(h|v), v̂ from P(v|h) (k steps), and descends the surrogate cost
+F(v) - F(v̂), whose gradient is the CD-k (or, with persistent chains, PCD-k) estimate of the
+negative log-likelihood gradient.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F_nn
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+
+from core import metrics
+from core.sampling import RandomSource, bernoulli
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A training update produced NaN or inf; the model keeps its last finite parameters."""
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _check_non_negative(name: str, value: object, upper: float | None = None) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}.") from None
+    if not np.isfinite(number) or number < 0 or (upper is not None and number >= upper):
+        bound = f"in [0, {upper})" if upper is not None else "finite and ≥ 0"
+        raise ValueError(f"{name} must be {bound}, got {value!r}.")
+    return number
+
+
+class RBM(torch.nn.Module):
+    """A Bernoulli-Bernoulli RBM with weights W (H x D), visible biases b and hidden biases c."""
+
+    def __init__(
+        self,
+        n_visible: int,
+        n_hidden: int,
+        *,
+        weight_scale: float = 0.01,
+        seed: int | None = None,
+        device: str | torch.device = "cpu",
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        super().__init__()
+        n_visible = _check_positive_int("n_visible", n_visible)
+        n_hidden = _check_positive_int("n_hidden", n_hidden)
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        weights = torch.randn(n_hidden, n_visible, generator=generator, dtype=dtype)
+        self.W = torch.nn.Parameter(weights.mul_(weight_scale).to(device), requires_grad=False)
+        self.b = torch.nn.Parameter(
+            torch.zeros(n_visible, dtype=dtype, device=device), requires_grad=False
+        )
+        self.c = torch.nn.Parameter(
+            torch.zeros(n_hidden, dtype=dtype, device=device), requires_grad=False
+        )
+
+    @property
+    def n_visible(self) -> int:
+        return int(self.W.shape[1])
+
+    @property
+    def n_hidden(self) -> int:
+        return int(self.W.shape[0])
+
+    @property
+    def device(self) -> torch.device:
+        return self.W.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.W.dtype
+
+    def config(self) -> dict:
+        """The small config a checkpoint stores beside the state dict."""
+        return {"n_visible": self.n_visible, "n_hidden": self.n_hidden}
+
+    # ---- input checking -------------------------------------------------------------------
+
+    def as_visible(self, v: np.ndarray | torch.Tensor, *, check_range: bool = True) -> torch.Tensor:
+        """``v`` as a 2-D tensor on the model's device and dtype, after checking it is valid."""
+        tensor = torch.as_tensor(v)
+        if tensor.dtype == torch.bool:
+            tensor = tensor.to(self.dtype)
+        if not (
+            tensor.is_floating_point() or tensor.dtype in (torch.uint8, torch.int64, torch.int32)
+        ):
+            raise ValueError(f"v must be numeric, got dtype {tensor.dtype}.")
+        if tensor.ndim == 1:
+            tensor = tensor.unsqueeze(0)
+        if tensor.ndim != 2:
+            raise ValueError(
+                f"v must be 2-D (n_samples, {self.n_visible}), got shape {tuple(tensor.shape)}."
+            )
+        if tensor.shape[0] == 0:
+            raise ValueError("v is empty: it needs at least one sample.")
+        if tensor.shape[1] != self.n_visible:
+            raise ValueError(
+                f"v has {tensor.shape[1]} features, but this RBM has "
+                f"{self.n_visible} visible units."
+            )
+        tensor = tensor.to(device=self.device, dtype=self.dtype)
+        if check_range:
+            low, high = torch.aminmax(tensor)
+            if not (torch.isfinite(low) and torch.isfinite(high)):
+                raise ValueError("v contains NaN or inf.")
+            if low < 0 or high > 1:
+                raise ValueError(
+                    f"v must hold values in [0, 1] (probabilities or binary pixels); "
+                    f"found values from {low.item():.4g} to {high.item():.4g}."
+                )
+        return tensor
+
+    def as_hidden(self, h: np.ndarray | torch.Tensor) -> torch.Tensor:
+        tensor = torch.as_tensor(h)
+        if tensor.ndim == 1:
+            tensor = tensor.unsqueeze(0)
+        if tensor.ndim != 2 or tensor.shape[1] != self.n_hidden:
+            raise ValueError(
+                f"h must have shape (n_samples, {self.n_hidden}), got {tuple(tensor.shape)}."
+            )
+        return tensor.to(device=self.device, dtype=self.dtype)
+
+    # ---- the model's quantities -----------------------------------------------------------
+
+    def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """E(v, h) = -bᵀv - cᵀh - hᵀWv, one value per row."""
+        v = self.as_visible(v)
+        h = self.as_hidden(h)
+        return -(v @ self.b) - (h @ self.c) - ((h @ self.W) * v).sum(dim=1)
+
+    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
+        """F(v) = -bᵀv - Σ_j log(1 + exp(c_j + W_j v)) = -log Σ_h exp(-E(v, h))."""
+        v = self.as_visible(v)
+        return self._free_energy(v)
+
+    def _free_energy(
+        self, v: torch.Tensor, hidden_input: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        if hidden_input is None:
+            hidden_input = torch.addmm(self.c, v, self.W.t())
+        return -(v @ self.b) - F_nn.softplus(hidden_input).sum(dim=1)
+
+    def hidden_probabilities(self, v: torch.Tensor) -> torch.Tensor:
+        """P(h_j = 1 | v) = σ(c_j + W_j v)."""
+        return torch.sigmoid(torch.addmm(self.c, self.as_visible(v), self.W.t()))
+
+    def visible_probabilities(self, h: torch.Tensor) -> torch.Tensor:
+        """P(v_i = 1 | h) = σ(b_i + [Wᵀh]_i)."""
+        return torch.sigmoid(torch.addmm(self.b, self.as_hidden(h), self.W))
+
+    def sample_hidden(
+        self, v: torch.Tensor, generator: RandomSource | torch.Generator | None = None
+    ) -> torch.Tensor:
+        """h ~ P(h | v), as 0/1 floats."""
+        return bernoulli(self.hidden_probabilities(v), generator)
+
+    def sample_visible(
+        self, h: torch.Tensor, generator: RandomSource | torch.Generator | None = None
+    ) -> torch.Tensor:
+        """v ~ P(v | h), as 0/1 floats."""
+        return bernoulli(self.visible_probabilities(h), generator)
+
+    @torch.no_grad()
+    def gibbs_chain(
+        self,
+        v: torch.Tensor,
+        k: int = 1,
+        *,
+        generator: RandomSource | torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run k steps v → h → v of block Gibbs sampling from ``v``.
+
+        Returns ``(samples, probabilities)``, each of shape (k + 1, n, D): ``samples[t]`` is
+        the visible state after t steps (``samples[0]`` is ``v``) and ``probabilities[t]`` is
+        P(v | h) that state was drawn from (``probabilities[0]`` is ``v``), which makes
+        smoother pictures of the same chain.
+        """
+        k = _check_positive_int("k", k)
+        v = self.as_visible(v)
+        samples = [v]
+        probabilities = [v]
+        for _ in range(k):
+            h = bernoulli(torch.sigmoid(torch.addmm(self.c, v, self.W.t())), generator)
+            mean = torch.sigmoid(torch.addmm(self.b, h, self.W))
+            v = bernoulli(mean, generator)
+            samples.append(v)
+            probabilities.append(mean)
+        return torch.stack(samples), torch.stack(probabilities)
+
+    def pseudo_log_likelihood(
+        self,
+        v: torch.Tensor,
+        flip_index: torch.Tensor | np.ndarray | None = None,
+        generator: RandomSource | torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """The one-bit-flip pseudo-log-likelihood D · log σ(F(ṽ) - F(v)) of each row.
+
+        ṽ is v with one feature per row flipped (v_i → 1 - v_i); ``flip_index`` picks which,
+        or a random one per row is drawn. This is scikit-learn's ``score_samples``.
+        """
+        v = self.as_visible(v)
+        n = v.shape[0]
+        if flip_index is None:
+            if isinstance(generator, RandomSource):
+                generator = generator.torch_generator
+            flip_index = torch.randint(
+                0, self.n_visible, (n,), generator=generator, device=v.device
+            )
+        flip_index = torch.as_tensor(flip_index, device=v.device, dtype=torch.long)
+        return self._pseudo_log_likelihood(v, torch.addmm(self.c, v, self.W.t()), flip_index)
+
+    def _pseudo_log_likelihood(
+        self, v: torch.Tensor, hidden_input: torch.Tensor, flip_index: torch.Tensor
+    ) -> torch.Tensor:
+        rows = torch.arange(v.shape[0], device=v.device)
+        old = v[rows, flip_index]
+        change = 1.0 - 2.0 * old  # +1 where a 0 becomes 1, -1 where a 1 becomes 0
+        flipped_input = hidden_input + change.unsqueeze(1) * self.W[:, flip_index].t()
+        free_energy = -(v @ self.b) - F_nn.softplus(hidden_input).sum(dim=1)
+        flipped_free_energy = (
+            -(v @ self.b) - change * self.b[flip_index] - F_nn.softplus(flipped_input).sum(dim=1)
+        )
+        return -self.n_visible * F_nn.softplus(-(flipped_free_energy - free_energy))
+
+    def reconstruction_error(
+        self, v: torch.Tensor, generator: RandomSource | torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Mean squared error per row between v and P(v | h), h ~ P(h | v) (one Gibbs step)."""
+        v = self.as_visible(v)
+        h = bernoulli(torch.sigmoid(torch.addmm(self.c, v, self.W.t())), generator)
+        return ((v - torch.sigmoid(torch.addmm(self.b, h, self.W))) ** 2).mean(dim=1)
+
+    # ---- likelihood ------------------------------------------------------------------------
+
+    def log_partition_exact(self, max_units: int = metrics.EXACT_MAX_UNITS) -> float:
+        """log Z by summing over every state of the smaller layer (at most 2**max_units)."""
+        return metrics.log_partition_exact(self.W, self.b, self.c, max_units=max_units)
+
+    def log_partition_ais(self, **kwargs) -> metrics.AISResult:
+        """log Z estimated by annealed importance sampling from a base-rate model.
+
+        Keyword arguments go to :func:`core.metrics.log_partition_ais` (``data`` for the
+        base rates, ``n_runs``, ``n_betas``, ``seed``).
+        """
+        return metrics.log_partition_ais(self.W, self.b, self.c, **kwargs)
+
+    def average_log_likelihood(self, v: torch.Tensor, log_z: float) -> float:
+        """The mean of log P(v) = -F(v) - log Z over the rows of v, in nats."""
+        with torch.no_grad():
+            return float((-self.free_energy(v)).double().mean().item() - log_z)
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """What one training batch reports (means over the batch)."""
+
+    surrogate_cost: float
+    reconstruction_error: float
+    pseudo_log_likelihood: float
+
+
+class RBMTrainer:
+    """CD-k or PCD-k training of an :class:`RBM`, with momentum and L2 weight decay.
+
+    The learning rate, momentum, weight decay and k are plain attributes: changing them
+    between steps takes effect at the next step. With ``persistent=True`` the negative chains
+    carry over from batch to batch (PCD, also called stochastic maximum likelihood) instead of
+    restarting at the data (CD).
+    """
+
+    def __init__(
+        self,
+        rbm: RBM,
+        *,
+        learning_rate: float = 0.1,
+        k: int = 1,
+        persistent: bool = False,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        n_persistent_chains: int = 100,
+        seed: int | None = None,
+    ) -> None:
+        self.rbm = rbm
+        self.learning_rate = learning_rate
+        self.k = k
+        self.persistent = bool(persistent)
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.n_persistent_chains = _check_positive_int("n_persistent_chains", n_persistent_chains)
+        self.random = RandomSource(seed, rbm.device)
+        self.persistent_hidden: torch.Tensor | None = None
+        self.steps_done = 0
+        self._velocity: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self.validate_hyperparameters()
+
+    def validate_hyperparameters(self) -> None:
+        """Raise ValueError for a learning rate, k, momentum or weight decay out of range."""
+        rate = _check_non_negative("learning_rate", self.learning_rate)
+        if rate == 0:
+            raise ValueError("learning_rate must be positive, got 0.")
+        _check_positive_int("k", self.k)
+        _check_non_negative("momentum", self.momentum, upper=1.0)
+        _check_non_negative("weight_decay", self.weight_decay)
+
+    def reset_chains(self) -> None:
+        """Forget the persistent chains and the momentum."""
+        self.persistent_hidden = None
+        self._velocity = None
+
+    @torch.no_grad()
+    def step(
+        self, v: torch.Tensor, *, compute_metrics: bool = True, checked: bool = False
+    ) -> StepMetrics | None:
+        """One parameter update from the batch ``v``; returns its metrics when asked.
+
+        ``checked=True`` skips input validation (the caller has already validated ``v``).
+        """
+        rbm = self.rbm
+        if not checked:
+            self.validate_hyperparameters()
+            v = rbm.as_visible(v)
+        W, b, c = rbm.W, rbm.b, rbm.c
+        random = self.random
+        n = v.shape[0]
+        k = int(self.k)
+
+        hidden_input = torch.addmm(c, v, W.t())
+        h_data = torch.sigmoid(hidden_input)
+        if self.persistent:
+            if self.persistent_hidden is None:
+                self.persistent_hidden = torch.zeros(
+                    self.n_persistent_chains, rbm.n_hidden, device=v.device, dtype=v.dtype
+                )
+            h = self.persistent_hidden
+        else:
+            h = bernoulli(h_data, random)
+        for step in range(k):
+            v_model_mean = torch.sigmoid(torch.addmm(b, h, W))
+            v_model = bernoulli(v_model_mean, random)
+            model_hidden_input = torch.addmm(c, v_model, W.t())
+            h_model = torch.sigmoid(model_hidden_input)
+            if step < k - 1 or self.persistent:
+                h = bernoulli(h_model, random)
+        if self.persistent:
+            self.persistent_hidden = h
+
+        # The batch's metrics describe the model that produced the samples (before the update).
+        metrics = None
+        if compute_metrics:
+            free_energy_data = rbm._free_energy(v, hidden_input)
+            free_energy_model = rbm._free_energy(v_model, model_hidden_input)
+            flip_index = torch.randint(
+                0, rbm.n_visible, (n,), generator=random.torch_generator, device=v.device
+            )
+            pseudo = rbm._pseudo_log_likelihood(v, hidden_input, flip_index)
+            if self.persistent or k > 1:
+                h_first = bernoulli(h_data, random)
+                reconstruction = torch.sigmoid(torch.addmm(b, h_first, W))
+            else:
+                reconstruction = v_model_mean
+            metrics = StepMetrics(
+                surrogate_cost=float(free_energy_data.mean() - free_energy_model.mean()),
+                reconstruction_error=float(((v - reconstruction) ** 2).mean()),
+                pseudo_log_likelihood=float(pseudo.mean()),
+            )
+
+        # Step along the log-likelihood gradient (= minus the gradient of the surrogate
+        # F(v) - F(v̂)), with data and model terms each averaged over their own rows.
+        rate = float(self.learning_rate)
+        n_model = v_model.shape[0]
+        delta_W = torch.mm(h_data.t(), v)
+        delta_W.addmm_(h_model.t(), v_model, alpha=-n / n_model)
+        delta_W.mul_(rate / n)
+        delta_b = torch.sub(v.sum(dim=0), v_model.sum(dim=0), alpha=n / n_model).mul_(rate / n)
+        delta_c = torch.sub(h_data.sum(dim=0), h_model.sum(dim=0), alpha=n / n_model).mul_(rate / n)
+        if self.weight_decay:
+            delta_W.add_(W, alpha=-rate * float(self.weight_decay))
+        deltas = (delta_W, delta_b, delta_c)
+        if self.momentum:
+            if self._velocity is None:
+                self._velocity = (torch.zeros_like(W), torch.zeros_like(b), torch.zeros_like(c))
+            for velocity, delta in zip(self._velocity, deltas, strict=True):
+                velocity.mul_(float(self.momentum)).add_(delta)
+            deltas = self._velocity
+
+        # Compute the new parameters out of place and keep them only if every value is finite,
+        # so a diverging run leaves the model at its last finite parameters.
+        new_W = deltas[0].add_(W) if deltas[0] is delta_W else W + deltas[0]
+        new_b, new_c = b + deltas[1], c + deltas[2]
+        if not bool(torch.isfinite(new_W.sum() + new_b.sum() + new_c.sum())):
+            self.reset_chains()
+            raise TrainingDivergedError(
+                f"Training diverged at step {self.steps_done + 1}: the update would put NaN or "
+                f"inf in the weights (learning rate {rate:g} may be too high). The model keeps "
+                "its last finite parameters; lower the learning rate or reset."
+            )
+        W.copy_(new_W)
+        b.copy_(new_b)
+        c.copy_(new_c)
+        self.steps_done += 1
+        return metrics
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``"auto"`` or None picks CUDA when available; otherwise the named device, checked."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for, but CUDA is not available here.")
+    return resolved
+
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """A drop-in replacement for ``sklearn.neural_network.BernoulliRBM``, trained with torch.
+
+    Same constructor arguments, learned attributes and methods as scikit-learn's, plus
+    ``k`` (Gibbs steps per update), ``persistent`` (PCD when True, as scikit-learn always
+    does; CD when False), ``momentum``, ``weight_decay``, ``device`` and ``dtype``. With the
+    defaults it trains like scikit-learn's: PCD-1 with ``batch_size`` persistent chains.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 256,
+        *,
+        learning_rate: float = 0.1,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        verbose: int = 0,
+        random_state: int | np.random.RandomState | None = None,
+        k: int = 1,
+        persistent: bool = True,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        device: str = "cpu",
+        dtype: str = "float32",
+    ) -> None:
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.random_state = random_state
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.device = device
+        self.dtype = dtype
+
+    # ---- validation --------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        _check_positive_int("n_components", self.n_components)
+        _check_positive_int("batch_size", self.batch_size)
+        _check_positive_int("n_iter", self.n_iter)
+        _check_positive_int("k", self.k)
+        if _check_non_negative("learning_rate", self.learning_rate) == 0:
+            raise ValueError("learning_rate must be positive, got 0.")
+        _check_non_negative("momentum", self.momentum, upper=1.0)
+        _check_non_negative("weight_decay", self.weight_decay)
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
+        resolve_device(self.device)
+
+    def _validate_data(self, X, *, reset: bool) -> np.ndarray:
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        try:
+            array = np.asarray(X, dtype=_np_dtype(self.dtype))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"X must be a numeric array: {error}") from None
+        if array.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D array of shape (n_samples, n_features), got shape {array.shape}."
+            )
+        if array.shape[0] == 0:
+            raise ValueError("X is empty: found 0 samples; at least 1 is required.")
+        if array.shape[1] == 0:
+            raise ValueError("X has 0 features; at least 1 is required.")
+        low, high = array.min(), array.max()  # NaN propagates into both
+        if not (0 <= low and high <= 1):
+            if np.isnan(low) or np.isnan(high):
+                raise ValueError("X contains NaN.")
+            raise ValueError(
+                "X must hold values in [0, 1] (binary pixels or probabilities); "
+                f"found values from {low:.4g} to {high:.4g}."
+            )
+        if reset:
+            self.n_features_in_ = array.shape[1]
+        elif array.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return array
+
+    def _check_fitted(self) -> RBM:
+        if not hasattr(self, "rbm_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        return self.rbm_
+
+    # ---- learned attributes, as numpy arrays like scikit-learn's ---------------------------
+
+    @property
+    def components_(self) -> np.ndarray:
+        """W, shape (n_components, n_features)."""
+        return self._check_fitted().W.detach().cpu().numpy()
+
+    @components_.setter
+    def components_(self, value: np.ndarray) -> None:
+        value = np.asarray(value)
+        if value.ndim != 2:
+            raise ValueError(f"components_ must be 2-D, got shape {value.shape}.")
+        if not hasattr(self, "rbm_") or tuple(self.rbm_.W.shape) != value.shape:
+            self._validate_params()
+            self.rbm_ = RBM(
+                value.shape[1],
+                value.shape[0],
+                device=resolve_device(self.device),
+                dtype=_DTYPES[self.dtype],
+            )
+            self.n_features_in_ = value.shape[1]
+            self._trainer = None
+        self.rbm_.W.copy_(torch.as_tensor(value, dtype=self.rbm_.dtype))
+
+    @property
+    def intercept_hidden_(self) -> np.ndarray:
+        """c, shape (n_components,)."""
+        return self._check_fitted().c.detach().cpu().numpy()
+
+    @intercept_hidden_.setter
+    def intercept_hidden_(self, value: np.ndarray) -> None:
+        self._check_fitted().c.copy_(torch.as_tensor(np.asarray(value), dtype=self.rbm_.dtype))
+
+    @property
+    def intercept_visible_(self) -> np.ndarray:
+        """b, shape (n_features,)."""
+        return self._check_fitted().b.detach().cpu().numpy()
+
+    @intercept_visible_.setter
+    def intercept_visible_(self, value: np.ndarray) -> None:
+        self._check_fitted().b.copy_(torch.as_tensor(np.asarray(value), dtype=self.rbm_.dtype))
+
+    @property
+    def h_samples_(self) -> np.ndarray:
+        """The hidden states of the persistent chains, shape (batch_size, n_components)."""
+        rbm = self._check_fitted()
+        trainer = getattr(self, "_trainer", None)
+        if trainer is None or trainer.persistent_hidden is None:
+            return np.zeros((int(self.batch_size), rbm.n_hidden), dtype=_np_dtype(self.dtype))
+        return trainer.persistent_hidden.detach().cpu().numpy()
+
+    @property
+    def _n_features_out(self) -> int:
+        return int(self.n_components)
+
+    @classmethod
+    def from_sklearn(cls, fitted, **overrides) -> BernoulliRBM:
+        """Ours, with the parameters and learned weights of a fitted scikit-learn BernoulliRBM."""
+        params = {
+            name: getattr(fitted, name)
+            for name in (
+                "n_components",
+                "learning_rate",
+                "batch_size",
+                "n_iter",
+                "verbose",
+                "random_state",
+            )
+        }
+        ours = cls(**{**params, **overrides})
+        ours.components_ = fitted.components_
+        ours.intercept_hidden_ = fitted.intercept_hidden_
+        ours.intercept_visible_ = fitted.intercept_visible_
+        return ours
+
+    # ---- fitting -----------------------------------------------------------------------
+
+    def _prepare(self, n_features: int) -> None:
+        """Create the RBM and its trainer the first time, as scikit-learn does."""
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = check_random_state(self.random_state)
+        device = resolve_device(self.device)
+        if not hasattr(self, "rbm_"):
+            self.rbm_ = RBM(
+                n_features, int(self.n_components), device=device, dtype=_DTYPES[self.dtype]
+            )
+            weights = self.random_state_.normal(0, 0.01, (int(self.n_components), n_features))
+            self.rbm_.W.copy_(torch.as_tensor(weights, dtype=self.rbm_.dtype))
+        if getattr(self, "_trainer", None) is None:
+            self._trainer = RBMTrainer(
+                self.rbm_,
+                learning_rate=self.learning_rate,
+                k=self.k,
+                persistent=self.persistent,
+                momentum=self.momentum,
+                weight_decay=self.weight_decay,
+                n_persistent_chains=int(self.batch_size),
+                seed=int(self.random_state_.randint(0, 2**31 - 1)),
+            )
+        trainer = self._trainer
+        trainer.learning_rate = self.learning_rate
+        trainer.k = self.k
+        trainer.persistent = bool(self.persistent)
+        trainer.momentum = self.momentum
+        trainer.weight_decay = self.weight_decay
+
+    def partial_fit(self, X, y=None) -> BernoulliRBM:
+        """One update on the whole of X, as scikit-learn's ``partial_fit`` does."""
+        self._validate_params()
+        first_pass = not hasattr(self, "rbm_")
+        array = self._validate_data(X, reset=first_pass)
+        self._prepare(array.shape[1])
+        v = torch.from_numpy(array).to(self.rbm_.device)
+        self._trainer.step(v, compute_metrics=False, checked=True)
+        return self
+
+    def fit(self, X, y=None) -> BernoulliRBM:
+        """Train on X for ``n_iter`` passes of shuffled mini-batches of ``batch_size``."""
+        self._validate_params()
+        array = self._validate_data(X, reset=True)
+        for name in ("rbm_", "random_state_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        self._trainer = None
+        self._prepare(array.shape[1])
+        rbm, trainer = self.rbm_, self._trainer
+        data = torch.from_numpy(array).to(rbm.device)
+        n_samples = data.shape[0]
+        batch_size = min(int(self.batch_size), n_samples)
+        order_generator = torch.Generator().manual_seed(
+            int(self.random_state_.randint(0, 2**31 - 1))
+        )
+        for iteration in range(1, int(self.n_iter) + 1):
+            started = time.perf_counter()
+            shuffled = data[torch.randperm(n_samples, generator=order_generator).to(rbm.device)]
+            for start in range(0, n_samples, batch_size):
+                trainer.step(
+                    shuffled[start : start + batch_size], compute_metrics=False, checked=True
+                )
+            if self.verbose:
+                score = self.score_samples(array).mean()
+                print(
+                    f"[{type(self).__name__}] Iteration {iteration}, "
+                    f"pseudo-likelihood = {score:.2f}, time = {time.perf_counter() - started:.2f}s"
+                )
+        return self
+
+    # ---- using a fitted model ---------------------------------------------------------------
+
+    def _visible_tensor(self, X) -> torch.Tensor:
+        rbm = self._check_fitted()
+        return torch.from_numpy(self._validate_data(X, reset=False)).to(rbm.device)
+
+    def transform(self, X) -> np.ndarray:
+        """P(h = 1 | v) for each row of X, shape (n_samples, n_components)."""
+        rbm = self._check_fitted()
+        with torch.no_grad():
+            return rbm.hidden_probabilities(self._visible_tensor(X)).cpu().numpy()
+
+    def free_energy(self, X) -> np.ndarray:
+        """F(v) for each row of X."""
+        with torch.no_grad():
+            return self._check_fitted()._free_energy(self._visible_tensor(X)).cpu().numpy()
+
+    def score_samples(self, X) -> np.ndarray:
+        """The pseudo-log-likelihood of each row, flipping the same bits scikit-learn flips."""
+        rbm = self._check_fitted()
+        v = self._visible_tensor(X)
+        rng = check_random_state(self.random_state)
+        flip_index = rng.randint(0, v.shape[1], v.shape[0])
+        with torch.no_grad():
+            return rbm.pseudo_log_likelihood(v, flip_index=flip_index).cpu().numpy()
+
+    def gibbs(self, v) -> np.ndarray:
+        """One Gibbs step: h ~ P(h | v), then a sampled v ~ P(v | h)."""
+        rbm = self._check_fitted()
+        visible = self._visible_tensor(v)
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = check_random_state(self.random_state)
+        generator = RandomSource(int(self.random_state_.randint(0, 2**31 - 1)), rbm.device)
+        with torch.no_grad():
+            samples, _ = rbm.gibbs_chain(visible, 1, generator=generator)
+        return samples[-1].cpu().numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = [self.dtype]
+        return tags
+
+
+def _np_dtype(name: str) -> type:
+    return np.float64 if name == "float64" else np.float32
