@@ -66,9 +66,13 @@ class RBM(torch.nn.Module):
         super().__init__()
         n_visible = _check_positive_int("n_visible", n_visible)
         n_hidden = _check_positive_int("n_hidden", n_hidden)
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        weights = torch.randn(n_hidden, n_visible, generator=generator, dtype=dtype)
-        self.W = torch.nn.Parameter(weights.mul_(weight_scale).to(device), requires_grad=False)
+        if weight_scale:
+            generator = torch.Generator().manual_seed(seed) if seed is not None else None
+            weights = torch.randn(n_hidden, n_visible, generator=generator, dtype=dtype)
+            weights = weights.mul_(weight_scale)
+        else:
+            weights = torch.zeros(n_hidden, n_visible, dtype=dtype)
+        self.W = torch.nn.Parameter(weights.to(device), requires_grad=False)
         self.b = torch.nn.Parameter(
             torch.zeros(n_visible, dtype=dtype, device=device), requires_grad=False
         )
@@ -324,6 +328,16 @@ class RBMTrainer:
         _check_non_negative("momentum", self.momentum, upper=1.0)
         _check_non_negative("weight_decay", self.weight_decay)
 
+    def _run_chain(self, h: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """k steps h → v → h ... ending on v; returns (P(v | h), sampled v) of the last step."""
+        W, b, c = self.rbm.W, self.rbm.b, self.rbm.c
+        for step in range(k):
+            v_model_mean = torch.sigmoid(torch.addmm(b, h, W))
+            v_model = bernoulli(v_model_mean, self.random)
+            if step < k - 1:
+                h = bernoulli(torch.sigmoid(torch.addmm(c, v_model, W.t())), self.random)
+        return v_model_mean, v_model
+
     def reset_chains(self) -> None:
         """Forget the persistent chains and the momentum."""
         self.persistent_hidden = None
@@ -346,25 +360,26 @@ class RBMTrainer:
         n = v.shape[0]
         k = int(self.k)
 
-        hidden_input = torch.addmm(c, v, W.t())
-        h_data = torch.sigmoid(hidden_input)
         if self.persistent:
+            # PCD: the chains continue from their last hidden state; the data's and the
+            # chains' hidden inputs then come from one matrix product.
             if self.persistent_hidden is None:
                 self.persistent_hidden = torch.zeros(
                     self.n_persistent_chains, rbm.n_hidden, device=v.device, dtype=v.dtype
                 )
-            h = self.persistent_hidden
+            v_model_mean, v_model = self._run_chain(self.persistent_hidden, k)
+            both_inputs = torch.addmm(c, torch.cat((v, v_model)), W.t())
+            both_probabilities = torch.sigmoid(both_inputs)
+            hidden_input, model_hidden_input = both_inputs[:n], both_inputs[n:]
+            h_data, h_model = both_probabilities[:n], both_probabilities[n:]
+            self.persistent_hidden = bernoulli(h_model, random)
         else:
-            h = bernoulli(h_data, random)
-        for step in range(k):
-            v_model_mean = torch.sigmoid(torch.addmm(b, h, W))
-            v_model = bernoulli(v_model_mean, random)
+            # CD: the chains start at the data.
+            hidden_input = torch.addmm(c, v, W.t())
+            h_data = torch.sigmoid(hidden_input)
+            v_model_mean, v_model = self._run_chain(bernoulli(h_data, random), k)
             model_hidden_input = torch.addmm(c, v_model, W.t())
             h_model = torch.sigmoid(model_hidden_input)
-            if step < k - 1 or self.persistent:
-                h = bernoulli(h_model, random)
-        if self.persistent:
-            self.persistent_hidden = h
 
         # The batch's metrics describe the model that produced the samples (before the update).
         metrics = None
@@ -387,28 +402,38 @@ class RBMTrainer:
             )
 
         # Step along the log-likelihood gradient (= minus the gradient of the surrogate
-        # F(v) - F(v̂)), with data and model terms each averaged over their own rows.
+        # F(v) - F(v̂)), with data and model terms each averaged over their own rows:
+        #   ΔW = lr (<h vᵀ>_data - <h vᵀ>_model - λ W),  Δb = lr (<v>_data - <v>_model), ...
         rate = float(self.learning_rate)
-        n_model = v_model.shape[0]
-        delta_W = torch.mm(h_data.t(), v)
-        delta_W.addmm_(h_model.t(), v_model, alpha=-n / n_model)
-        delta_W.mul_(rate / n)
-        delta_b = torch.sub(v.sum(dim=0), v_model.sum(dim=0), alpha=n / n_model).mul_(rate / n)
-        delta_c = torch.sub(h_data.sum(dim=0), h_model.sum(dim=0), alpha=n / n_model).mul_(rate / n)
-        if self.weight_decay:
-            delta_W.add_(W, alpha=-rate * float(self.weight_decay))
-        deltas = (delta_W, delta_b, delta_c)
+        decay = float(self.weight_decay)
+        scale_data, scale_model = rate / n, rate / v_model.shape[0]
         if self.momentum:
+            delta_W = torch.mm(h_data.t(), v).mul_(scale_data)
+            delta_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
+            if decay:
+                delta_W.add_(W, alpha=-rate * decay)
+            deltas = (
+                delta_W,
+                v.sum(dim=0).mul_(scale_data).sub_(v_model.sum(dim=0), alpha=scale_model),
+                h_data.sum(dim=0).mul_(scale_data).sub_(h_model.sum(dim=0), alpha=scale_model),
+            )
             if self._velocity is None:
-                self._velocity = (torch.zeros_like(W), torch.zeros_like(b), torch.zeros_like(c))
+                self._velocity = tuple(torch.zeros_like(delta) for delta in deltas)
             for velocity, delta in zip(self._velocity, deltas, strict=True):
                 velocity.mul_(float(self.momentum)).add_(delta)
-            deltas = self._velocity
+            new_W = W + self._velocity[0]
+            new_b, new_c = b + self._velocity[1], c + self._velocity[2]
+        else:
+            # The same update with the scaling and the addition fused into the products.
+            new_W = torch.addmm(W, h_data.t(), v, beta=1.0 - rate * decay, alpha=scale_data)
+            new_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
+            new_b = b + v.sum(dim=0).mul_(scale_data).sub_(v_model.sum(dim=0), alpha=scale_model)
+            new_c = c + h_data.sum(dim=0).mul_(scale_data).sub_(
+                h_model.sum(dim=0), alpha=scale_model
+            )
 
-        # Compute the new parameters out of place and keep them only if every value is finite,
-        # so a diverging run leaves the model at its last finite parameters.
-        new_W = deltas[0].add_(W) if deltas[0] is delta_W else W + deltas[0]
-        new_b, new_c = b + deltas[1], c + deltas[2]
+        # The new parameters were computed out of place: keep them only if every value is
+        # finite, so that a diverging run leaves the model at its last finite parameters.
         if not bool(torch.isfinite(new_W.sum() + new_b.sum() + new_c.sum())):
             self.reset_chains()
             raise TrainingDivergedError(
@@ -613,7 +638,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         device = resolve_device(self.device)
         if not hasattr(self, "rbm_"):
             self.rbm_ = RBM(
-                n_features, int(self.n_components), device=device, dtype=_DTYPES[self.dtype]
+                n_features,
+                int(self.n_components),
+                weight_scale=0.0,
+                device=device,
+                dtype=_DTYPES[self.dtype],
             )
             weights = self.random_state_.normal(0, 0.01, (int(self.n_components), n_features))
             self.rbm_.W.copy_(torch.as_tensor(weights, dtype=self.rbm_.dtype))
@@ -663,11 +692,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         for iteration in range(1, int(self.n_iter) + 1):
             started = time.perf_counter()
-            shuffled = data[torch.randperm(n_samples, generator=order_generator).to(rbm.device)]
+            order = torch.randperm(n_samples, generator=order_generator).to(rbm.device)
             for start in range(0, n_samples, batch_size):
-                trainer.step(
-                    shuffled[start : start + batch_size], compute_metrics=False, checked=True
-                )
+                batch = torch.index_select(data, 0, order[start : start + batch_size])
+                trainer.step(batch, compute_metrics=False, checked=True)
             if self.verbose:
                 score = self.score_samples(array).mean()
                 print(

@@ -92,10 +92,12 @@ def test_initial_weights_equal_sklearns_for_the_same_seed(digits):
 def test_fit_reaches_sklearns_pseudo_likelihood(digits):
     X, _ = digits
     settings = dict(n_components=64, learning_rate=0.05, batch_size=10, n_iter=10)
-    ours = np.mean([BernoulliRBM(**settings, random_state=s).fit(X).score_samples(X).mean()
-                    for s in range(3)])
-    theirs = np.mean([SklearnRBM(**settings, random_state=s).fit(X).score_samples(X).mean()
-                      for s in range(3)])
+    ours = np.mean(
+        [BernoulliRBM(**settings, random_state=s).fit(X).score_samples(X).mean() for s in range(3)]
+    )
+    theirs = np.mean(
+        [SklearnRBM(**settings, random_state=s).fit(X).score_samples(X).mean() for s in range(3)]
+    )
     untrained = BernoulliRBM(**settings, random_state=0).partial_fit(X[:1]).score_samples(X).mean()
     assert ours > untrained + 10
     assert ours >= theirs - 1.0

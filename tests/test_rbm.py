@@ -84,7 +84,7 @@ def test_ais_lands_within_its_error_bars_of_the_exact_value(binary_digits):
     rbm = RBM(64, 14, seed=0)
     trainer = RBMTrainer(rbm, learning_rate=0.1, k=1, seed=0)
     data = torch.from_numpy(binary_digits)
-    for epoch in range(3):
+    for _epoch in range(3):
         for start in range(0, len(data), 50):
             trainer.step(data[start : start + 50], compute_metrics=False)
     exact = rbm.log_partition_exact()
@@ -111,7 +111,7 @@ def test_training_on_digits_raises_the_true_log_likelihood(binary_digits):
     before = rbm.average_log_likelihood(data, rbm.log_partition_exact())
     trainer = RBMTrainer(rbm, learning_rate=0.05, k=1, momentum=0.5, seed=0)
     history = []
-    for epoch in range(5):
+    for _epoch in range(5):
         for start in range(0, len(data), 20):
             history.append(trainer.step(data[start : start + 20]))
     after = rbm.average_log_likelihood(data, rbm.log_partition_exact())
@@ -131,10 +131,15 @@ def test_cd_and_pcd_with_k_steps_learn(binary_digits, persistent):
     data = torch.from_numpy(binary_digits)
     before = rbm.average_log_likelihood(data, rbm.log_partition_exact())
     trainer = RBMTrainer(
-        rbm, learning_rate=0.05, k=3, persistent=persistent, weight_decay=1e-4, seed=1,
+        rbm,
+        learning_rate=0.05,
+        k=3,
+        persistent=persistent,
+        weight_decay=1e-4,
+        seed=1,
         n_persistent_chains=40,
     )
-    for epoch in range(4):
+    for _epoch in range(4):
         for start in range(0, len(data), 40):
             trainer.step(data[start : start + 40], compute_metrics=False)
     after = rbm.average_log_likelihood(data, rbm.log_partition_exact())
@@ -186,7 +191,9 @@ def test_sampling_frequencies_match_the_probabilities():
     rbm = _random_rbm(5, 3, seed=4)
     v = torch.ones(20000, 5, dtype=torch.float64)
     h = rbm.sample_hidden(v, generator=torch.Generator().manual_seed(0))
-    torch.testing.assert_close(h.mean(dim=0), rbm.hidden_probabilities(v[:1])[0], atol=0.015, rtol=0)
+    torch.testing.assert_close(
+        h.mean(dim=0), rbm.hidden_probabilities(v[:1])[0], atol=0.015, rtol=0
+    )
 
 
 def test_bad_input_gets_clear_value_errors():
