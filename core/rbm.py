@@ -427,10 +427,12 @@ class RBMTrainer:
             # The same update with the scaling and the addition fused into the products.
             new_W = torch.addmm(W, h_data.t(), v, beta=1.0 - rate * decay, alpha=scale_data)
             new_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
-            new_b = b + v.sum(dim=0).mul_(scale_data).sub_(v_model.sum(dim=0), alpha=scale_model)
-            new_c = c + h_data.sum(dim=0).mul_(scale_data).sub_(
-                h_model.sum(dim=0), alpha=scale_model
-            )
+            ones_data = torch.ones(n, dtype=v.dtype, device=v.device)
+            ones_model = torch.ones(v_model.shape[0], dtype=v.dtype, device=v.device)
+            new_b = torch.addmv(b, v.t(), ones_data, alpha=scale_data)
+            new_b.addmv_(v_model.t(), ones_model, alpha=-scale_model)
+            new_c = torch.addmv(c, h_data.t(), ones_data, alpha=scale_data)
+            new_c.addmv_(h_model.t(), ones_model, alpha=-scale_model)
 
         # The new parameters were computed out of place: keep them only if every value is
         # finite, so that a diverging run leaves the model at its last finite parameters.
