@@ -14,8 +14,10 @@ import http.client
 import os
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,13 +192,15 @@ def load_dataset(
     cache_dir: str | os.PathLike | None = None,
     mirrors: Sequence[str] | None = None,
     timeout: float = 15.0,
+    max_seconds: float = 300.0,
     progress: ProgressCallback | None = None,
 ) -> Dataset:
     """The dataset called ``name``, as float32 pixels in [0, 1] with labels and image shape.
 
     ``split`` is ``"all"``, ``"train"`` or ``"test"``; the offline sets have no official split
     and accept only ``"all"``. For the online sets, ``mirrors`` replaces the public mirrors,
-    ``timeout`` bounds each network wait in seconds, and ``progress`` hears about each chunk.
+    ``timeout`` bounds each network wait and ``max_seconds`` each file's whole download (in
+    seconds), and ``progress`` hears about each chunk.
     """
     if name not in DATASET_NAMES:
         raise ValueError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASET_NAMES)}.")
@@ -210,7 +214,12 @@ def load_dataset(
     if mirrors is not None:
         spec = RemoteDataset(**{**spec.__dict__, "mirrors": tuple(mirrors)})
     return load_remote_dataset(
-        spec, split=split, cache_dir=cache_dir, timeout=timeout, progress=progress
+        spec,
+        split=split,
+        cache_dir=cache_dir,
+        timeout=timeout,
+        max_seconds=max_seconds,
+        progress=progress,
     )
 
 
@@ -246,9 +255,13 @@ def load_remote_dataset(
     split: str = "all",
     cache_dir: str | os.PathLike | None = None,
     timeout: float = 15.0,
+    max_seconds: float = 300.0,
     progress: ProgressCallback | None = None,
 ) -> Dataset:
     """Download (once) and read the IDX files that ``spec`` describes."""
+    for name, value in (("timeout", timeout), ("max_seconds", max_seconds)):
+        if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}.")
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     folder = folder / spec.name
     pairs = {
@@ -260,8 +273,12 @@ def load_remote_dataset(
     shape: tuple[int, int] | None = None
     for part in wanted:
         image_file, label_file = pairs[part]
-        image_path = fetch_file(spec, image_file, folder, timeout=timeout, progress=progress)
-        label_path = fetch_file(spec, label_file, folder, timeout=timeout, progress=progress)
+        image_path, label_path = (
+            fetch_file(
+                spec, remote, folder, timeout=timeout, max_seconds=max_seconds, progress=progress
+            )
+            for remote in (image_file, label_file)
+        )
         images = read_idx(image_path)
         labels = read_idx(label_path)
         if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
@@ -274,9 +291,11 @@ def load_remote_dataset(
         images_parts.append(images.reshape(images.shape[0], -1))
         labels_parts.append(labels)
     assert shape is not None
+    images = np.concatenate(images_parts).astype(np.float32)
+    images /= 255.0  # in place: full MNIST as float32 is already 220 MB
     return Dataset(
         name=spec.name if split == "all" else f"{spec.name}-{split}",
-        images=np.concatenate(images_parts).astype(np.float32) / 255.0,
+        images=images,
         labels=np.concatenate(labels_parts).astype(np.int64),
         image_shape=shape,
         class_names=spec.class_names,
@@ -301,6 +320,7 @@ def fetch_file(
     folder: Path,
     *,
     timeout: float = 15.0,
+    max_seconds: float = 300.0,
     progress: ProgressCallback | None = None,
 ) -> Path:
     """The cached path of ``remote``, downloading and verifying it first if needed.
@@ -309,17 +329,28 @@ def fetch_file(
     after its sha256 matches, so a failed or partial download never poisons the cache. A
     cached file whose checksum no longer matches is discarded and downloaded again.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_partial_downloads(folder)
+        probe = tempfile.TemporaryFile(dir=folder)
+        probe.close()
+    except OSError as error:
+        raise DatasetError(
+            f"The dataset cache folder {folder} cannot be written ({error.strerror or error}). "
+            "Point the RBM_GAN_CACHE environment variable at a writable folder." + _offline_hint()
+        ) from error
     target = folder / remote.file_name
     if target.exists():
         if _sha256_of(target) == remote.sha256:
             return target
-        target.unlink()
+        target.unlink(missing_ok=True)
     failures: list[str] = []
     for mirror in spec.mirrors:
         url = mirror.rstrip("/") + "/" + remote.file_name
         try:
-            _download_verified(url, remote, target, timeout=timeout, progress=progress)
+            _download_verified(
+                url, remote, target, timeout=timeout, max_seconds=max_seconds, progress=progress
+            )
             return target
         except _ChecksumMismatch as error:
             failures.append(f"{url}: {error}")
@@ -337,11 +368,28 @@ class _ChecksumMismatch(Exception):
     pass
 
 
+_STALE_PARTIAL_SECONDS = 3600
+
+
+def _remove_stale_partial_downloads(folder: Path) -> None:
+    """Delete ``.part`` files left by a process that was killed mid-download."""
+    now = time.time()
+    for partial in folder.glob(".*.part"):
+        try:
+            if now - partial.stat().st_mtime > _STALE_PARTIAL_SECONDS:
+                partial.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 def _describe_network_error(error: BaseException) -> str:
     if isinstance(error, urllib.error.HTTPError):
         return f"the server answered HTTP {error.code} {error.reason}."
     reason = getattr(error, "reason", error)
     if isinstance(reason, socket.timeout | TimeoutError):
+        detail = str(reason)
+        if detail.startswith("the download took longer"):
+            return detail + " (the mirror is too slow)."
         return "no answer within the time limit (offline, or the mirror is too slow)."
     if isinstance(reason, ConnectionRefusedError):
         return "the connection was refused (offline, or the mirror is down)."
@@ -356,8 +404,10 @@ def _download_verified(
     target: Path,
     *,
     timeout: float,
+    max_seconds: float,
     progress: ProgressCallback | None,
 ) -> None:
+    deadline = time.monotonic() + max_seconds
     request = urllib.request.Request(url, headers={"User-Agent": "rbm-gan-dashboard"})
     handle, temporary_name = tempfile.mkstemp(
         prefix=f".{remote.file_name}.", suffix=".part", dir=target.parent
@@ -375,9 +425,13 @@ def _download_verified(
             if total is not None and total > MAX_DOWNLOAD_BYTES:
                 raise ValueError(f"the file is {total} bytes, more than we accept")
             while True:
-                chunk = response.read(_CHUNK_BYTES)
+                chunk = response.read1(_CHUNK_BYTES)  # returns as soon as bytes arrive
                 if not chunk:
                     break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"the download took longer than {max_seconds:g} s ({done} bytes so far)"
+                    )
                 done += len(chunk)
                 if done > MAX_DOWNLOAD_BYTES:
                     raise ValueError(f"the file grew past {MAX_DOWNLOAD_BYTES} bytes")
@@ -426,7 +480,7 @@ def read_idx(source: str | os.PathLike | bytes) -> np.ndarray:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
+        except (OSError, EOFError, zlib.error) as error:
             raise DatasetError(f"{where}: the gzip stream is damaged ({error}).") from error
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise DatasetError(f"{where}: not an IDX file (bad magic number).")

@@ -19,11 +19,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F_nn
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
 
 from core import metrics
 from core.sampling import RandomSource, bernoulli
@@ -461,6 +463,7 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_RANGE_TOLERANCE = 1e-6
 
 
 class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -516,36 +519,33 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
         resolve_device(self.device)
 
-    def _validate_data(self, X, *, reset: bool) -> np.ndarray:
-        if hasattr(X, "toarray"):
-            X = X.toarray()
+    def _validate_data(self, X, *, reset: bool, training: bool) -> np.ndarray:
+        """X as a C-contiguous, writable float array, checked as scikit-learn checks it.
+
+        Training data must also lie in [0, 1] (values within 1e-6 of it are clipped, which
+        absorbs the rounding of a MinMaxScaler); like scikit-learn's, ``transform`` and
+        ``score_samples`` accept any finite values.
+        """
+        if training or not hasattr(self, "rbm_"):
+            dtype = _np_dtype(self.dtype)
+        else:
+            dtype = _np_dtype("float64" if self.rbm_.dtype == torch.float64 else "float32")
         try:
-            array = np.asarray(X, dtype=_np_dtype(self.dtype))
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"X must be a numeric array: {error}") from None
-        if array.ndim != 2:
-            raise ValueError(
-                f"Expected a 2-D array of shape (n_samples, n_features), got shape {array.shape}."
-            )
-        if array.shape[0] == 0:
-            raise ValueError("X is empty: found 0 samples; at least 1 is required.")
-        if array.shape[1] == 0:
-            raise ValueError("X has 0 features; at least 1 is required.")
-        low, high = array.min(), array.max()  # NaN propagates into both
-        if not (0 <= low and high <= 1):
-            if np.isnan(low) or np.isnan(high):
-                raise ValueError("X contains NaN.")
-            raise ValueError(
-                "X must hold values in [0, 1] (binary pixels or probabilities); "
-                f"found values from {low:.4g} to {high:.4g}."
-            )
-        if reset:
-            self.n_features_in_ = array.shape[1]
-        elif array.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+            array = validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+        except TypeError as error:
+            raise ValueError(f"X must be numeric: {error}") from None
+        if sp.issparse(array):
+            array = array.toarray()
+        array = np.require(array, dtype=dtype, requirements=["C", "W"])
+        if training:
+            low, high = float(array.min()), float(array.max())
+            if low < -_RANGE_TOLERANCE or high > 1 + _RANGE_TOLERANCE:
+                raise ValueError(
+                    "X must hold values in [0, 1] (binary pixels or probabilities); "
+                    f"found values from {low!r} to {high!r}."
+                )
+            if low < 0 or high > 1:
+                np.clip(array, 0, 1, out=array)
         return array
 
     def _check_fitted(self) -> RBM:
@@ -607,9 +607,19 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             return np.zeros((int(self.batch_size), rbm.n_hidden), dtype=_np_dtype(self.dtype))
         return trainer.persistent_hidden.detach().cpu().numpy()
 
+    @h_samples_.setter
+    def h_samples_(self, value: np.ndarray) -> None:
+        rbm = self._check_fitted()
+        value = np.asarray(value)
+        if value.ndim != 2 or value.shape[1] != rbm.n_hidden:
+            raise ValueError(f"h_samples_ must have shape (n_chains, {rbm.n_hidden}).")
+        self._prepare(rbm.n_visible)
+        self._trainer.n_persistent_chains = value.shape[0]
+        self._trainer.persistent_hidden = torch.as_tensor(value, dtype=rbm.dtype).to(rbm.device)
+
     @property
     def _n_features_out(self) -> int:
-        return int(self.n_components)
+        return self._check_fitted().n_hidden
 
     @classmethod
     def from_sklearn(cls, fitted, **overrides) -> BernoulliRBM:
@@ -629,6 +639,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ours.components_ = fitted.components_
         ours.intercept_hidden_ = fitted.intercept_hidden_
         ours.intercept_visible_ = fitted.intercept_visible_
+        if hasattr(fitted, "h_samples_"):
+            ours.h_samples_ = fitted.h_samples_
         return ours
 
     # ---- fitting -----------------------------------------------------------------------
@@ -638,6 +650,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
         device = resolve_device(self.device)
+        dtype = _DTYPES[self.dtype]
+        if hasattr(self, "rbm_") and (self.rbm_.dtype != dtype or self.rbm_.device != device):
+            self.rbm_.to(device=device, dtype=dtype)  # set_params changed them after a fit
+            self._trainer = None
         if not hasattr(self, "rbm_"):
             self.rbm_ = RBM(
                 n_features,
@@ -660,6 +676,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 seed=int(self.random_state_.randint(0, 2**31 - 1)),
             )
         trainer = self._trainer
+        if trainer.n_persistent_chains != int(self.batch_size):
+            trainer.n_persistent_chains = int(self.batch_size)
+            trainer.persistent_hidden = None
         trainer.learning_rate = self.learning_rate
         trainer.k = self.k
         trainer.persistent = bool(self.persistent)
@@ -670,7 +689,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """One update on the whole of X, as scikit-learn's ``partial_fit`` does."""
         self._validate_params()
         first_pass = not hasattr(self, "rbm_")
-        array = self._validate_data(X, reset=first_pass)
+        array = self._validate_data(X, reset=first_pass, training=True)
         self._prepare(array.shape[1])
         v = torch.from_numpy(array).to(self.rbm_.device)
         self._trainer.step(v, compute_metrics=False, checked=True)
@@ -679,7 +698,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def fit(self, X, y=None) -> BernoulliRBM:
         """Train on X for ``n_iter`` passes of shuffled mini-batches of ``batch_size``."""
         self._validate_params()
-        array = self._validate_data(X, reset=True)
+        array = self._validate_data(X, reset=True, training=True)
         for name in ("rbm_", "random_state_"):
             if hasattr(self, name):
                 delattr(self, name)
@@ -710,38 +729,44 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _visible_tensor(self, X) -> torch.Tensor:
         rbm = self._check_fitted()
-        return torch.from_numpy(self._validate_data(X, reset=False)).to(rbm.device)
+        array = self._validate_data(X, reset=False, training=False)
+        return torch.from_numpy(array).to(rbm.device)
 
     def transform(self, X) -> np.ndarray:
         """P(h = 1 | v) for each row of X, shape (n_samples, n_components)."""
         rbm = self._check_fitted()
+        v = self._visible_tensor(X)
         with torch.no_grad():
-            return rbm.hidden_probabilities(self._visible_tensor(X)).cpu().numpy()
+            return torch.sigmoid(torch.addmm(rbm.c, v, rbm.W.t())).cpu().numpy()
 
     def free_energy(self, X) -> np.ndarray:
         """F(v) for each row of X."""
+        rbm = self._check_fitted()
+        v = self._visible_tensor(X)
         with torch.no_grad():
-            return self._check_fitted()._free_energy(self._visible_tensor(X)).cpu().numpy()
+            return rbm._free_energy(v).cpu().numpy()
 
     def score_samples(self, X) -> np.ndarray:
         """The pseudo-log-likelihood of each row, flipping the same bits scikit-learn flips."""
         rbm = self._check_fitted()
         v = self._visible_tensor(X)
         rng = check_random_state(self.random_state)
-        flip_index = rng.randint(0, v.shape[1], v.shape[0])
+        flip_index = torch.from_numpy(rng.randint(0, v.shape[1], v.shape[0])).to(v.device)
         with torch.no_grad():
-            return rbm.pseudo_log_likelihood(v, flip_index=flip_index).cpu().numpy()
+            hidden_input = torch.addmm(rbm.c, v, rbm.W.t())
+            return rbm._pseudo_log_likelihood(v, hidden_input, flip_index).cpu().numpy()
 
     def gibbs(self, v) -> np.ndarray:
-        """One Gibbs step: h ~ P(h | v), then a sampled v ~ P(v | h)."""
+        """One Gibbs step: h ~ P(h | v), then v ~ P(v | h); boolean, as scikit-learn's."""
         rbm = self._check_fitted()
         visible = self._visible_tensor(v)
         if not hasattr(self, "random_state_"):
             self.random_state_ = check_random_state(self.random_state)
-        generator = RandomSource(int(self.random_state_.randint(0, 2**31 - 1)), rbm.device)
+        source = RandomSource(int(self.random_state_.randint(0, 2**31 - 1)), rbm.device)
         with torch.no_grad():
-            samples, _ = rbm.gibbs_chain(visible, 1, generator=generator)
-        return samples[-1].cpu().numpy()
+            h = bernoulli(torch.sigmoid(torch.addmm(rbm.c, visible, rbm.W.t())), source)
+            sample = bernoulli(torch.sigmoid(torch.addmm(rbm.b, h, rbm.W)), source)
+        return sample.cpu().numpy().astype(bool)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,6 +8,7 @@ generator is used. The draws are reproducible for a given seed and sequence of s
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -16,6 +17,16 @@ import torch
 _STREAMS = 2
 _PARALLEL_FROM = 1 << 17  # elements; below this one stream fills the whole array
 _pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child inherits the pool object but not its threads: start a fresh one."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def _thread_pool() -> ThreadPoolExecutor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import os
 import socket
 import threading
 import time
@@ -81,6 +82,10 @@ def test_idx_reader_rejects_truncated_and_foreign_files(tmp_path):
         read_idx(b"PK\x03\x04 this is a zip")
     with pytest.raises(DatasetError, match="gzip stream is damaged"):
         read_idx(gzip.compress(raw)[:40])
+    damaged = bytearray(gzip.compress(np.arange(5000, dtype=np.uint32).tobytes()))
+    damaged[len(damaged) // 2 : len(damaged) // 2 + 8] = b"\xff" * 8  # mid-stream corruption
+    with pytest.raises(DatasetError, match="gzip stream is damaged"):
+        read_idx(bytes(damaged))
 
 
 # ---- a real HTTP server on 127.0.0.1 ------------------------------------------------------
@@ -107,6 +112,14 @@ class _Server:
                     self.send_error(404)
                     return
                 self.send_response(200)
+                if owner.mode == "drip":  # alive, but far too slow
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    for byte in body[:40]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.1)
+                    return
                 if owner.mode == "truncate":
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -264,6 +277,56 @@ def test_a_stalled_mirror_times_out_instead_of_hanging(server, tmp_path):
     with pytest.raises(DatasetError, match="time limit"):
         load_dataset("mnist", mirrors=[server.url], cache_dir=tmp_path, timeout=0.5)
     assert time.monotonic() - started < 2.5
+
+
+def test_a_trickling_mirror_is_cut_off_by_the_overall_limit(server, tmp_path):
+    files = _small_idx_set(tmp_path / "src")
+    server.files = files
+    server.mode = "drip"
+    started = time.monotonic()
+    with pytest.raises(DatasetError, match="longer than 1 s"):
+        load_remote_dataset(
+            _spec_for(files, server.url), cache_dir=tmp_path / "c", timeout=0.5, max_seconds=1
+        )
+    assert time.monotonic() - started < 3
+    assert list((tmp_path / "c" / "tiny").iterdir()) == []
+
+
+def test_the_second_mirror_is_tried_when_the_first_fails(server, tmp_path):
+    files = _small_idx_set(tmp_path / "src")
+    server.files = files
+    dead = f"http://127.0.0.1:{_closed_port()}/"
+    spec = _spec_for(files, server.url)
+    spec = RemoteDataset(**{**spec.__dict__, "mirrors": (dead, server.url)})
+    assert load_remote_dataset(spec, cache_dir=tmp_path / "c", timeout=2).n_samples == 16
+
+
+def test_an_unwritable_cache_folder_is_named_in_the_error(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.raises(DatasetError, match="cannot be written.*RBM_GAN_CACHE"):
+        load_dataset("mnist", cache_dir=blocker, mirrors=["http://127.0.0.1:9/"])
+
+
+def test_stale_partial_downloads_are_swept(server, tmp_path):
+    files = _small_idx_set(tmp_path / "src")
+    server.files = files
+    folder = tmp_path / "c" / "tiny"
+    folder.mkdir(parents=True)
+    stale = folder / ".train-images-idx3-ubyte.gz.abc.part"
+    stale.write_bytes(b"half a file")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    fresh = folder / ".t10k-images-idx3-ubyte.gz.def.part"  # maybe another process's
+    fresh.write_bytes(b"in progress")
+    load_remote_dataset(_spec_for(files, server.url), cache_dir=tmp_path / "c")
+    assert not stale.exists() and fresh.exists()
+
+
+def test_bad_timeouts_are_rejected():
+    with pytest.raises(ValueError, match="timeout"):
+        load_dataset("mnist", timeout=0)
+    with pytest.raises(ValueError, match="max_seconds"):
+        load_dataset("mnist", max_seconds=float("nan"))
 
 
 def test_a_missing_file_names_the_http_status(server, tmp_path):

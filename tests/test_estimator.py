@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -74,9 +75,11 @@ def test_same_constructor_and_attributes_as_sklearn(digits):
     assert model.transform(X).shape == (len(X), 16)
     assert model.fit_transform(X).shape == (len(X), 16)
     assert list(model.get_feature_names_out())[:2] == ["bernoullirbm0", "bernoullirbm1"]
+    assert len(model.get_feature_names_out()) == 16
     assert model.partial_fit(X[:30]) is model
     sample = model.gibbs(X[:5])
-    assert sample.shape == (5, 64) and set(np.unique(sample)) <= {0.0, 1.0}
+    assert sample.shape == (5, 64) and sample.dtype == bool  # as scikit-learn's
+    assert (sample != X[:5]).any()  # a real sampling step, not the input handed back
 
 
 def test_initial_weights_equal_sklearns_for_the_same_seed(digits):
@@ -113,30 +116,77 @@ def test_works_in_a_pipeline_and_grid_search(digits):
     )
     search = GridSearchCV(pipeline, {"rbm__n_components": [16, 32], "rbm__k": [1, 2]}, cv=2)
     search.fit(X[:600], y[:600])
-    assert search.best_params_["rbm__n_components"] in (16, 32)
+    assert len(search.cv_results_["mean_test_score"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()  # no fit failed
     # The hidden features carry the digit (scikit-learn's RBM scores about 0.8 here too).
     assert search.score(X[600:], y[600:]) > 0.75
     cloned = clone(search.best_estimator_.named_steps["rbm"])
     assert not hasattr(cloned, "rbm_")
 
 
-def test_sparse_input_and_pickling(digits):
+def test_sparse_input_fits_like_dense_and_pickling_keeps_training_state(digits):
     X, _ = digits
-    model = BernoulliRBM(n_components=8, n_iter=1, random_state=0).fit(sp.csr_matrix(X))
-    restored = pickle.loads(pickle.dumps(model))
-    np.testing.assert_allclose(restored.transform(X), model.transform(X))
-    restored.partial_fit(X[:20])  # keeps training after a round trip
+    settings = dict(n_components=8, n_iter=2, random_state=0)
+    sparse_model = BernoulliRBM(**settings).fit(sp.csr_matrix(X))
+    dense_model = BernoulliRBM(**settings).fit(X)
+    np.testing.assert_array_equal(sparse_model.components_, dense_model.components_)
+
+    restored = pickle.loads(pickle.dumps(dense_model))
+    np.testing.assert_array_equal(restored.transform(X), dense_model.transform(X))
+    # The persistent chains and random streams survive: both continue identically.
+    restored.partial_fit(X[:20])
+    dense_model.partial_fit(X[:20])
+    np.testing.assert_array_equal(restored.components_, dense_model.components_)
+    np.testing.assert_array_equal(restored.h_samples_, dense_model.h_samples_)
+
+
+def test_odd_but_valid_inputs(digits):
+    X, _ = digits
+    X32 = X.astype(np.float32)
+    model = BernoulliRBM(n_components=8, n_iter=1, batch_size=5000, random_state=0)
+    model.fit(X32[::-1])  # negative strides; batch larger than the data
+    read_only = X32.copy()
+    read_only.flags.writeable = False
+    np.testing.assert_allclose(model.transform(read_only[::-1]), model.transform(X32[::-1]))
+    # A scaler's rounding just above 1 is accepted for training and clipped.
+    model.partial_fit(np.minimum(X + 1e-12, 1 + 2e-16))
+    # transform accepts any finite values, as scikit-learn's does.
+    assert np.isfinite(model.transform(X * 3 - 1)).all()
+
+
+def test_set_params_after_fit_takes_effect(digits):
+    X, _ = digits
+    model = BernoulliRBM(n_components=8, n_iter=1, batch_size=10, random_state=0).fit(X)
+    model.set_params(dtype="float64", batch_size=25)
+    model.partial_fit(X[:50])
+    assert model.components_.dtype == np.float64
+    assert model.transform(X).dtype == np.float64
+    assert model.h_samples_.shape == (25, 8)
+    assert model.free_energy(X).shape == (len(X),)
+
+
+def test_cd_mode_trains(digits):
+    X, _ = digits
+    untrained = BernoulliRBM(n_components=32, learning_rate=1e-12, random_state=0).partial_fit(X)
+    model = BernoulliRBM(n_components=32, persistent=False, k=2, n_iter=5, random_state=0)
+    assert model.fit(X).score_samples(X).mean() > untrained.score_samples(X).mean() + 10
+
+
+def test_feature_names_out_needs_a_fit():
+    with pytest.raises(NotFittedError):
+        BernoulliRBM(n_components=3).get_feature_names_out()
 
 
 @pytest.mark.parametrize(
     "X,message",
     [
-        (np.zeros((0, 64)), "empty"),
-        (np.full((3, 64), 2.0), r"\[0, 1\]"),
+        (np.zeros((0, 64)), "0 sample"),
+        (np.full((3, 64), 2.0), r"\[0, 1\].*from 2.0 to 2.0"),
         (np.full((3, 64), -0.5), r"\[0, 1\]"),
         (np.full((3, 64), np.nan), "NaN"),
-        (np.zeros(64), "2-D"),
-        ([["a"] * 64], "numeric"),
+        (np.full((3, 64), np.inf), "infinity"),
+        (np.zeros(64), "Expected 2D array"),
+        ([["a"] * 64], "could not convert"),
     ],
 )
 def test_bad_training_data_raises_value_error(X, message):
@@ -154,6 +204,9 @@ def test_bad_training_data_raises_value_error(X, message):
         ({"learning_rate": 0}, "learning_rate"),
         ({"learning_rate": float("nan")}, "learning_rate"),
         ({"dtype": "float16"}, "dtype"),
+        ({"momentum": 1.5}, "momentum"),
+        ({"weight_decay": -1}, "weight_decay"),
+        ({"device": "cuda:99" if torch.cuda.is_available() else "cuda"}, "cuda|CUDA"),
     ],
 )
 def test_bad_parameters_raise_value_error(digits, params, message):

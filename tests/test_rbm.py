@@ -80,6 +80,20 @@ def test_exact_log_partition_refuses_large_models_clearly():
         rbm.log_partition_exact()
 
 
+def test_ais_can_be_cancelled_through_its_progress_callback():
+    rbm = RBM(30, 10, seed=0)
+    seen = []
+
+    def progress(fraction):
+        seen.append(fraction)
+        if fraction > 0.3:
+            raise KeyboardInterrupt("stop")
+
+    with pytest.raises(KeyboardInterrupt):
+        rbm.log_partition_ais(n_runs=10, n_betas=2000, progress=progress)
+    assert 0.3 < seen[-1] < 0.4 and seen == sorted(seen)
+
+
 def test_ais_lands_within_its_error_bars_of_the_exact_value(binary_digits):
     rbm = RBM(64, 14, seed=0)
     trainer = RBMTrainer(rbm, learning_rate=0.1, k=1, seed=0)
@@ -97,10 +111,13 @@ def test_ais_lands_within_its_error_bars_of_the_exact_value(binary_digits):
 
 
 def test_ais_schedule_is_increasing_from_zero_to_one():
-    betas = annealing_schedule(1000)
-    assert len(betas) == 1000
-    assert betas[0] == 0 and betas[-1] == 1
-    assert torch.all(betas[1:] > betas[:-1])
+    for n_betas in (3, 29, 30, 1000, 14_500):
+        betas = annealing_schedule(n_betas)
+        assert len(betas) == n_betas
+        assert betas[0] == 0 and betas[-1] == 1
+        assert torch.all(betas[1:] > betas[:-1])
+    betas = annealing_schedule(14_500)
+    assert (betas < 0.5).sum() == 500 and (betas >= 0.9).sum() == 10_000  # the paper's shares
     with pytest.raises(ValueError):
         log_partition_ais(torch.zeros(2, 3), torch.zeros(3), torch.zeros(2), n_runs=1)
 
