@@ -1,0 +1,405 @@
+"""The MLP GAN of the lecture: generator G, discriminator D and the k:1 training step.
+
+    G: z (100) → Dense 128 → BN → LReLU(0.2) → 256 → BN → LReLU → 512 → BN → LReLU
+                → 1024 → BN → LReLU → Dense (pixels) → tanh
+    D: x → Dense 1024 → LReLU(0.2) → Dropout(0.3) → 512 → LReLU → Dropout → 256 → LReLU
+                → Dropout → Dense 1 → sigmoid (kept as a logit; D(x) = σ(logit))
+
+    min_G max_D  E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+
+One training step is k updates of D (each on a real batch and a fresh fake batch, binary
+cross-entropy with real = 1 and fake = 0) followed by one update of G, which by default
+minimises the non-saturating "proxy" loss -log D(G(z)) instead of the saturating
+log(1 - D(G(z))).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F_nn
+from torch import nn
+
+NOISE_KINDS = ("uniform", "gaussian")
+GENERATOR_LOSSES = ("proxy", "minimax")
+
+
+class GANDivergedError(FloatingPointError):
+    """A loss or gradient became NaN or inf; the weights were left at their last finite values."""
+
+
+@dataclass
+class GANConfig:
+    """Everything that defines a GAN run; learning rates and k may change between steps."""
+
+    n_pixels: int = 784
+    noise_dim: int = 100
+    generator_hidden: tuple[int, ...] = (128, 256, 512, 1024)
+    discriminator_hidden: tuple[int, ...] = (1024, 512, 256)
+    dropout: float = 0.3
+    noise: str = "uniform"
+    generator_loss: str = "proxy"
+    k: int = 1
+    learning_rate_generator: float = 2e-4
+    learning_rate_discriminator: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch_size: int = 128
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting out of range."""
+        for name in ("n_pixels", "noise_dim", "k", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("generator_hidden", "discriminator_hidden"):
+            sizes = getattr(self, name)
+            if not sizes or any(
+                isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1
+                for size in sizes
+            ):
+                raise ValueError(f"{name} must be positive layer sizes, got {sizes!r}.")
+        for name in ("learning_rate_generator", "learning_rate_discriminator"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}.")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}.")
+        if len(self.betas) != 2 or not all(0 <= beta < 1 for beta in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}.")
+        if self.noise not in NOISE_KINDS:
+            raise ValueError(f"noise must be one of {NOISE_KINDS}, got {self.noise!r}.")
+        if self.generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(
+                f"generator_loss must be one of {GENERATOR_LOSSES}, got {self.generator_loss!r}."
+            )
+
+    def to_dict(self) -> dict:
+        """A plain dict (lists, numbers, strings) for a checkpoint."""
+        values = asdict(self)
+        values["generator_hidden"] = list(self.generator_hidden)
+        values["discriminator_hidden"] = list(self.discriminator_hidden)
+        values["betas"] = list(self.betas)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> GANConfig:
+        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        for name in ("generator_hidden", "discriminator_hidden", "betas"):
+            if name in known:
+                known[name] = tuple(known[name])
+        config = cls(**known)
+        config.validate()
+        return config
+
+
+class Generator(nn.Module):
+    """G(z): noise to pixels in [-1, 1]."""
+
+    def __init__(self, noise_dim: int, hidden: tuple[int, ...], n_pixels: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = noise_dim
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.LeakyReLU(0.2)]
+            width = size
+        layers += [nn.Linear(width, n_pixels), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """D(x) as a logit: σ(D(x)) is the probability that x is real."""
+
+    def __init__(self, n_pixels: int, hidden: tuple[int, ...], dropout: float) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_pixels
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+@dataclass(frozen=True)
+class GANStepReport:
+    """What one training step (or one D-only / G-only update) reports."""
+
+    discriminator_loss: float
+    generator_loss: float
+    d_real: float  # mean D(x) over the last real batch
+    d_fake: float  # mean D(G(z)) over the last fake batch
+    discriminator_grad_norm: float
+    generator_grad_norm: float
+
+
+def generator_loss_value(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """The generator's loss from D's logits on G(z).
+
+    proxy:   -log D(G(z))       = softplus(-logit), strong gradients while D rejects fakes;
+    minimax: log(1 - D(G(z)))   = -softplus(logit), which saturates when D(G(z)) ≈ 0.
+    """
+    if kind == "proxy":
+        return F_nn.softplus(-fake_logits).mean()
+    if kind == "minimax":
+        return -F_nn.softplus(fake_logits).mean()
+    raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {kind!r}.")
+
+
+def discriminator_loss_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy with real = 1 and fake = 0, averaged over the two halves."""
+    real = F_nn.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+    fake = F_nn.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return 0.5 * (real + fake)
+
+
+def _gradient_norm(module: nn.Module) -> torch.Tensor:
+    norms = [p.grad.norm() for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.tensor(0.0)
+
+
+class GANTrainer:
+    """A GAN, its two Adam optimizers, its real data and the k:1 schedule.
+
+    ``data`` holds real images as rows of pixels in [-1, 1] (see ``core.data.to_tanh_range``).
+    """
+
+    def __init__(
+        self,
+        config: GANConfig,
+        data: np.ndarray | torch.Tensor,
+        *,
+        device: str | torch.device = "cpu",
+        n_fixed_noise: int = 64,
+    ) -> None:
+        config.validate()
+        self.config = config
+        self.device = torch.device(device)
+        data = torch.as_tensor(np.asarray(data) if not isinstance(data, torch.Tensor) else data)
+        if data.ndim != 2 or data.shape[1] != config.n_pixels:
+            raise ValueError(
+                f"data must have shape (n, {config.n_pixels}) for this GAN, "
+                f"got {tuple(data.shape)}."
+            )
+        if data.shape[0] < 1:
+            raise ValueError("data is empty: the discriminator needs real images.")
+        data = data.to(device=self.device, dtype=torch.float32)
+        if not torch.isfinite(data).all() or data.min() < -1 - 1e-6 or data.max() > 1 + 1e-6:
+            raise ValueError(
+                "data must hold finite pixels in [-1, 1]; scale it with to_tanh_range."
+            )
+        self.data = data
+        torch.manual_seed(config.seed)
+        self.generator = Generator(config.noise_dim, config.generator_hidden, config.n_pixels)
+        self.discriminator = Discriminator(
+            config.n_pixels, config.discriminator_hidden, config.dropout
+        )
+        self.generator.to(self.device)
+        self.discriminator.to(self.device)
+        self.optimizer_g = torch.optim.Adam(
+            self.generator.parameters(), lr=config.learning_rate_generator, betas=config.betas
+        )
+        self.optimizer_d = torch.optim.Adam(
+            self.discriminator.parameters(),
+            lr=config.learning_rate_discriminator,
+            betas=config.betas,
+        )
+        self.random = torch.Generator(device=self.device).manual_seed(config.seed)
+        # Dropout draws from torch's global generator: each trainer keeps its own copy of that
+        # state, so runs are reproducible and two sessions never disturb each other.
+        self._dropout_state = torch.get_rng_state()
+        self.fixed_noise = self.sample_noise(n_fixed_noise)
+        self.discriminator_updates = 0
+        self.generator_updates = 0
+        self._order = torch.empty(0, dtype=torch.long)
+        self._position = 0
+
+    # ---- noise and real batches ----------------------------------------------------------
+
+    def sample_noise(self, n: int) -> torch.Tensor:
+        """z ~ U(-1, 1)^noise_dim (or N(0, 1)), one row per sample."""
+        shape = (int(n), self.config.noise_dim)
+        if self.config.noise == "gaussian":
+            return torch.randn(shape, generator=self.random, device=self.device)
+        return torch.rand(shape, generator=self.random, device=self.device).mul_(2).sub_(1)
+
+    def real_batch(self) -> torch.Tensor:
+        """The next batch of real images, walking a fresh shuffle of the data each epoch."""
+        size = min(self.config.batch_size, self.data.shape[0])
+        if self._position + size > self._order.numel():
+            self._order = torch.randperm(
+                self.data.shape[0], generator=self.random, device=self.device
+            )
+            self._position = 0
+        indices = self._order[self._position : self._position + size]
+        self._position += size
+        return self.data[indices]
+
+    # ---- updates -------------------------------------------------------------------------
+
+    def _apply_hyperparameters(self) -> None:
+        self.config.validate()
+        for group in self.optimizer_g.param_groups:
+            group["lr"] = self.config.learning_rate_generator
+            group["betas"] = self.config.betas
+        for group in self.optimizer_d.param_groups:
+            group["lr"] = self.config.learning_rate_discriminator
+            group["betas"] = self.config.betas
+
+    @contextlib.contextmanager
+    def _own_dropout_randomness(self):
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self._dropout_state)
+            yield
+            self._dropout_state = torch.get_rng_state()
+
+    @staticmethod
+    def _check_finite(loss: torch.Tensor, norm: torch.Tensor, who: str, optimizer) -> None:
+        if not (torch.isfinite(loss) and torch.isfinite(norm)):
+            optimizer.zero_grad(set_to_none=True)
+            raise GANDivergedError(
+                f"Training diverged: the {who} loss or its gradient became NaN or inf. The "
+                "weights keep their last finite values; lower the learning rates or reset."
+            )
+
+    def update_discriminator(self) -> tuple[float, float, float, float]:
+        """One D update on a real batch and a fresh fake batch: (loss, D(x), D(G(z)), ‖∇‖)."""
+        self._apply_hyperparameters()
+        self.generator.train()
+        self.discriminator.train()
+        real = self.real_batch()
+        with torch.no_grad():
+            fake = self.generator(self.sample_noise(real.shape[0]))
+        self.optimizer_d.zero_grad(set_to_none=True)
+        with self._own_dropout_randomness():
+            real_logits = self.discriminator(real)
+            fake_logits = self.discriminator(fake)
+            loss = discriminator_loss_value(real_logits, fake_logits)
+            loss.backward()
+        norm = _gradient_norm(self.discriminator)
+        self._check_finite(loss, norm, "discriminator", self.optimizer_d)
+        self.optimizer_d.step()
+        self.discriminator_updates += 1
+        return (
+            loss.item(),
+            torch.sigmoid(real_logits).mean().item(),
+            torch.sigmoid(fake_logits).mean().item(),
+            norm.item(),
+        )
+
+    def update_generator(self) -> tuple[float, float, float]:
+        """One G update against the current D: (loss, D(G(z)), ‖∇‖)."""
+        self._apply_hyperparameters()
+        self.generator.train()
+        self.discriminator.train()
+        z = self.sample_noise(min(self.config.batch_size, max(self.data.shape[0], 1)))
+        self.optimizer_g.zero_grad(set_to_none=True)
+        for parameter in self.discriminator.parameters():
+            parameter.requires_grad_(False)
+        try:
+            with self._own_dropout_randomness():
+                fake_logits = self.discriminator(self.generator(z))
+                loss = generator_loss_value(fake_logits, self.config.generator_loss)
+                loss.backward()
+        finally:
+            for parameter in self.discriminator.parameters():
+                parameter.requires_grad_(True)
+        norm = _gradient_norm(self.generator)
+        self._check_finite(loss, norm, "generator", self.optimizer_g)
+        self.optimizer_g.step()
+        self.generator_updates += 1
+        return loss.item(), torch.sigmoid(fake_logits).mean().item(), norm.item()
+
+    def step(self) -> GANStepReport:
+        """k discriminator updates, then one generator update."""
+        self._apply_hyperparameters()
+        for _ in range(int(self.config.k)):
+            d_loss, d_real, d_fake, d_norm = self.update_discriminator()
+        g_loss, g_fake, g_norm = self.update_generator()
+        return GANStepReport(d_loss, g_loss, d_real, d_fake, d_norm, g_norm)
+
+    # ---- pictures ------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor | int) -> np.ndarray:
+        """G(z) in [-1, 1] as numpy rows (BatchNorm in inference mode); an int draws fresh z."""
+        if isinstance(z, int):
+            z = self.sample_noise(z)
+        z = torch.as_tensor(z, dtype=torch.float32, device=self.device)
+        if z.ndim != 2 or z.shape[1] != self.config.noise_dim:
+            raise ValueError(
+                f"z must have shape (n, {self.config.noise_dim}), got {tuple(z.shape)}."
+            )
+        self.generator.eval()
+        try:
+            return self.generator(z).cpu().numpy()
+        finally:
+            self.generator.train()
+
+    def fixed_samples(self) -> np.ndarray:
+        """G of the same fixed noise every time, so a page shows one set of digits forming."""
+        return self.generate(self.fixed_noise)
+
+    def interpolate(
+        self, z_start: torch.Tensor, z_end: torch.Tensor, steps: int = 10
+    ) -> np.ndarray:
+        """G along the straight line from z_start to z_end, ``steps`` images."""
+        if steps < 2:
+            raise ValueError(f"steps must be at least 2, got {steps}.")
+        z_start = torch.as_tensor(z_start, dtype=torch.float32, device=self.device).reshape(1, -1)
+        z_end = torch.as_tensor(z_end, dtype=torch.float32, device=self.device).reshape(1, -1)
+        weights = torch.linspace(0, 1, steps, device=self.device).unsqueeze(1)
+        return self.generate((1 - weights) * z_start + weights * z_end)
+
+    # ---- checkpoints ---------------------------------------------------------------------
+
+    def checkpoint(self) -> dict:
+        """State dicts and a small config, for torch.save (load with weights_only=True)."""
+        return {
+            "kind": "gan",
+            "config": self.config.to_dict(),
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+        }
+
+    def load_checkpoint(self, checkpoint: dict) -> None:
+        """Load G and D from ``checkpoint``; on any mismatch raise ValueError, changing nothing."""
+        if not isinstance(checkpoint, dict) or checkpoint.get("kind") != "gan":
+            raise ValueError("This file is not a GAN checkpoint of this dashboard.")
+        config = GANConfig.from_dict(checkpoint.get("config", {}))
+        if (
+            config.n_pixels,
+            config.noise_dim,
+            config.generator_hidden,
+            config.discriminator_hidden,
+        ) != (
+            self.config.n_pixels,
+            self.config.noise_dim,
+            self.config.generator_hidden,
+            self.config.discriminator_hidden,
+        ):
+            raise ValueError(
+                "The checkpoint's model shape does not match this GAN "
+                f"({config.n_pixels} pixels, hidden {config.generator_hidden} / "
+                f"{config.discriminator_hidden}); reset with matching settings first."
+            )
+        generator = Generator(config.noise_dim, config.generator_hidden, config.n_pixels)
+        discriminator = Discriminator(config.n_pixels, config.discriminator_hidden, config.dropout)
+        try:
+            generator.load_state_dict(checkpoint["generator"])
+            discriminator.load_state_dict(checkpoint["discriminator"])
+        except (KeyError, RuntimeError, TypeError) as error:
+            raise ValueError(f"The checkpoint's weights do not fit this GAN: {error}") from None
+        self.generator.load_state_dict(generator.state_dict())
+        self.discriminator.load_state_dict(discriminator.state_dict())
