@@ -1,0 +1,148 @@
+"""Sample-quality metrics: the reference classifiers, coverage, classifier FID, Parzen."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from core.classifier import DigitClassifier, classifier_path, load_classifier
+from core.data import from_tanh_range, load_dataset, to_tanh_range, train_validation_split
+from core.gan import GANConfig, GANTrainer
+from core.metrics import (
+    class_coverage,
+    confident_share,
+    frechet_distance,
+    parzen_estimate,
+    parzen_log_likelihood,
+    sample_quality,
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def digits_classifier():
+    return load_classifier(classifier_path((8, 8)))
+
+
+def one_hot_probabilities(classes: list[int], confidence: float = 0.9) -> np.ndarray:
+    rows = np.full((len(classes), 10), (1 - confidence) / 9)
+    rows[np.arange(len(classes)), classes] = confidence
+    return rows
+
+
+def test_coverage_of_a_collapsed_and_of_a_balanced_generator():
+    collapsed = class_coverage(one_hot_probabilities([3] * 50))
+    assert collapsed.entropy == 0.0
+    assert collapsed.shares[3] == 1.0 and collapsed.shares.sum() == 1.0
+    balanced = class_coverage(one_hot_probabilities(list(range(10)) * 5))
+    assert balanced.entropy == pytest.approx(math.log(10))
+    assert balanced.normalized_entropy == pytest.approx(1.0)
+    two = class_coverage(one_hot_probabilities([1, 1, 1, 7]))
+    assert two.entropy == pytest.approx(-(0.75 * math.log(0.75) + 0.25 * math.log(0.25)))
+    with pytest.raises(ValueError):
+        class_coverage(np.zeros((0, 10)))
+
+
+def test_confident_share_counts_rows_at_or_above_the_threshold():
+    probabilities = np.vstack(
+        [
+            one_hot_probabilities([0, 1], 0.95),
+            one_hot_probabilities([2], 0.8),
+            one_hot_probabilities([4], 0.5),
+        ]
+    )
+    assert confident_share(probabilities) == 0.75
+    assert confident_share(probabilities, threshold=0.9) == 0.5
+
+
+def test_frechet_distance_on_known_inputs():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 6)) @ rng.normal(size=(6, 6))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    shift = np.arange(6.0)
+    # Same covariance, moved mean: the distance is the squared shift.
+    assert frechet_distance(a, a + shift) == pytest.approx(shift @ shift, rel=1e-6)
+    # Scaled by 2: Tr(C + 4C − 2·2C) = Tr(C), plus the moved mean ‖μ‖².
+    mean = a.mean(axis=0)
+    expected = mean @ mean + np.trace(np.cov(a, rowvar=False))
+    assert frechet_distance(a, 2 * a) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError):
+        frechet_distance(a, a[:, :5])
+
+
+def test_parzen_matches_the_formula_written_out():
+    rng = np.random.default_rng(1)
+    samples, points, sigma = rng.random((7, 3)), rng.random((4, 3)), 0.3
+    brute = [
+        math.log(
+            np.mean(
+                [
+                    np.exp(-((x - s) ** 2).sum() / (2 * sigma**2)) / (2 * math.pi * sigma**2) ** 1.5
+                    for s in samples
+                ]
+            )
+        )
+        for x in points
+    ]
+    np.testing.assert_allclose(parzen_log_likelihood(samples, points, sigma, batch_size=3), brute)
+    with pytest.raises(ValueError, match="sigma"):
+        parzen_log_likelihood(samples, points, 0.0)
+
+
+def test_parzen_picks_the_sigma_that_fits_the_validation_set():
+    rng = np.random.default_rng(2)
+    draw = lambda n: rng.normal(scale=0.2, size=(n, 2))  # noqa: E731
+    estimate = parzen_estimate(draw(2000), draw(300), draw(300), sigmas=np.logspace(-3, 1, 9))
+    assert estimate.sigma == max(estimate.validation_by_sigma, key=estimate.validation_by_sigma.get)
+    assert 0.01 < estimate.sigma < 1  # neither extreme of the grid
+    exact = -math.log(2 * math.pi * 0.2**2) - 1  # E[log N(x; 0, 0.04 I)] in 2-D
+    assert estimate.mean == pytest.approx(exact, abs=0.3)
+    assert 0 < estimate.standard_error < 0.2
+
+
+def test_shipped_classifiers_load_weights_only_and_recognise_real_digits(digits, digits_classifier):
+    _, held_out = train_validation_split(digits, 0.2, seed=0)  # the split it was scored on
+    probabilities, features = digits_classifier.predict(held_out.images)
+    assert (probabilities.argmax(axis=1) == held_out.labels).mean() > 0.95
+    assert features.shape == (held_out.n_samples, 128)
+    mnist = load_dataset("mnist-5k")
+    mnist_classifier = load_classifier(classifier_path((28, 28)))
+    probabilities, _ = mnist_classifier.predict(mnist.images[::5])
+    assert (probabilities.argmax(axis=1) == mnist.labels[::5]).mean() > 0.97
+    # Real digits are recognised confidently and cover every class.
+    assert confident_share(probabilities) > 0.9
+    assert class_coverage(probabilities).normalized_entropy > 0.99
+
+
+def test_a_damaged_classifier_file_is_reported(tmp_path):
+    path = tmp_path / "broken.pt"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="Could not load the digit classifier"):
+        load_classifier(path)
+    with pytest.raises(ValueError, match="No reference classifier"):
+        classifier_path((5, 5))
+    with pytest.raises(ValueError, match="pixels"):
+        DigitClassifier((8, 8))(torch.zeros(2, 63))
+
+
+def test_a_short_gan_run_on_digits_lowers_the_classifier_fid(digits, digits_classifier):
+    real_features = digits_classifier.predict(digits.images)[1]
+    trainer = GANTrainer(
+        GANConfig(n_pixels=64, batch_size=64, seed=0), to_tanh_range(digits.images)
+    )
+    before = sample_quality(
+        digits_classifier, from_tanh_range(trainer.generate(500)), real_features
+    )
+    for _ in range(150):
+        trainer.step()
+    after = sample_quality(digits_classifier, from_tanh_range(trainer.generate(500)), real_features)
+    assert after.classifier_fid < 0.5 * before.classifier_fid
+    assert after.coverage.entropy > before.coverage.entropy
+    assert after.confident_share > before.confident_share
