@@ -15,7 +15,6 @@ log(1 - D(G(z))).
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F_nn
 from torch import nn
+
+from core.sampling import RandomSource
 
 NOISE_KINDS = ("uniform", "gaussian")
 GENERATOR_LOSSES = ("proxy", "minimax")
@@ -115,6 +116,28 @@ class Generator(nn.Module):
         return self.net(z)
 
 
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from the run's own RandomSource.
+
+    Each run then has its own reproducible randomness (two sessions never disturb each
+    other), and the masks are drawn several times faster than by ``nn.Dropout`` on the CPU.
+    """
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = float(p)
+        self.random: RandomSource | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.random is None:
+            uniform = torch.rand(x.shape, device=x.device, dtype=x.dtype)
+        else:
+            uniform = self.random.uniform(x.shape, x.dtype).to(x.device)
+        return x * uniform.ge_(self.p).mul_(1.0 / (1.0 - self.p))
+
+
 class Discriminator(nn.Module):
     """D(x) as a logit: σ(D(x)) is the probability that x is real."""
 
@@ -123,7 +146,7 @@ class Discriminator(nn.Module):
         layers: list[nn.Module] = []
         width = n_pixels
         for size in hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), SeededDropout(dropout)]
             width = size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
@@ -207,18 +230,23 @@ class GANTrainer:
         )
         self.generator.to(self.device)
         self.discriminator.to(self.device)
-        self.optimizer_g = torch.optim.Adam(
-            self.generator.parameters(), lr=config.learning_rate_generator, betas=config.betas
+        self.optimizer_g = torch.optim.Adam(  # fused: one kernel for all parameters
+            self.generator.parameters(),
+            lr=config.learning_rate_generator,
+            betas=config.betas,
+            fused=True,
         )
         self.optimizer_d = torch.optim.Adam(
             self.discriminator.parameters(),
             lr=config.learning_rate_discriminator,
             betas=config.betas,
+            fused=True,
         )
         self.random = torch.Generator(device=self.device).manual_seed(config.seed)
-        # Dropout draws from torch's global generator: each trainer keeps its own copy of that
-        # state, so runs are reproducible and two sessions never disturb each other.
-        self._dropout_state = torch.get_rng_state()
+        self.dropout_random = RandomSource(config.seed, self.device)
+        for module in self.discriminator.modules():
+            if isinstance(module, SeededDropout):
+                module.random = self.dropout_random
         self.fixed_noise = self.sample_noise(n_fixed_noise)
         self.discriminator_updates = 0
         self.generator_updates = 0
@@ -257,13 +285,6 @@ class GANTrainer:
             group["lr"] = self.config.learning_rate_discriminator
             group["betas"] = self.config.betas
 
-    @contextlib.contextmanager
-    def _own_dropout_randomness(self):
-        with torch.random.fork_rng(devices=[]):
-            torch.set_rng_state(self._dropout_state)
-            yield
-            self._dropout_state = torch.get_rng_state()
-
     @staticmethod
     def _check_finite(loss: torch.Tensor, norm: torch.Tensor, who: str, optimizer) -> None:
         if not (torch.isfinite(loss) and torch.isfinite(norm)):
@@ -282,11 +303,12 @@ class GANTrainer:
         with torch.no_grad():
             fake = self.generator(self.sample_noise(real.shape[0]))
         self.optimizer_d.zero_grad(set_to_none=True)
-        with self._own_dropout_randomness():
-            real_logits = self.discriminator(real)
-            fake_logits = self.discriminator(fake)
-            loss = discriminator_loss_value(real_logits, fake_logits)
-            loss.backward()
+        # One pass over real and fake together: D has no batch statistics, so this equals two
+        # passes, with larger (faster) matrix products.
+        logits = self.discriminator(torch.cat((real, fake)))
+        real_logits, fake_logits = logits[: real.shape[0]], logits[real.shape[0] :]
+        loss = discriminator_loss_value(real_logits, fake_logits)
+        loss.backward()
         norm = _gradient_norm(self.discriminator)
         self._check_finite(loss, norm, "discriminator", self.optimizer_d)
         self.optimizer_d.step()
@@ -308,10 +330,9 @@ class GANTrainer:
         for parameter in self.discriminator.parameters():
             parameter.requires_grad_(False)
         try:
-            with self._own_dropout_randomness():
-                fake_logits = self.discriminator(self.generator(z))
-                loss = generator_loss_value(fake_logits, self.config.generator_loss)
-                loss.backward()
+            fake_logits = self.discriminator(self.generator(z))
+            loss = generator_loss_value(fake_logits, self.config.generator_loss)
+            loss.backward()
         finally:
             for parameter in self.discriminator.parameters():
                 parameter.requires_grad_(True)

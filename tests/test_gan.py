@@ -15,9 +15,11 @@ from core.gan import (
     GANDivergedError,
     GANTrainer,
     Generator,
+    SeededDropout,
     discriminator_loss_value,
     generator_loss_value,
 )
+from core.sampling import RandomSource
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,8 @@ def test_the_seed_architecture_and_output_ranges():
         (256, 1),
     ]
     assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in generator.modules()) == 4
-    assert sum(isinstance(m, torch.nn.Dropout) for m in discriminator.modules()) == 3
+    dropouts = [m for m in discriminator.modules() if isinstance(m, SeededDropout)]
+    assert [m.p for m in dropouts] == [0.3, 0.3, 0.3]
     slopes = {
         m.negative_slope for m in discriminator.modules() if isinstance(m, torch.nn.LeakyReLU)
     }
@@ -75,6 +78,18 @@ def test_the_seed_architecture_and_output_ranges():
     assert images.min() >= -1 and images.max() <= 1
     logits = discriminator(images)
     assert logits.shape == (16,)
+
+
+def test_seeded_dropout_drops_and_rescales_in_training_only():
+    dropout = SeededDropout(0.3)
+    dropout.random = RandomSource(seed=0)
+    x = torch.ones(400, 500)
+    y = dropout(x)
+    assert abs((y == 0).float().mean().item() - 0.3) < 0.01
+    torch.testing.assert_close(y[y != 0], torch.full_like(y[y != 0], 1 / 0.7))
+    assert abs(y.mean().item() - 1.0) < 0.02  # the expectation is kept
+    dropout.eval()
+    assert torch.equal(dropout(x), x)
 
 
 def test_losses_match_their_formulas():

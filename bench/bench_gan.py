@@ -1,0 +1,225 @@
+"""GAN benchmark: training speed against the lecture's Keras GAN, FLOP/s against this
+machine's own matrix multiply, time until the samples look like digits, and the Parzen-window
+log-likelihood of Goodfellow et al. (2014).
+
+    python bench/bench_gan.py --eval-data ../shared/data/mnist-t10k
+
+The Keras comparison needs tensorflow-cpu; the first run installs it into bench/.keras-venv
+(pass --skip-keras to leave it out). Every timing is a median of several windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from core.classifier import classifier_path, load_classifier  # noqa: E402
+from core.data import from_tanh_range, load_dataset, load_idx_folder, to_tanh_range  # noqa: E402
+from core.gan import GANConfig, GANTrainer  # noqa: E402
+from core.metrics import parzen_estimate, sample_quality  # noqa: E402
+
+KERAS_VENV = ROOT / "bench" / ".keras-venv"
+PAPER_PARZEN = (225.0, 2.0)  # Goodfellow et al. 2014, Table 1, adversarial nets on MNIST
+
+
+def step_flops(config: GANConfig) -> float:
+    """Multiply-adds ×2 of the matrix products in one k:1 step (the work that must be done).
+
+    D step: G forward on B; D forward and backward on 2B (no input gradient at D's first
+    layer). G step: G and D forward on B; D backward for input gradients only; G backward
+    (no input gradient at G's first layer).
+    """
+    batch = config.batch_size
+    g_sizes = (config.noise_dim, *config.generator_hidden, config.n_pixels)
+    d_sizes = (config.n_pixels, *config.discriminator_hidden, 1)
+    m_g = sum(a * b for a, b in zip(g_sizes, g_sizes[1:], strict=False))
+    m_d = sum(a * b for a, b in zip(d_sizes, d_sizes[1:], strict=False))
+    d_first, g_first = d_sizes[0] * d_sizes[1], g_sizes[0] * g_sizes[1]
+    d_step = 2 * batch * m_g + 2 * (2 * batch) * m_d + 2 * (2 * batch) * (2 * m_d - d_first)
+    g_step = 2 * batch * (m_g + m_d) + 2 * batch * m_d + 2 * batch * (2 * m_g - g_first)
+    return float(config.k * d_step + g_step)
+
+
+def matmul_gflops() -> float:
+    a = torch.randn(1024, 1024)
+    for _ in range(3):
+        a @ a
+    timings = []
+    for _ in range(20):
+        started = time.perf_counter()
+        a @ a
+        timings.append(time.perf_counter() - started)
+    return 2 * 1024**3 / statistics.median(timings) / 1e9
+
+
+def our_speed(data: np.ndarray, steps: int, rounds: int) -> float:
+    trainer = GANTrainer(GANConfig(batch_size=128, seed=0), data)
+    for _ in range(10):
+        trainer.step()
+    seconds = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(steps):
+            trainer.step()
+        seconds.append((time.perf_counter() - started) / steps)
+    return 1 / statistics.median(seconds)
+
+
+def keras_python() -> Path | None:
+    python = KERAS_VENV / "bin" / "python"
+    if not python.exists():
+        print("installing tensorflow-cpu into bench/.keras-venv ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(KERAS_VENV)], check=True)
+        result = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "tensorflow-cpu", "numpy"],
+            env={**os.environ, "PIP_RETRIES": "0"},
+        )
+        if result.returncode != 0:
+            return None
+    return python
+
+
+def speed(data: np.ndarray, steps: int, rounds: int, with_keras: bool) -> dict:
+    config = GANConfig(batch_size=128)
+    flops = step_flops(config)
+    results = {}
+    peak = matmul_gflops()
+    results["ours"] = our_speed(data, steps, rounds)
+    if with_keras and (python := keras_python()) is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "data.npy"
+            np.save(path, data)
+            output = subprocess.run(
+                [
+                    str(python),
+                    str(ROOT / "bench" / "keras_gan.py"),
+                    str(path),
+                    "--steps",
+                    str(max(20, steps // 2)),
+                    "--rounds",
+                    str(rounds),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            for line in output.stdout.splitlines():
+                if line.startswith("{"):
+                    row = json.loads(line)
+                    results[row["variant"]] = row["steps_per_second"]
+            if output.returncode != 0:
+                print(output.stderr[-2000:], file=sys.stderr)
+    print("\n## Training speed, batch size 128 (mnist-5k, the seed's architecture)\n")
+    print("| implementation | steps/s | images/s | ours is |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, rate in results.items():
+        ratio = results["ours"] / rate
+        print(f"| {name} | {rate:.1f} | {rate * 128:.0f} | {ratio:.2f}× |")
+    achieved = flops * results["ours"] / 1e9
+    print(
+        f"\nOne k=1 step is {flops / 1e9:.2f} GFLOP of matrix products; ours runs at "
+        f"{achieved:.0f} GFLOP/s = **{achieved / peak:.0%}** of this machine's float32 matrix "
+        f"multiply ({peak:.0f} GFLOP/s, 1024×1024 in torch, same run)."
+    )
+    return results
+
+
+def time_to_digits(data: np.ndarray, budget: float, config: GANConfig, every: int = 100):
+    classifier = load_classifier(classifier_path((28, 28)))
+    real_features = classifier.predict(from_tanh_range(data))[1]
+    trainer = GANTrainer(config, data)
+    seconds, steps, reached = 0.0, 0, None
+    print(
+        f"\n## Time to digits (k={config.k}, batch {config.batch_size}, learning rates "
+        f"G {config.learning_rate_generator:g} / D {config.learning_rate_discriminator:g})\n"
+    )
+    print(
+        "Training seconds (evaluation excluded) until at least 80% of 1,000 fresh samples are "
+        "recognised with probability ≥ 0.8 and every digit holds at least 5% of them.\n"
+    )
+    print("| seconds | steps | confident | smallest class share | classifier FID |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    while seconds < budget and reached is None:
+        started = time.perf_counter()
+        for _ in range(every):
+            trainer.step()
+        seconds += time.perf_counter() - started
+        steps += every
+        quality = sample_quality(classifier, from_tanh_range(trainer.generate(1000)), real_features)
+        print(
+            f"| {seconds:.1f} | {steps} | {quality.confident_share:.3f} | "
+            f"{quality.coverage.shares.min():.3f} | {quality.classifier_fid:.1f} |",
+            flush=True,
+        )
+        if quality.confident_share >= 0.8 and quality.coverage.shares.min() >= 0.05:
+            reached = seconds
+    verdict = f"**{reached:.1f} s**" if reached is not None else f"not within {budget:.0f} s"
+    print(f"\nTime to digits: {verdict}.")
+    return trainer, reached
+
+
+def parzen(trainer: GANTrainer, eval_data: str | None) -> None:
+    if not eval_data:
+        print("\n(no --eval-data: Parzen log-likelihood skipped)")
+        return
+    test = load_idx_folder(eval_data)
+    samples = from_tanh_range(trainer.generate(10_000))
+    estimate = parzen_estimate(samples, test.images[:1000], test.images[1000:])
+    print("\n## Parzen-window log-likelihood (Goodfellow et al. 2014 protocol)\n")
+    print(
+        f"10,000 generated samples; σ = {estimate.sigma:.3f} chosen on the first 1,000 MNIST "
+        f"test images from a log-spaced grid of 10 values in [0.1, 1]; mean over the other "
+        f"9,000: **{estimate.mean:.1f} ± {estimate.standard_error:.1f}** nats (the paper's "
+        f"adversarial nets: {PAPER_PARZEN[0]:.0f} ± {PAPER_PARZEN[1]:.0f}, trained on 50,000 "
+        "MNIST images; ours on 5,000)."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-data", default=str(ROOT.parent / "shared/data/mnist-t10k"))
+    parser.add_argument("--steps", type=int, default=60, help="steps per timing window")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--budget", type=float, default=180, help="seconds for time to digits")
+    parser.add_argument(
+        "--long-seconds",
+        type=float,
+        default=600,
+        help="total training seconds before the Parzen estimate",
+    )
+    parser.add_argument("--skip-keras", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-parzen", action="store_true")
+    args = parser.parse_args()
+    eval_data = args.eval_data if Path(args.eval_data).exists() else None
+    print(
+        f"Machine: {platform.processor() or 'CPU'}, {os.cpu_count()} cores; torch "
+        f"{torch.__version__} ({torch.get_num_threads()} threads)."
+    )
+    data = to_tanh_range(load_dataset("mnist-5k").images)
+    if not args.skip_speed:
+        speed(data, args.steps, args.rounds, not args.skip_keras)
+    trainer, reached = time_to_digits(data, args.budget, GANConfig(batch_size=128, seed=0))
+    if not args.skip_parzen:
+        started = time.perf_counter()
+        while time.perf_counter() - started < max(0.0, args.long_seconds - (reached or 0)):
+            for _ in range(100):
+                trainer.step()
+        parzen(trainer, eval_data)
+
+
+if __name__ == "__main__":
+    main()
