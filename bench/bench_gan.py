@@ -202,6 +202,7 @@ def main() -> None:
     )
     parser.add_argument("--skip-keras", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-digits", action="store_true", help="also skips Parzen")
     parser.add_argument("--skip-parzen", action="store_true")
     args = parser.parse_args()
     eval_data = args.eval_data if Path(args.eval_data).exists() else None
@@ -212,6 +213,8 @@ def main() -> None:
     data = to_tanh_range(load_dataset("mnist-5k").images)
     if not args.skip_speed:
         speed(data, args.steps, args.rounds, not args.skip_keras)
+    if args.skip_digits:
+        return
     trainer, reached = time_to_digits(data, args.budget, GANConfig(batch_size=128, seed=0))
     if not args.skip_parzen:
         started = time.perf_counter()

@@ -99,6 +99,14 @@ class GANConfig:
         return config
 
 
+def glorot_initialise(module: nn.Module) -> None:
+    """Dense weights ~ U(±sqrt(6 / (fan_in + fan_out))) and zero biases, as in the Keras seed."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+
 class Generator(nn.Module):
     """G(z): noise to pixels in [-1, 1]."""
 
@@ -111,6 +119,7 @@ class Generator(nn.Module):
             width = size
         layers += [nn.Linear(width, n_pixels), nn.Tanh()]
         self.net = nn.Sequential(*layers)
+        glorot_initialise(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
@@ -150,6 +159,7 @@ class Discriminator(nn.Module):
             width = size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
+        glorot_initialise(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
