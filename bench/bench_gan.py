@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
+from bench.machine import describe, matmul_gflops  # noqa: E402
 from core.classifier import classifier_path, load_classifier  # noqa: E402
 from core.data import from_tanh_range, load_dataset, load_idx_folder, to_tanh_range  # noqa: E402
 from core.gan import GANConfig, GANTrainer  # noqa: E402
@@ -52,18 +51,6 @@ def step_flops(config: GANConfig) -> float:
     d_step = 2 * batch * m_g + 2 * (2 * batch) * m_d + 2 * (2 * batch) * (2 * m_d - d_first)
     g_step = 2 * batch * (m_g + m_d) + 2 * batch * m_d + 2 * batch * (2 * m_g - g_first)
     return float(config.k * d_step + g_step)
-
-
-def matmul_gflops() -> float:
-    a = torch.randn(1024, 1024)
-    for _ in range(3):
-        a @ a
-    timings = []
-    for _ in range(20):
-        started = time.perf_counter()
-        a @ a
-        timings.append(time.perf_counter() - started)
-    return 2 * 1024**3 / statistics.median(timings) / 1e9
 
 
 def our_speed(data: np.ndarray, steps: int, rounds: int) -> float:
@@ -206,10 +193,7 @@ def main() -> None:
     parser.add_argument("--skip-parzen", action="store_true")
     args = parser.parse_args()
     eval_data = args.eval_data if Path(args.eval_data).exists() else None
-    print(
-        f"Machine: {platform.processor() or 'CPU'}, {os.cpu_count()} cores; torch "
-        f"{torch.__version__} ({torch.get_num_threads()} threads)."
-    )
+    print(describe())
     data = to_tanh_range(load_dataset("mnist-5k").images)
     if not args.skip_speed:
         speed(data, args.steps, args.rounds, not args.skip_keras)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import describe  # noqa: E402
 
 PUBLISHED_CD25_500 = -86.34  # Salakhutdinov & Murray 2008, Table 2: CD25(500), full MNIST
 COMPONENTS = (100, 500)
@@ -228,36 +228,6 @@ def likelihood(eval_data: str | None, epochs: int, n_betas: int, n_runs: int) ->
     )
 
 
-def describe_machine() -> None:
-    import numpy as np
-    import sklearn
-    import torch
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    a = torch.randn(1024, 1024)
-    for _ in range(3):
-        a @ a
-    timings = []
-    for _ in range(10):
-        started = time.perf_counter()
-        a @ a
-        timings.append(time.perf_counter() - started)
-    gflops = 2 * 1024**3 / statistics.median(timings) / 1e9
-    print(
-        f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy "
-        f"{np.__version__}, scikit-learn {sklearn.__version__}; float32 matmul "
-        f"{gflops:.0f} GFLOP/s."
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -279,7 +249,7 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.epochs, args.learning_rate, eval_data)
         return
-    describe_machine()
+    print(describe())
     if not args.skip_throughput:
         throughput(args.rounds, args.epochs, args.learning_rate, eval_data)
     if not args.skip_ais:
