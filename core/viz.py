@@ -1,0 +1,94 @@
+"""Pictures and charts built from plain arrays: image grids, filter grids, loss curves."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+
+def image_grid(
+    images: np.ndarray,
+    image_shape: tuple[int, int],
+    *,
+    columns: int | None = None,
+    padding: int = 1,
+    background: float = 1.0,
+) -> np.ndarray:
+    """Tile rows of pixels in [0, 1] into one 2-D picture, ``columns`` images wide."""
+    images = np.asarray(images, dtype=np.float32)
+    height, width = image_shape
+    if images.ndim != 2 or images.shape[1] != height * width:
+        raise ValueError(
+            f"images must be rows of {height * width} pixels, got shape {images.shape}."
+        )
+    count = max(len(images), 1)
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    grid = np.full(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding),
+        background,
+        dtype=np.float32,
+    )
+    for index, pixels in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = padding + row * (height + padding), padding + column * (width + padding)
+        grid[top : top + height, left : left + width] = np.clip(pixels.reshape(height, width), 0, 1)
+    return grid
+
+
+def filter_grid(weights: np.ndarray, image_shape: tuple[int, int], columns: int | None = None):
+    """Rows of W as pictures, each scaled symmetrically so that 0.5 grey means zero weight."""
+    weights = np.asarray(weights, dtype=np.float32)
+    scale = np.abs(weights).max(axis=1, keepdims=True)
+    scale[scale == 0] = 1
+    return image_grid(0.5 + 0.5 * weights / scale, image_shape, columns=columns, background=0.0)
+
+
+def upscale(picture: np.ndarray, target_width: int = 600) -> np.ndarray:
+    """Enlarge by a whole factor (nearest neighbour) so that pixels stay crisp on a projector."""
+    factor = max(1, target_width // max(picture.shape[1], 1))
+    return np.kron(picture, np.ones((factor, factor), dtype=picture.dtype))
+
+
+def png_bytes(picture: np.ndarray, upscale: int = 4) -> bytes:
+    """A grey picture in [0, 1] as PNG bytes, each pixel drawn ``upscale`` times larger."""
+    pixels = (np.clip(picture, 0, 1) * 255).round().astype(np.uint8)
+    image = Image.fromarray(pixels, mode="L")
+    if upscale > 1:
+        image = image.resize((image.width * upscale, image.height * upscale), Image.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def history_figure(
+    history: Sequence[dict[str, float]],
+    keys: Sequence[str],
+    *,
+    title: str,
+    x_key: str = "step",
+    labels: dict[str, str] | None = None,
+    max_points: int = 1500,
+) -> go.Figure:
+    """Line chart of ``keys`` against ``x_key`` from a run's history (thinned to max_points)."""
+    stride = max(1, math.ceil(len(history) / max_points))
+    records = list(history)[::stride]
+    figure = go.Figure()
+    for key in keys:
+        xs = [record[x_key] for record in records if key in record]
+        ys = [record[key] for record in records if key in record]
+        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=(labels or {}).get(key, key)))
+    figure.update_layout(
+        title=title,
+        height=320,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.2),
+        font=dict(size=15),
+        xaxis_title=x_key,
+    )
+    return figure

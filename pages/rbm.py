@@ -1,0 +1,172 @@
+"""The RBM page: train a Restricted Boltzmann Machine live and watch what it learns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
+from core.training import FAILED, FINISHED, TRAINING, Caps, RBMJob, RBMJobSettings, TrainingRun
+from core.viz import filter_grid, history_figure, image_grid, upscale
+
+CAPS = Caps()
+SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def cached_dataset(name: str):
+    """Datasets are loaded once per process and shared read-only by every session."""
+    return load_dataset(name)
+
+
+@st.cache_resource(
+    scope="session", on_release=lambda holder: holder["run"] and holder["run"].close()
+)
+def session_holder() -> dict:
+    """This browser session's own training run; closed when the session ends."""
+    return {"run": None, "dataset": None, "settings": None}
+
+
+st.title("Restricted Boltzmann Machine")
+st.caption(
+    "Visible units v (the pixels) and hidden units h are connected by weights W. Training "
+    "lowers the free energy of the data and raises it where the model's own samples are."
+)
+
+with st.sidebar:
+    st.header("Model and training")
+    dataset_name = st.selectbox(
+        "Dataset", DATASET_NAMES, index=DATASET_NAMES.index(DEFAULT_DATASET), key="rbm_dataset"
+    )
+    hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, 100, key="rbm_hidden")
+    learning_rate = st.select_slider(
+        "Learning rate", [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5], 0.05, key="rbm_lr"
+    )
+    k = st.slider("Gibbs steps per update (k)", 1, 25, 1, key="rbm_k")
+    method = st.radio("Negative phase", ["CD", "PCD"], horizontal=True, key="rbm_method")
+    batch_size = st.select_slider(
+        "Batch size", [10, 20, 50, 100, 200, 500, 1000], 100, key="rbm_batch"
+    )
+    momentum = st.slider("Momentum", 0.0, 0.95, 0.5, 0.05, key="rbm_momentum")
+    weight_decay = st.select_slider(
+        "Weight decay", [0.0, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4, key="rbm_decay"
+    )
+    seed = st.number_input("Seed", 0, 1_000_000, 0, key="rbm_seed")
+
+settings = RBMJobSettings(
+    hidden_units=int(hidden_units),
+    learning_rate=float(learning_rate),
+    k=int(k),
+    persistent=method == "PCD",
+    batch_size=int(batch_size),
+    momentum=float(momentum),
+    weight_decay=float(weight_decay),
+    seed=int(seed),
+)
+
+try:
+    dataset = cached_dataset(dataset_name)
+except DatasetError as error:
+    st.error(str(error))
+    st.stop()
+
+holder = session_holder()
+
+
+def new_run() -> None:
+    job = RBMJob(dataset, settings, CAPS)
+    if holder["run"] is None:
+        holder["run"] = TrainingRun(job, caps=CAPS)
+    else:
+        holder["run"].reset(job)
+    holder["dataset"], holder["settings"] = dataset_name, settings
+
+
+if holder["run"] is None:
+    new_run()
+run: TrainingRun = holder["run"]
+
+shape_changed = holder["dataset"] != dataset_name or any(
+    getattr(holder["settings"], name) != getattr(settings, name) for name in SHAPE_SETTINGS
+)
+if not shape_changed:
+    run.job.apply(settings)  # learning rate, k, CD/PCD, momentum and decay change live
+
+columns = st.columns(5)
+if columns[0].button("▶ Start", disabled=run.state == TRAINING or shape_changed, width="stretch"):
+    run.start()
+if columns[1].button("⏸ Pause", disabled=run.state != TRAINING, width="stretch"):
+    run.pause()
+if columns[2].button("⏵ Resume", disabled=run.state == TRAINING or shape_changed, width="stretch"):
+    run.resume()
+if columns[3].button("Step", disabled=shape_changed, width="stretch"):
+    run.step()
+if columns[4].button("↺ Reset", width="stretch"):
+    new_run()
+    run = holder["run"]
+    shape_changed = False
+
+if shape_changed:
+    st.info(
+        "The dataset, the number of hidden units, the batch size or the seed changed: "
+        "press Reset to build a new model with them."
+    )
+
+
+@st.fragment(run_every=0.5 if run.state == TRAINING else None)
+def live_view() -> None:
+    snapshot = run.snapshot()
+    if snapshot.state == FAILED:
+        st.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
+    elif snapshot.state == FINISHED:
+        st.warning(snapshot.message)
+    epoch = snapshot.latest.get("epoch", 0.0)
+    st.markdown(
+        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**, epoch {epoch:.2f}, "
+        f"{snapshot.seconds:.1f} s of training",
+        help="One step is one mini-batch update.",
+    )
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            history_figure(
+                snapshot.history, ["surrogate_cost"], title="Surrogate cost F(v) − F(v̂)"
+            ),
+            width="stretch",
+        )
+        st.latex(r"\text{cost} = \tfrac{1}{n}\sum F(v) - \tfrac{1}{n}\sum F(\hat v)")
+    with right:
+        st.plotly_chart(
+            history_figure(snapshot.history, ["pseudo_log_likelihood"], title="Pseudo-likelihood"),
+            width="stretch",
+        )
+        st.caption("D · log σ(F(ṽ) − F(v)), ṽ = v with one pixel flipped: higher is better.")
+    pictures = snapshot.pictures
+    if pictures:
+        shape = dataset.image_shape
+        views = (
+            (image_grid(pictures["originals"], shape), "Training images v"),
+            (
+                image_grid(pictures["reconstructions"], shape),
+                "One Gibbs step: P(v | h), h ~ P(h | v)",
+            ),
+            (filter_grid(pictures["filters"], shape), "Filters: rows of W"),
+        )
+        for column, (picture, caption) in zip(st.columns(3), views, strict=True):
+            column.image(
+                upscale(picture), caption=caption, clamp=True, output_format="PNG", width="stretch"
+            )
+    if snapshot.state != TRAINING and run_every_was_on():
+        st.rerun()  # training ended: redraw the page so the timer and the buttons update
+
+
+def run_every_was_on() -> bool:
+    return st.session_state.get("rbm_was_training", False)
+
+
+st.session_state["rbm_was_training"] = run.state == TRAINING
+live_view()
+
+with st.expander("Settings of this run"):
+    st.json(asdict(holder["settings"]))

@@ -1,0 +1,71 @@
+"""AppTest tests of the RBM page: controls, Step, the live views, no exception."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
+    app.session_state["rbm_dataset"] = "digits"  # small and fast
+    return app.run()
+
+
+def labels(elements) -> list[str]:
+    return [element.label for element in elements]
+
+
+def test_every_control_exists(page):
+    assert not page.exception
+    assert {"Dataset", "Negative phase"} <= set(
+        labels(page.sidebar.selectbox) + labels(page.sidebar.radio)
+    )
+    assert {"Hidden units", "Gibbs steps per update (k)", "Momentum"} <= set(
+        labels(page.sidebar.slider)
+    )
+    assert {"Learning rate", "Batch size", "Weight decay"} <= set(
+        labels(page.sidebar.select_slider)
+    )
+    assert "Seed" in labels(page.sidebar.number_input)
+    assert {"▶ Start", "⏸ Pause", "⏵ Resume", "Step", "↺ Reset"} <= set(labels(page.button))
+
+
+def status_line(app: AppTest) -> str:
+    return next(block.value for block in app.markdown if "step **" in block.value)
+
+
+def test_step_trains_and_the_views_render(page):
+    assert "step **0**" in status_line(page)
+    next(b for b in page.button if b.label == "Step").click().run()
+    assert not page.exception
+    assert "step **1**" in status_line(page)
+    assert len(page.get("plotly_chart")) == 2
+    captions = " ".join(caption for image in page.get("image") for caption in image.captions)
+    assert "Filters" in captions and "Gibbs" in captions and "Training images" in captions
+
+
+def test_start_then_pause(page):
+    next(b for b in page.button if b.label == "▶ Start").click().run()
+    time.sleep(1.0)
+    page.run()
+    assert "Training" in status_line(page)
+    next(b for b in page.button if b.label == "⏸ Pause").click().run()
+    first = status_line(page)
+    assert "Paused" in first
+    time.sleep(0.5)
+    page.run()
+    assert status_line(page) == first  # no update after the pause
+
+
+def test_a_shape_change_asks_for_a_reset(page):
+    page.sidebar.slider(key="rbm_hidden").set_value(32).run()
+    assert any("press Reset" in info.value for info in page.info)
+    start = next(b for b in page.button if b.label == "▶ Start")
+    assert start.disabled
+    next(b for b in page.button if b.label == "↺ Reset").click().run()
+    assert not page.info
+    assert not page.exception
