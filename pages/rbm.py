@@ -28,6 +28,7 @@ def session_holder() -> dict:
     return {"run": None, "dataset": None, "settings": None}
 
 
+st.set_page_config(page_title="RBM, live", page_icon="🔗", layout="wide")
 st.title("Restricted Boltzmann Machine")
 st.caption(
     "Visible units v (the pixels) and hidden units h are connected by weights W. Training "
@@ -94,18 +95,36 @@ if not shape_changed:
     run.job.apply(settings)  # learning rate, k, CD/PCD, momentum and decay change live
 
 columns = st.columns(5)
-if columns[0].button("▶ Start", disabled=run.state == TRAINING or shape_changed, width="stretch"):
-    run.start()
-if columns[1].button("⏸ Pause", disabled=run.state != TRAINING, width="stretch"):
-    run.pause()
-if columns[2].button("⏵ Resume", disabled=run.state == TRAINING or shape_changed, width="stretch"):
-    run.resume()
-if columns[3].button("Step", disabled=shape_changed, width="stretch"):
-    run.step()
-if columns[4].button("↺ Reset", width="stretch"):
-    new_run()
-    run = holder["run"]
-    shape_changed = False
+# Callbacks run before the page is drawn, so every button shows the state after the click.
+columns[0].button(
+    "Start",
+    icon=":material/play_arrow:",
+    on_click=run.start,
+    disabled=run.state == TRAINING or shape_changed,
+    width="stretch",
+)
+columns[1].button(
+    "Pause",
+    icon=":material/pause:",
+    on_click=run.pause,
+    disabled=run.state != TRAINING,
+    width="stretch",
+)
+columns[2].button(
+    "Resume",
+    icon=":material/resume:",
+    on_click=run.resume,
+    disabled=run.state == TRAINING or shape_changed,
+    width="stretch",
+)
+columns[3].button(
+    "Step",
+    icon=":material/skip_next:",
+    on_click=run.step,
+    disabled=shape_changed,
+    width="stretch",
+)
+columns[4].button("Reset", icon=":material/restart_alt:", on_click=new_run, width="stretch")
 
 if shape_changed:
     st.info(
