@@ -94,37 +94,18 @@ shape_changed = holder["dataset"] != dataset_name or any(
 if not shape_changed:
     run.job.apply(settings)  # learning rate, k, CD/PCD, momentum and decay change live
 
-columns = st.columns(5)
 # Callbacks run before the page is drawn, so every button shows the state after the click.
-columns[0].button(
-    "Start",
-    icon=":material/play_arrow:",
-    on_click=run.start,
-    disabled=run.state == TRAINING or shape_changed,
-    width="stretch",
+controls = (
+    ("Start", "play_arrow", run.start, run.state == TRAINING or shape_changed),
+    ("Pause", "pause", run.pause, run.state != TRAINING),
+    ("Resume", "resume", run.resume, run.state == TRAINING or shape_changed),
+    ("Step", "skip_next", run.step, shape_changed),
+    ("Reset", "restart_alt", new_run, False),
 )
-columns[1].button(
-    "Pause",
-    icon=":material/pause:",
-    on_click=run.pause,
-    disabled=run.state != TRAINING,
-    width="stretch",
-)
-columns[2].button(
-    "Resume",
-    icon=":material/resume:",
-    on_click=run.resume,
-    disabled=run.state == TRAINING or shape_changed,
-    width="stretch",
-)
-columns[3].button(
-    "Step",
-    icon=":material/skip_next:",
-    on_click=run.step,
-    disabled=shape_changed,
-    width="stretch",
-)
-columns[4].button("Reset", icon=":material/restart_alt:", on_click=new_run, width="stretch")
+for column, (label, icon, action, disabled) in zip(st.columns(5), controls, strict=True):
+    column.button(
+        label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
+    )
 
 if shape_changed:
     st.info(
