@@ -1,0 +1,128 @@
+"""A real browser: `streamlit run dashboard.py`, Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package.")
+    pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start within 30 s")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def status(page) -> tuple[str, int]:
+    text = page.get_by_text(re.compile(r"— step \d+")).first.inner_text()
+    match = re.search(r"(\w+) — step (\d+)", text)
+    return match.group(1), int(match.group(2))
+
+
+def test_rbm_page_trains_draws_and_pauses(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{server}/rbm")
+    page.get_by_role("button", name="Start").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start").click()
+
+    # The loss chart gains points and the image grids appear while it trains.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state, steps = status(page)
+        if state == "Training" and steps >= 50 and page.locator("img").count() >= 3:
+            break
+        time.sleep(0.25)
+    else:
+        pytest.fail(f"no training progress in the browser: {status(page)}")
+    first_steps = status(page)[1]
+    time.sleep(1.0)
+    assert status(page)[1] > first_steps  # the live view refreshes on its own
+    assert page.locator(".js-plotly-plot").count() >= 2
+    assert page.get_by_text("Filters: rows of W").is_visible()
+
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
+    paused_at = status(page)[1]
+    time.sleep(1.5)
+    assert status(page) == ("Paused", paused_at)  # the step counter stopped
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "rbm_page.png"), full_page=True)
+    assert (ARTIFACTS / "rbm_page.png").stat().st_size > 20_000
+    page.close()
