@@ -15,6 +15,7 @@ negative log-likelihood gradient.
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 
@@ -276,6 +277,46 @@ class RBM(torch.nn.Module):
         """The mean of log P(v) = -F(v) - log Z over the rows of v, in nats."""
         with torch.no_grad():
             return float((-self.free_energy(v)).double().mean().item() - log_z)
+
+
+MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024
+
+
+def checkpoint_bytes(rbm: RBM, **extra) -> bytes:
+    """The RBM as a torch file: state dict and a small config (loadable with weights_only)."""
+    buffer = io.BytesIO()
+    state = {name: tensor.detach().cpu() for name, tensor in rbm.state_dict().items()}
+    torch.save({"kind": "rbm", "config": {**rbm.config(), **extra}, "state_dict": state}, buffer)
+    return buffer.getvalue()
+
+
+def load_checkpoint_bytes(data: bytes, max_bytes: int = MAX_CHECKPOINT_BYTES) -> tuple[RBM, dict]:
+    """An RBM and its config from checkpoint bytes; ValueError for anything else.
+
+    The file is read with ``weights_only=True`` (no code runs), and must hold finite W, b, c
+    of consistent shapes.
+    """
+    if len(data) > max_bytes:
+        raise ValueError(
+            f"The file is {len(data) / 1e6:.1f} MB; checkpoints here are at most "
+            f"{max_bytes / 1e6:.0f} MB."
+        )
+    try:
+        checkpoint = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many kinds for a damaged file
+        raise ValueError(f"This is not a readable checkpoint ({type(error).__name__}).") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != "rbm":
+        raise ValueError("This file is not an RBM checkpoint of this dashboard.")
+    try:
+        config = dict(checkpoint["config"])
+        state = checkpoint["state_dict"]
+        rbm = RBM(int(config["n_visible"]), int(config["n_hidden"]), weight_scale=0.0)
+        rbm.load_state_dict({name: torch.as_tensor(state[name]).float() for name in "Wbc"})
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"The checkpoint is incomplete or inconsistent: {error}") from None
+    if not all(torch.isfinite(p).all() for p in rbm.parameters()):
+        raise ValueError("The checkpoint's weights hold NaN or inf.")
+    return rbm, config
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -34,6 +34,8 @@ class Job(Protocol):
 
     def pictures(self) -> dict[str, np.ndarray]: ...
 
+
+T = TypeVar("T")
 
 IDLE, TRAINING, PAUSED, FINISHED, FAILED = "idle", "training", "paused", "finished", "failed"
 
@@ -131,6 +133,11 @@ class TrainingRun:
                 message=self._message,
                 version=self._version,
             )
+
+    def read(self, reader: Callable[[Job], T]) -> T:
+        """``reader(job)`` between two updates, so it sees one consistent model."""
+        with self._step_lock:
+            return reader(self.job)
 
     # ---- control -------------------------------------------------------------------------
 
@@ -275,6 +282,7 @@ class RBMJob:
             dataset, settings.validation_fraction, settings.seed
         )
         self.train = torch.from_numpy(binarize(train.images))
+        self.train_labels = train.labels
         self.validation = torch.from_numpy(binarize(validation.images))
         self.rbm = RBM(dataset.n_pixels, settings.hidden_units, seed=settings.seed)
         self.trainer = RBMTrainer(
@@ -316,6 +324,32 @@ class RBMJob:
             "reconstruction_error": metrics.reconstruction_error,
             "pseudo_log_likelihood": metrics.pseudo_log_likelihood,
         }
+
+    def gibbs_frames(
+        self, start: str = "noise", digit: int = 0, k: int = 30, n_chains: int = 16
+    ) -> list[np.ndarray]:
+        """P(v | h) after each of k Gibbs steps, for chains started from noise or a digit."""
+        generator = torch.Generator().manual_seed(self.settings.seed)
+        if start == "noise":
+            v = (torch.rand(n_chains, self.rbm.n_visible, generator=generator) < 0.5).float()
+        else:
+            labels = torch.from_numpy(self.train_labels)
+            members = torch.nonzero(labels == digit).flatten()
+            if len(members) == 0:
+                raise ValueError(f"There is no {digit} in the training data.")
+            v = self.train[members[torch.randint(len(members), (n_chains,), generator=generator)]]
+        _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
+        return [frame.numpy().copy() for frame in probabilities]
+
+    def load_weights(self, rbm: RBM) -> None:
+        """Continue from a checkpoint's weights (same shape as this job's RBM)."""
+        if (rbm.n_visible, rbm.n_hidden) != (self.rbm.n_visible, self.rbm.n_hidden):
+            raise ValueError(
+                f"The checkpoint has {rbm.n_visible} visible and {rbm.n_hidden} hidden units; "
+                f"this model has {self.rbm.n_visible} and {self.rbm.n_hidden}."
+            )
+        self.rbm.load_state_dict(rbm.state_dict())
+        self.trainer.reset_chains()
 
     def pictures(self) -> dict[str, np.ndarray]:
         with torch.no_grad():

@@ -58,7 +58,7 @@ def upscale(picture: np.ndarray, target_width: int = 600) -> np.ndarray:
 def png_bytes(picture: np.ndarray, upscale: int = 4) -> bytes:
     """A grey picture in [0, 1] as PNG bytes, each pixel drawn ``upscale`` times larger."""
     pixels = (np.clip(picture, 0, 1) * 255).round().astype(np.uint8)
-    image = Image.fromarray(pixels, mode="L")
+    image = Image.fromarray(pixels)
     if upscale > 1:
         image = image.resize((image.width * upscale, image.height * upscale), Image.NEAREST)
     buffer = io.BytesIO()
@@ -92,3 +92,38 @@ def history_figure(
         xaxis_title=x_key,
     )
     return figure
+
+
+def gif_bytes(
+    pictures: Sequence[np.ndarray], *, seconds_per_frame: float = 0.15, upscale_to: int = 400
+) -> bytes:
+    """Grey pictures in [0, 1] as an animated GIF that loops."""
+    if not pictures:
+        raise ValueError("an animation needs at least one picture.")
+    frames = [
+        Image.fromarray((np.clip(upscale(p, upscale_to), 0, 1) * 255).round().astype(np.uint8))
+        for p in pictures
+    ]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=int(seconds_per_frame * 1000),
+        loop=0,
+    )
+    return buffer.getvalue()
+
+
+def history_csv(history: Sequence[dict[str, float]]) -> str:
+    """A run's history as CSV text, one row per step, columns in first-seen order."""
+    columns: list[str] = []
+    for record in history:
+        columns += [key for key in record if key not in columns]
+    lines = [",".join(columns)]
+    for record in history:
+        lines.append(
+            ",".join("" if key not in record else repr(float(record[key])) for key in columns)
+        )
+    return "\n".join(lines) + "\n"

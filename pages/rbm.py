@@ -7,8 +7,17 @@ from dataclasses import asdict
 import streamlit as st
 
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
+from core.rbm import checkpoint_bytes, load_checkpoint_bytes
 from core.training import FAILED, FINISHED, TRAINING, Caps, RBMJob, RBMJobSettings, TrainingRun
-from core.viz import filter_grid, history_figure, image_grid, upscale
+from core.viz import (
+    filter_grid,
+    gif_bytes,
+    history_csv,
+    history_figure,
+    image_grid,
+    png_bytes,
+    upscale,
+)
 
 CAPS = Caps()
 SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")
@@ -86,6 +95,11 @@ def new_run() -> None:
 
 if holder["run"] is None:
     new_run()
+if holder.get("pending_checkpoint"):
+    checkpoint_rbm, checkpoint_name = holder.pop("pending_checkpoint")
+    new_run()
+    holder["run"].job.load_weights(checkpoint_rbm)
+    holder["upload_message"] = ("success", f"Continuing from {checkpoint_name}.")
 run: TrainingRun = holder["run"]
 
 shape_changed = holder["dataset"] != dataset_name or any(
@@ -167,6 +181,113 @@ def run_every_was_on() -> bool:
 
 st.session_state["rbm_was_training"] = run.state == TRAINING
 live_view()
+
+st.header("Gibbs chain")
+st.caption(
+    "Start from random pixels or from a training digit and alternate h ~ P(h | v), "
+    "v ~ P(v | h). Each frame shows P(v | h): where the chain wanders is what the model believes."
+)
+chain_columns = st.columns([2, 1, 2, 1])
+chain_start = chain_columns[0].radio(
+    "Start from", ["noise", "a digit"], horizontal=True, key="rbm_chain_start"
+)
+chain_digit = chain_columns[1].number_input(
+    "Digit", 0, 9, 3, key="rbm_chain_digit", disabled=chain_start == "noise"
+)
+chain_steps = chain_columns[2].slider("Gibbs steps", 1, 200, 30, key="rbm_chain_steps")
+if chain_columns[3].button("Run the chain", icon=":material/animation:", width="stretch"):
+    try:
+        frames = run.read(
+            lambda job: job.gibbs_frames(
+                "noise" if chain_start == "noise" else "digit", int(chain_digit), int(chain_steps)
+            )
+        )
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        shape = dataset.image_shape
+        holder["chain"] = [image_grid(frame, shape, columns=8) for frame in frames]
+if holder.get("chain"):
+    pictures = holder["chain"]
+    shown = sorted({round(i * (len(pictures) - 1) / 5) for i in range(6)})
+    for column, index in zip(st.columns(len(shown)), shown, strict=True):
+        column.image(
+            upscale(pictures[index], 300),
+            caption=f"after {index} steps",
+            clamp=True,
+            output_format="PNG",
+            width="stretch",
+        )
+    st.download_button(
+        "Download the chain as an animated GIF",
+        gif_bytes(pictures),
+        "gibbs_chain.gif",
+        "image/gif",
+        icon=":material/download:",
+    )
+
+st.header("Export and continue")
+snapshot = run.snapshot()
+export = st.columns(3)
+export[0].download_button(
+    "Model (state dict + config)",
+    run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
+    f"rbm_{dataset_name}_{holder['settings'].hidden_units}h.pt",
+    "application/octet-stream",
+    icon=":material/download:",
+    width="stretch",
+)
+export[1].download_button(
+    "Loss history (CSV)",
+    history_csv(snapshot.history),
+    "rbm_history.csv",
+    "text/csv",
+    icon=":material/download:",
+    width="stretch",
+    disabled=not snapshot.history,
+)
+if snapshot.pictures:
+    export[2].download_button(
+        "Filters (PNG)",
+        png_bytes(filter_grid(snapshot.pictures["filters"], dataset.image_shape)),
+        "rbm_filters.png",
+        "image/png",
+        icon=":material/download:",
+        width="stretch",
+    )
+
+
+def take_upload() -> None:
+    """Check an uploaded checkpoint; on success set the page up to continue from it."""
+    upload = st.session_state.get("rbm_upload")
+    holder["upload_message"] = None
+    if upload is None:
+        return
+    try:
+        rbm, config = load_checkpoint_bytes(upload.getvalue())
+        if rbm.n_visible != dataset.n_pixels:
+            raise ValueError(
+                f"The checkpoint is for {rbm.n_visible}-pixel images; {dataset_name} has "
+                f"{dataset.n_pixels}. Choose the matching dataset first."
+            )
+        if rbm.n_hidden > CAPS.max_hidden_units:
+            raise ValueError(f"{rbm.n_hidden} hidden units is above this server's limit.")
+    except ValueError as error:
+        holder["upload_message"] = (
+            "error",
+            f"{upload.name}: {error} The current model is unchanged.",
+        )
+        return
+    st.session_state["rbm_hidden"] = rbm.n_hidden
+    holder["pending_checkpoint"] = (rbm, upload.name)
+
+
+st.file_uploader(
+    "Continue from a checkpoint (.pt)", type=["pt"], key="rbm_upload", on_change=take_upload
+)
+if holder.get("upload_message"):
+    kind, text = holder["upload_message"]
+    getattr(st, kind)(text)
 
 with st.expander("Settings of this run"):
     st.json(asdict(holder["settings"]))

@@ -126,3 +126,27 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     page.screenshot(path=str(ARTIFACTS / "rbm_page.png"), full_page=True)
     assert (ARTIFACTS / "rbm_page.png").stat().st_size > 20_000
     page.close()
+
+
+def test_uploading_checkpoints(server, browser, tmp_path):
+    from core.rbm import RBM, checkpoint_bytes
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{server}/rbm")
+    page.get_by_role("button", name="Start").wait_for(timeout=30_000)
+    upload = page.locator("input[type=file]")
+
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"this is not a checkpoint")
+    upload.set_input_files(str(bad))
+    page.get_by_text("not a readable checkpoint").wait_for(timeout=10_000)
+    assert page.get_by_text("The current model is unchanged").is_visible()
+
+    good = tmp_path / "rbm_50h.pt"
+    good.write_bytes(checkpoint_bytes(RBM(784, 50, seed=3)))
+    upload.set_input_files(str(good))
+    page.get_by_text("Continuing from rbm_50h.pt").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=10_000)
+    assert not page.get_by_text("press Reset").is_visible()  # the sliders follow the file
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import pickle
 
@@ -11,7 +12,13 @@ import torch
 
 from core.data import binarize, load_dataset
 from core.metrics import annealing_schedule, log_partition_ais
-from core.rbm import RBM, RBMTrainer, TrainingDivergedError
+from core.rbm import (
+    RBM,
+    RBMTrainer,
+    TrainingDivergedError,
+    checkpoint_bytes,
+    load_checkpoint_bytes,
+)
 
 
 def _all_binary(n: int) -> torch.Tensor:
@@ -276,6 +283,35 @@ def test_state_dict_round_trip_with_weights_only(tmp_path):
     v = _all_binary(12)[:100]
     torch.testing.assert_close(restored.free_energy(v), rbm.free_energy(v))
     pickle.loads(pickle.dumps(RBMTrainer(restored, seed=1)))  # a trainer can be pickled
+
+
+def test_checkpoint_bytes_round_trip_and_rejections():
+    rbm = _random_rbm(12, 5, seed=9).float()
+    data = checkpoint_bytes(rbm, dataset="digits")
+    restored, config = load_checkpoint_bytes(data)
+    assert config == {"n_visible": 12, "n_hidden": 5, "dataset": "digits"}
+    torch.testing.assert_close(restored.W, rbm.W)
+    with pytest.raises(ValueError, match="at most"):
+        load_checkpoint_bytes(data, max_bytes=100)
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load_checkpoint_bytes(b"garbage" * 100)
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load_checkpoint_bytes(data[: len(data) // 2])  # truncated
+    other = io.BytesIO()
+    torch.save({"state_dict": {}}, other)
+    with pytest.raises(ValueError, match="not an RBM checkpoint"):
+        load_checkpoint_bytes(other.getvalue())
+    broken = io.BytesIO()
+    state = {name: p.detach().clone() for name, p in rbm.state_dict().items()}
+    state["b"] = torch.zeros(3)
+    torch.save({"kind": "rbm", "config": rbm.config(), "state_dict": state}, broken)
+    with pytest.raises(ValueError, match="inconsistent"):
+        load_checkpoint_bytes(broken.getvalue())
+    poisoned = _random_rbm(12, 5).float()
+    with torch.no_grad():
+        poisoned.W[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        load_checkpoint_bytes(checkpoint_bytes(poisoned))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture()
 def page() -> AppTest:
+    st.cache_resource.clear()  # each test is a fresh browser session with its own run
     app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
     app.session_state["rbm_dataset"] = "digits"  # small and fast
     return app.run()
@@ -69,3 +71,20 @@ def test_a_shape_change_asks_for_a_reset(page):
     next(b for b in page.button if b.label == "Reset").click().run()
     assert not page.info
     assert not page.exception
+
+
+def test_gibbs_chain_from_noise_and_from_a_digit(page):
+    next(b for b in page.button if b.label == "Run the chain").click().run()
+    assert not page.exception
+    captions = [c for image in page.get("image") for c in image.captions]
+    assert "after 0 steps" in captions and "after 30 steps" in captions
+    page.radio(key="rbm_chain_start").set_value("a digit").run()
+    page.number_input(key="rbm_chain_digit").set_value(7).run()
+    next(b for b in page.button if b.label == "Run the chain").click().run()
+    assert not page.exception and not page.error
+
+
+def test_exports_are_offered(page):
+    next(b for b in page.button if b.label == "Step").click().run()
+    labels = [str(element.proto.label) for element in page.get("download_button")]
+    assert {"Model (state dict + config)", "Loss history (CSV)", "Filters (PNG)"} <= set(labels)

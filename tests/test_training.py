@@ -209,3 +209,18 @@ def test_snapshots_never_wait_for_a_slow_step(digits):
     assert time.perf_counter() - started < 0.05
     release.set()
     run.close()
+
+
+def test_gibbs_frames_and_loading_weights(digits):
+    job = RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20))
+    frames = job.gibbs_frames("noise", k=5, n_chains=4)
+    assert len(frames) == 6 and frames[0].shape == (4, 64)
+    assert set(np.unique(frames[0])) <= {0.0, 1.0}  # the start is binary noise
+    sevens = job.gibbs_frames("digit", digit=7, k=1, n_chains=3)
+    labels = job.train_labels
+    assert any(np.array_equal(sevens[0][0], row) for row in job.train[labels == 7].numpy())
+    other = RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20, seed=5))
+    job.load_weights(other.rbm)
+    assert torch.equal(job.rbm.W, other.rbm.W)
+    with pytest.raises(ValueError, match="hidden units"):
+        job.load_weights(RBMJob(digits, RBMJobSettings(hidden_units=8)).rbm)
