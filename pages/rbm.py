@@ -206,7 +206,7 @@ if chain_columns[3].button("Run the chain", icon=":material/animation:", width="
         st.error(str(error))
     else:
         shape = dataset.image_shape
-        holder["chain"] = [image_grid(frame, shape, columns=8) for frame in frames]
+        holder["chain"] = [image_grid(frame, shape, columns=4) for frame in frames]
 if holder.get("chain"):
     pictures = holder["chain"]
     shown = sorted({round(i * (len(pictures) - 1) / 5) for i in range(6)})
