@@ -36,6 +36,7 @@ class Job(Protocol):
 
 
 T = TypeVar("T")
+FREE_ENERGY_EVERY = 25  # steps between two measurements of the train/validation free energy
 
 IDLE, TRAINING, PAUSED, FINISHED, FAILED = "idle", "training", "paused", "finished", "failed"
 
@@ -284,6 +285,7 @@ class RBMJob:
         self.train = torch.from_numpy(binarize(train.images))
         self.train_labels = train.labels
         self.validation = torch.from_numpy(binarize(validation.images))
+        self.validation_labels = validation.labels
         self.rbm = RBM(dataset.n_pixels, settings.hidden_units, seed=settings.seed)
         self.trainer = RBMTrainer(
             self.rbm,
@@ -318,12 +320,50 @@ class RBMJob:
         batch = self.train[self._order[self._position : self._position + size]]
         self._position += size
         metrics = self.trainer.step(batch)
-        return {
+        record = {
             "epoch": self.epoch + self._position / len(self.train),
             "surrogate_cost": metrics.surrogate_cost,
             "reconstruction_error": metrics.reconstruction_error,
             "pseudo_log_likelihood": metrics.pseudo_log_likelihood,
         }
+        if self.trainer.steps_done % FREE_ENERGY_EVERY == 1:
+            record.update(self.free_energy_gap())
+        return record
+
+    def free_energy_gap(self, n: int = 500) -> dict[str, float]:
+        """Mean F(v) on fixed training and validation images: a widening gap is overfitting."""
+        with torch.no_grad():
+            train = self.rbm.free_energy(self.train[:n]).mean().item()
+            validation = self.rbm.free_energy(self.validation[:n]).mean().item()
+        return {"free_energy_train": train, "free_energy_validation": validation}
+
+    def latent_views(self, n: int = 600) -> dict[str, np.ndarray]:
+        """P(h | v) of validation images, its mean per class, and a 2-D PCA projection."""
+        with torch.no_grad():
+            activations = self.rbm.hidden_probabilities(self.validation[:n]).numpy()
+        labels = self.validation_labels[:n]
+        classes = np.unique(labels)
+        centred = activations - activations.mean(axis=0)
+        _, _, directions = np.linalg.svd(centred, full_matrices=False)
+        return {
+            "activations": activations[:64],
+            "class_means": np.stack([activations[labels == c].mean(axis=0) for c in classes]),
+            "classes": classes,
+            "projection": centred @ directions[:2].T,
+            "labels": labels,
+        }
+
+    def free_energy_samples(self, n: int = 400, gibbs_steps: int = 100) -> dict[str, np.ndarray]:
+        """F(v) of validation images, of model samples (chains from noise) and of noise."""
+        generator = torch.Generator().manual_seed(self.settings.seed)
+        noise = (torch.rand(n, self.rbm.n_visible, generator=generator) < 0.5).float()
+        with torch.no_grad():
+            samples, _ = self.rbm.gibbs_chain(noise, gibbs_steps, generator=generator)
+            return {
+                "data": self.rbm.free_energy(self.validation[:n]).numpy(),
+                "model samples": self.rbm.free_energy(samples[-1]).numpy(),
+                "noise": self.rbm.free_energy(noise).numpy(),
+            }
 
     def gibbs_frames(
         self, start: str = "noise", digit: int = 0, k: int = 30, n_chains: int = 16

@@ -127,3 +127,50 @@ def history_csv(history: Sequence[dict[str, float]]) -> str:
             ",".join("" if key not in record else repr(float(record[key])) for key in columns)
         )
     return "\n".join(lines) + "\n"
+
+
+def _layout(figure: go.Figure, title: str, height: int = 360) -> go.Figure:
+    figure.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=15)
+    )
+    return figure
+
+
+def heatmap_figure(
+    values: np.ndarray, *, title: str, x_title: str, y_title: str, y_labels: Sequence | None = None
+) -> go.Figure:
+    """A heatmap of a 2-D array (e.g. P(h | v), rows = images, columns = hidden units)."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.asarray(values),
+            colorscale="Viridis",
+            y=[str(label) for label in y_labels] if y_labels is not None else None,
+        )
+    )
+    figure.update_xaxes(title=x_title)
+    figure.update_yaxes(title=y_title, autorange="reversed")
+    return _layout(figure, title)
+
+
+def scatter_figure(points: np.ndarray, labels: np.ndarray, *, title: str) -> go.Figure:
+    """2-D points coloured by their class label, one trace per class."""
+    points, labels = np.asarray(points), np.asarray(labels)
+    figure = go.Figure()
+    for label in np.unique(labels):
+        chosen = points[labels == label]
+        figure.add_trace(
+            go.Scatter(
+                x=chosen[:, 0], y=chosen[:, 1], mode="markers", name=str(label), marker=dict(size=6)
+            )
+        )
+    return _layout(figure, title, height=460)
+
+
+def histogram_figure(groups: dict[str, np.ndarray], *, title: str, x_title: str) -> go.Figure:
+    """Overlaid histograms, one per named group of values."""
+    figure = go.Figure()
+    for name, values in groups.items():
+        figure.add_trace(go.Histogram(x=np.asarray(values), name=name, opacity=0.6, nbinsx=50))
+    figure.update_layout(barmode="overlay")
+    figure.update_xaxes(title=x_title)
+    return _layout(figure, title)

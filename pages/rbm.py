@@ -12,10 +12,13 @@ from core.training import FAILED, FINISHED, TRAINING, Caps, RBMJob, RBMJobSettin
 from core.viz import (
     filter_grid,
     gif_bytes,
+    heatmap_figure,
+    histogram_figure,
     history_csv,
     history_figure,
     image_grid,
     png_bytes,
+    scatter_figure,
     upscale,
 )
 
@@ -156,6 +159,28 @@ def live_view() -> None:
             width="stretch",
         )
         st.caption("D · log σ(F(ṽ) − F(v)), ṽ = v with one pixel flipped: higher is better.")
+    gap = [r for r in snapshot.history if "free_energy_validation" in r]
+    st.plotly_chart(
+        history_figure(
+            gap,
+            ["free_energy_train", "free_energy_validation"],
+            title="Mean free energy of training and validation images",
+            labels={"free_energy_train": "training", "free_energy_validation": "validation"},
+        ),
+        width="stretch",
+    )
+    if len(gap) >= 2:
+        widening = (gap[-1]["free_energy_validation"] - gap[-1]["free_energy_train"]) - (
+            gap[0]["free_energy_validation"] - gap[0]["free_energy_train"]
+        )
+        if widening > 5:
+            st.warning(
+                f"The validation images' free energy is now {widening:.1f} nats further above "
+                "the training images' than at the start: the model is starting to memorise its "
+                "training set (overfitting)."
+            )
+        else:
+            st.caption("F(v) of held-out images tracks the training images': no overfitting yet.")
     pictures = snapshot.pictures
     if pictures:
         shape = dataset.image_shape
@@ -181,6 +206,58 @@ def run_every_was_on() -> bool:
 
 st.session_state["rbm_was_training"] = run.state == TRAINING
 live_view()
+
+st.header("Look inside")
+latent_tab, energy_tab = st.tabs(["Latent activations", "Free energies"])
+with latent_tab:
+    views = run.read(lambda job: job.latent_views())
+    st.caption(
+        "P(h_j = 1 | v) = σ(c_j + W_j v) for held-out images: each row one image, each column "
+        "one hidden unit. Units that light up for one digit and not others are what the model "
+        "uses to tell digits apart."
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(
+        heatmap_figure(
+            views["activations"],
+            title="P(h | v) for 64 images",
+            x_title="hidden unit",
+            y_title="image",
+        ),
+        width="stretch",
+    )
+    right.plotly_chart(
+        heatmap_figure(
+            views["class_means"],
+            title="Mean activation per digit",
+            x_title="hidden unit",
+            y_title="digit",
+            y_labels=views["classes"],
+        ),
+        width="stretch",
+    )
+    st.plotly_chart(
+        scatter_figure(
+            views["projection"],
+            views["labels"],
+            title="Hidden codes projected on their two main directions (PCA)",
+        ),
+        width="stretch",
+    )
+with energy_tab:
+    st.caption(
+        "F(v) = −bᵀv − Σ_j log(1 + e^{c_j + W_j v}): low for what the model finds likely. "
+        "Training pushes the data's free energy down; samples from the model's own Gibbs "
+        "chains should end up where the data is, and noise far above."
+    )
+    st.plotly_chart(
+        histogram_figure(
+            run.read(lambda job: job.free_energy_samples()),
+            title="Free energy of data, model samples and noise",
+            x_title="F(v)",
+        ),
+        width="stretch",
+    )
 
 st.header("Gibbs chain")
 st.caption(

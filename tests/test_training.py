@@ -224,3 +224,23 @@ def test_gibbs_frames_and_loading_weights(digits):
     assert torch.equal(job.rbm.W, other.rbm.W)
     with pytest.raises(ValueError, match="hidden units"):
         job.load_weights(RBMJob(digits, RBMJobSettings(hidden_units=8)).rbm)
+
+
+def test_analysis_views(digits):
+    job = RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20))
+    records = [job.train_step() for _ in range(30)]
+    measured = [r for r in records if "free_energy_validation" in r]
+    assert len(measured) == 2  # steps 1 and 26
+    assert all(
+        np.isfinite([r["free_energy_train"], r["free_energy_validation"]]).all() for r in measured
+    )
+    views = job.latent_views()
+    assert views["activations"].shape == (64, 16)
+    assert views["class_means"].shape == (10, 16) and list(views["classes"]) == list(range(10))
+    assert views["projection"].shape == (len(views["labels"]), 2)
+    # The first principal direction carries the most variance.
+    assert views["projection"][:, 0].var() >= views["projection"][:, 1].var()
+    energies = job.free_energy_samples(n=50, gibbs_steps=20)
+    assert set(energies) == {"data", "model samples", "noise"}
+    # Even a briefly trained model gives data lower free energy than random noise.
+    assert energies["data"].mean() < energies["noise"].mean()

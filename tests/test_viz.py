@@ -55,3 +55,15 @@ def test_history_csv_and_figure():
     assert float(rows[1]["extra"]) == 1.0
     figure = history_figure(history * 2000, ["loss"], title="Loss", max_points=500)
     assert len(figure.data) == 1 and len(figure.data[0].x) <= 500
+
+
+def test_heatmap_scatter_and_histogram_figures():
+    from core.viz import heatmap_figure, histogram_figure, scatter_figure
+
+    heat = heatmap_figure(np.eye(3), title="H", x_title="unit", y_title="digit", y_labels=[7, 8, 9])
+    assert list(heat.data[0].y) == ["7", "8", "9"]
+    scatter = scatter_figure(np.arange(12.0).reshape(6, 2), np.array([0, 1, 0, 1, 2, 2]), title="S")
+    assert [trace.name for trace in scatter.data] == ["0", "1", "2"]
+    assert list(scatter.data[2].x) == [8.0, 10.0]
+    histogram = histogram_figure({"data": np.zeros(5), "noise": np.ones(5)}, title="F", x_title="F")
+    assert [trace.name for trace in histogram.data] == ["data", "noise"]
