@@ -391,10 +391,14 @@ class RBMJob:
         self.rbm.load_state_dict(rbm.state_dict())
         self.trainer.reset_chains()
 
+    reconstruction_steps = 1  # Gibbs steps between the originals and their samples; a page sets it
+
     def pictures(self) -> dict[str, np.ndarray]:
         with torch.no_grad():
             originals = self.train[:32]
-            _, probabilities = self.rbm.gibbs_chain(originals, 1, generator=self.trainer.random)
+            _, probabilities = self.rbm.gibbs_chain(
+                originals, int(self.reconstruction_steps), generator=self.trainer.random
+            )
             return {
                 "originals": originals.numpy().copy(),
                 "reconstructions": probabilities[-1].numpy().copy(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import streamlit as st
 
@@ -23,6 +24,7 @@ from core.viz import (
 )
 
 CAPS = Caps()
+PRETRAINED = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt"
 SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")
 
 
@@ -181,14 +183,17 @@ def live_view() -> None:
             )
         else:
             st.caption("F(v) of held-out images tracks the training images': no overfitting yet.")
+    run.job.reconstruction_steps = st.session_state.get("rbm_view_steps", 1)
     pictures = snapshot.pictures
+    if snapshot.state != TRAINING and pictures:
+        pictures = run.read(lambda job: job.pictures())  # paused: follow the slider at once
     if pictures:
         shape = dataset.image_shape
         views = (
             (image_grid(pictures["originals"], shape), "Training images v"),
             (
                 image_grid(pictures["reconstructions"], shape),
-                "One Gibbs step: P(v | h), h ~ P(h | v)",
+                f"After {run.job.reconstruction_steps} Gibbs step(s): P(v | h)",
             ),
             (filter_grid(pictures["filters"], shape), "Filters: rows of W"),
         )
@@ -196,6 +201,14 @@ def live_view() -> None:
             column.image(
                 upscale(picture), caption=caption, clamp=True, output_format="PNG", width="stretch"
             )
+    st.slider(
+        "Gibbs steps between the training images and their samples",
+        1,
+        50,
+        1,
+        key="rbm_view_steps",
+        help="1 shows the seed's X_train vs X_hat; more steps show where the chain drifts.",
+    )
     if snapshot.state != TRAINING and run_every_was_on():
         st.rerun()  # training ended: redraw the page so the timer and the buttons update
 
@@ -359,6 +372,20 @@ def take_upload() -> None:
     holder["pending_checkpoint"] = (rbm, upload.name)
 
 
+def take_pretrained() -> None:
+    """Continue from the RBM that ships in assets/ (trained by scripts/train_rbm.py)."""
+    rbm, _ = load_checkpoint_bytes(PRETRAINED.read_bytes())
+    st.session_state["rbm_hidden"] = rbm.n_hidden
+    holder["pending_checkpoint"] = (rbm, "the pretrained RBM (100 hidden units, CD-1, 30 epochs)")
+
+
+if dataset.n_pixels == 784 and PRETRAINED.exists():
+    st.button(
+        "Start from the pretrained RBM",
+        icon=":material/model_training:",
+        on_click=take_pretrained,
+        help="100 hidden units trained on mnist-5k for 30 epochs by scripts/train_rbm.py.",
+    )
 st.file_uploader(
     "Continue from a checkpoint (.pt)", type=["pt"], key="rbm_upload", on_change=take_upload
 )

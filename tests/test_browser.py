@@ -98,8 +98,8 @@ def status(page) -> tuple[str, int]:
 def test_rbm_page_trains_draws_and_pauses(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/rbm")
-    page.get_by_role("button", name="Start").wait_for(timeout=30_000)
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start", exact=True).click()
 
     # The loss chart gains points and the image grids appear while it trains.
     deadline = time.monotonic() + 30
@@ -116,7 +116,7 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     assert page.locator(".js-plotly-plot").count() >= 2
     assert page.get_by_text("Filters: rows of W").is_visible()
 
-    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
     paused_at = status(page)[1]
     time.sleep(1.5)
@@ -133,7 +133,7 @@ def test_uploading_checkpoints(server, browser, tmp_path):
 
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/rbm")
-    page.get_by_role("button", name="Start").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
     upload = page.locator("input[type=file]")
 
     bad = tmp_path / "broken.pt"
@@ -146,7 +146,7 @@ def test_uploading_checkpoints(server, browser, tmp_path):
     good.write_bytes(checkpoint_bytes(RBM(784, 50, seed=3)))
     upload.set_input_files(str(good))
     page.get_by_text("Continuing from rbm_50h.pt").wait_for(timeout=10_000)
-    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=10_000)
     assert not page.get_by_text("press Reset").is_visible()  # the sliders follow the file
     page.close()

@@ -98,3 +98,21 @@ def test_exports_are_offered(page):
     next(b for b in page.button if b.label == "Step").click().run()
     labels = [str(element.proto.label) for element in page.get("download_button")]
     assert {"Model (state dict + config)", "Loss history (CSV)", "Filters (PNG)"} <= set(labels)
+
+
+def test_the_gibbs_steps_slider_changes_the_samples_view(page):
+    next(b for b in page.button if b.label == "Step").click().run()
+    page.slider(key="rbm_view_steps").set_value(10).run()
+    assert not page.exception
+    captions = [c for image in page.get("image") for c in image.captions]
+    assert "After 10 Gibbs step(s): P(v | h)" in captions
+
+
+def test_start_from_the_pretrained_rbm():
+    st.cache_resource.clear()
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60).run()  # mnist-5k
+    next(b for b in app.button if b.label == "Start from the pretrained RBM").click().run()
+    assert not app.exception
+    assert any("Continuing from the pretrained RBM" in block.value for block in app.success)
+    assert app.sidebar.slider(key="rbm_hidden").value == 100
+    assert not app.info  # no reset needed: the settings match the model
