@@ -11,6 +11,8 @@ the worker stops by itself.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 import weakref
@@ -36,6 +38,8 @@ class Job(Protocol):
 
 
 T = TypeVar("T")
+SWITCH_INTERVAL = 0.00005  # seconds
+SMALL_WORK = 1e8  # multiply-adds per step below which one thread is faster (see above)
 FREE_ENERGY_EVERY = 25  # steps between two measurements of the train/validation free energy
 
 IDLE, TRAINING, PAUSED, FINISHED, FAILED = "idle", "training", "paused", "finished", "failed"
@@ -238,8 +242,29 @@ class TrainingRun:
         return f"Stopped at this server's limit of {self.caps.max_seconds:.0f} s of training."
 
 
+def intra_op_threads(work_per_step: float | None) -> int:
+    """Threads for one worker's torch operations (set per thread).
+
+    Outside the main thread, small products run faster on one thread than on two (measured:
+    650 against 305 steps/s for 100 hidden units and batches of 100), large ones still gain
+    from more (78 against 55 steps/s at 500 and 500).
+    """
+    available = max(1, min(os.cpu_count() or 1, 2))
+    if work_per_step is not None and work_per_step < SMALL_WORK:
+        return 1
+    return available
+
+
 def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Event) -> None:
     """Train while the run exists, is training and has not been told to stop."""
+    # A training step releases the GIL around each of its many small torch operations; with
+    # the default 5 ms switch interval, a busy page-drawing thread makes the worker wait up to
+    # 5 ms to take it back each time. A short interval keeps the worker at full speed.
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+    run = run_reference()
+    if run is not None:
+        torch.set_num_threads(intra_op_threads(getattr(run.job, "work_per_step", None)))
+        del run
     while not stop.is_set():
         run = run_reference()
         if run is None:
@@ -302,6 +327,12 @@ class RBMJob:
         )
         self._position = 0
         self.epoch = 0
+
+    @property
+    def work_per_step(self) -> float:
+        """Multiply-adds of one update, roughly: (k + 2) products of batch × visible × hidden."""
+        s = self.settings
+        return float(s.batch_size * self.rbm.n_visible * s.hidden_units * (s.k + 2))
 
     def apply(self, settings: RBMJobSettings) -> None:
         """Take over the settings that change without a reset."""

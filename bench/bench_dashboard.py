@@ -1,0 +1,159 @@
+"""The dashboard in a real browser: time to interactive, live refresh rate, Pause latency, and
+training throughput in the page against the same run headless.
+
+    python bench/bench_dashboard.py            # needs Debian's chromium and playwright
+
+Runs the RBM page's default settings (mnist-5k, 100 hidden units, CD-1, batch 100) and reports
+medians of several rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import describe  # noqa: E402
+from core.data import load_dataset  # noqa: E402
+from core.training import RBMJob, RBMJobSettings  # noqa: E402
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STATUS = re.compile(r"(\w+) — step (\d+)")
+
+
+def headless_steps_per_second(seconds: float) -> float:
+    """The page's default run, trained in a plain loop (pictures as often as the page asks)."""
+    job = RBMJob(load_dataset("mnist-5k"), RBMJobSettings())
+    job.train_step()
+    steps, started, last_pictures = 0, time.perf_counter(), 0.0
+    while time.perf_counter() - started < seconds:
+        job.train_step()
+        steps += 1
+        if time.perf_counter() - last_pictures >= 0.4:
+            job.pictures()
+            last_pictures = time.perf_counter()
+    return steps / (time.perf_counter() - started)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def page_round(browser, window: float) -> dict[str, float]:
+    port = free_port()
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        page.goto(f"{url}/rbm")
+        start_button = page.get_by_role("button", name="Start", exact=True)
+        start_button.wait_for(timeout=60_000)
+        interactive = time.perf_counter() - started
+
+        def status() -> tuple[str, int]:
+            match = STATUS.search(page.get_by_text(STATUS).first.inner_text())
+            return match.group(1), int(match.group(2))
+
+        start_button.click()
+        while status()[0] != "Training":
+            time.sleep(0.02)
+        time.sleep(1.0)
+        seen, changes, first_steps = status()[1], 0, status()[1]
+        window_start = time.perf_counter()
+        while time.perf_counter() - window_start < window:
+            steps = status()[1]
+            if steps != seen:
+                changes, seen = changes + 1, steps
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - window_start
+        throughput = (seen - first_steps) / elapsed
+        pressed = time.perf_counter()
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
+        pause_latency = time.perf_counter() - pressed
+        page.close()
+        return {
+            "interactive": interactive,
+            "refreshes": changes / elapsed,
+            "throughput": throughput,
+            "pause": pause_latency,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--window", type=float, default=8.0, help="seconds of training watched")
+    args = parser.parse_args()
+    print(describe())
+    rounds = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        for _ in range(args.rounds):
+            rounds.append(page_round(browser, args.window))
+        browser.close()
+    headless = statistics.median(headless_steps_per_second(args.window) for _ in range(args.rounds))
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    ratio = median("throughput") / headless
+    print(f"\n## The RBM page in Chromium (medians of {args.rounds} rounds)\n")
+    print("| measure | value | target |")
+    print("| --- | ---: | ---: |")
+    print(f"| interactive after `streamlit run` | {median('interactive'):.2f} s | ≤ 5 s |")
+    print(f"| chart refreshes while training | {median('refreshes'):.1f} /s | ≥ 2 /s |")
+    print(f"| Pause takes effect (click to 'Paused' shown) | {median('pause'):.2f} s | ≤ 0.5 s |")
+    print(
+        f"| training in the page / headless | {median('throughput'):.0f} / {headless:.0f} "
+        f"steps/s = **{ratio:.0%}** | ≥ 90% |"
+    )
+
+
+if __name__ == "__main__":
+    main()
