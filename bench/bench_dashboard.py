@@ -11,29 +11,19 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_dashboard  # noqa: E402
 from bench.machine import describe  # noqa: E402
 from core.data import load_dataset  # noqa: E402
 from core.training import RBMJob, RBMJobSettings  # noqa: E402
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STATUS = re.compile(r"(\w+) — step (\d+)")
 
 
@@ -51,39 +41,9 @@ def headless_steps_per_second(seconds: float) -> float:
     return steps / (time.perf_counter() - started)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def page_round(browser, window: float) -> dict[str, float]:
-    port = free_port()
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
+    with served_dashboard(timeout=60) as url:
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         page.goto(f"{url}/rbm")
         start_button = page.get_by_role("button", name="Start", exact=True)
@@ -118,9 +78,6 @@ def page_round(browser, window: float) -> dict[str, float]:
             "throughput": throughput,
             "pause": pause_latency,
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def main() -> None:
@@ -133,7 +90,7 @@ def main() -> None:
     print(describe())
     rounds = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for _ in range(args.rounds):
             rounds.append(page_round(browser, args.window))
         browser.close()
