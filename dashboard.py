@@ -21,7 +21,7 @@ def home() -> None:
         )
         st.latex(r"E(v,h) = -b^\top v - c^\top h - h^\top W v")
         st.latex(r"F(v) = -b^\top v - \sum_j \log\left(1 + e^{c_j + W_j v}\right)")
-        st.page_link("pages/rbm.py", label="Train an RBM", icon=":material/hub:")
+        st.page_link("app_pages/rbm.py", label="Train an RBM", icon=":material/hub:")
     with gan:
         st.subheader("Generative Adversarial Network")
         st.markdown(
@@ -39,7 +39,7 @@ navigation = st.navigation(
     [
         st.Page(home, title="Home", icon=":material/home:", default=True),
         st.Page(
-            "pages/rbm.py",
+            "app_pages/rbm.py",
             title="Restricted Boltzmann Machine",
             icon=":material/hub:",
             url_path="rbm",

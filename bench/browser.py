@@ -71,3 +71,11 @@ def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def slider_to_end(page, label: str) -> None:
+    """Move the sidebar slider called ``label`` to its largest value with the keyboard."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+    slider.focus()
+    slider.press("End")
+    page.wait_for_timeout(300)

@@ -16,13 +16,13 @@ import sys
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F_nn
 
 from core.data import Dataset, binarize, to_tanh_range, train_validation_split
 from core.gan import GANConfig, GANTrainer
@@ -39,8 +39,8 @@ class Job(Protocol):
 
 T = TypeVar("T")
 SWITCH_INTERVAL = 0.00005  # seconds
-SMALL_WORK = 1e8  # multiply-adds per step below which one thread is faster (see above)
-FREE_ENERGY_EVERY = 25  # steps between two measurements of the train/validation free energy
+EVALUATE_EVERY = 200  # most steps between two evaluations (there is also one per epoch)
+EXACT_MAX_HIDDEN = 12  # up to here each evaluation includes the exact log-likelihood (4096 states)
 
 IDLE, TRAINING, PAUSED, FINISHED, FAILED = "idle", "training", "paused", "finished", "failed"
 
@@ -84,6 +84,40 @@ class RunSnapshot:
     pictures: dict[str, np.ndarray]
     message: str = ""
     version: int = 0
+    pictures_version: int = 0
+    history_stride: int = 1
+
+
+class History:
+    """A run's records from its first step on, at most ``limit`` of them.
+
+    When full, every second per-step record is dropped and from then on only every
+    ``stride``-th step is kept, so a long run keeps its whole shape at a coarser resolution.
+    Records with keys beyond ``step_keys`` (evaluations) are always kept.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 2:
+            raise ValueError("a history needs room for at least two records.")
+        self.limit = limit
+        self.stride = 1
+        self.records: list[dict[str, float]] = []
+
+    def append(self, record: dict[str, float], evaluation: bool = False) -> None:
+        if not evaluation and int(record["step"]) % self.stride:
+            return
+        self.records.append(record)
+        if len(self.records) > self.limit:
+            self.stride *= 2
+            kept = [
+                r for r in self.records if r.get("evaluation") or int(r["step"]) % self.stride == 0
+            ]
+            if len(kept) > self.limit:  # evaluations alone fill it: thin those too
+                kept = kept[len(kept) - self.limit :]
+            self.records = kept
+
+    def __len__(self) -> int:
+        return len(self.records)
 
 
 class TrainingRun:
@@ -94,7 +128,7 @@ class TrainingRun:
         job: Job,
         *,
         caps: Caps = Caps(),
-        history_limit: int = 5000,
+        history_limit: int = 4000,
         picture_interval: float = 0.4,
     ) -> None:
         self.caps = caps
@@ -112,11 +146,12 @@ class TrainingRun:
         self._state = IDLE
         self._steps = 0
         self._seconds = 0.0
-        self._history: deque[dict[str, float]] = deque(maxlen=self._history_limit)
+        self._history = History(self._history_limit)
         self._latest: dict[str, float] = {}
         self._pictures: dict[str, np.ndarray] = {}
         self._message = ""
         self._version = 0
+        self._pictures_version = 0
         self._last_pictures = 0.0
 
     # ---- reading -------------------------------------------------------------------------
@@ -133,10 +168,12 @@ class TrainingRun:
                 steps=self._steps,
                 seconds=self._seconds,
                 latest=dict(self._latest),
-                history=list(self._history) if history else [],
+                history=list(self._history.records) if history else [],
                 pictures=dict(self._pictures),
                 message=self._message,
                 version=self._version,
+                pictures_version=self._pictures_version,
+                history_stride=self._history.stride,
             )
 
     def read(self, reader: Callable[[Job], T]) -> T:
@@ -148,8 +185,8 @@ class TrainingRun:
 
     def start(self) -> None:
         """Train in the background until paused, stopped, capped or failed."""
-        if self._state in (FINISHED, FAILED):
-            return
+        if self._state == FAILED or self._finished_because():
+            return  # a finished run trains on only when its limit was raised (more epochs)
         self._set_state(TRAINING)
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
@@ -173,10 +210,9 @@ class TrainingRun:
     def step(self) -> RunSnapshot:
         """Exactly one update, while paused or idle (a running run is paused first)."""
         self.pause()
-        if self._state in (FINISHED, FAILED):
+        if self._state == FAILED:
             return self.snapshot(history=False)
-        self._one_update(force_pictures=True)
-        if self._state == IDLE:
+        if self._one_update(force_pictures=True) and self._state in (IDLE, FINISHED):
             self._set_state(PAUSED)
         return self.snapshot(history=False)
 
@@ -210,8 +246,8 @@ class TrainingRun:
         with self._step_lock:
             if from_worker and self._state != TRAINING:
                 return True  # paused between the worker's check and here: no update
-            if self._steps >= self.caps.max_steps or self._seconds >= self.caps.max_seconds:
-                self._set_state(FINISHED, self._cap_message())
+            if self._finished_because():
+                self._set_state(FINISHED, self._finished_because())
                 return False
             started = time.perf_counter()
             try:
@@ -229,30 +265,29 @@ class TrainingRun:
                 self._steps += 1
                 self._seconds += elapsed
                 record = {"step": float(self._steps), **metrics}
-                self._history.append(record)
+                self._history.append(record, evaluation=bool(record.get("evaluation")))
                 self._latest = record
                 if pictures is not None:
                     self._pictures = pictures
+                    self._pictures_version += 1
                 self._version += 1
             return True
 
-    def _cap_message(self) -> str:
+    def _finished_because(self) -> str:
+        """Why the run may not take another step ('' when it may)."""
         if self._steps >= self.caps.max_steps:
             return f"Stopped at this server's limit of {self.caps.max_steps} steps per run."
-        return f"Stopped at this server's limit of {self.caps.max_seconds:.0f} s of training."
+        if self._seconds >= self.caps.max_seconds:
+            return f"Stopped at this server's limit of {self.caps.max_seconds:.0f} s of training."
+        return str(getattr(self.job, "done", "") or "")
 
 
-def intra_op_threads(work_per_step: float | None) -> int:
-    """Threads for one worker's torch operations (set per thread).
-
-    Outside the main thread, small products run faster on one thread than on two (measured:
-    650 against 305 steps/s for 100 hidden units and batches of 100), large ones still gain
-    from more (78 against 55 steps/s at 500 and 500).
-    """
-    available = max(1, min(os.cpu_count() or 1, 2))
-    if work_per_step is not None and work_per_step < SMALL_WORK:
-        return 1
-    return available
+def intra_op_threads(work_per_step: float | None = None) -> int:
+    """Threads for one worker's torch operations (set per thread): the machine's cores, at
+    most two. (Measured: 755 steps/s on two threads against 605 on one for the RBM page's
+    default run, in a worker thread, as long as no other thread has started its own team of
+    compute threads; the pages therefore draw with one thread.)"""
+    return max(1, min(os.cpu_count() or 1, 2))
 
 
 def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Event) -> None:
@@ -293,6 +328,7 @@ class RBMJobSettings:
     momentum: float = 0.5
     weight_decay: float = 1e-4
     seed: int = 0
+    epochs: int = 50
     validation_fraction: float = 0.1
     extra: dict = field(default_factory=dict)
 
@@ -301,7 +337,12 @@ class RBMJob:
     """An RBM on a binarized dataset, trained one mini-batch per step."""
 
     def __init__(self, dataset: Dataset, settings: RBMJobSettings, caps: Caps = Caps()) -> None:
-        caps.check(hidden_units=settings.hidden_units, batch_size=settings.batch_size)
+        caps.check(
+            hidden_units=settings.hidden_units,
+            batch_size=settings.batch_size,
+            epochs=settings.epochs,
+        )
+        self.caps = caps
         self.settings = settings
         self.dataset = dataset
         train, validation = train_validation_split(
@@ -322,11 +363,20 @@ class RBMJob:
             n_persistent_chains=settings.batch_size,
             seed=settings.seed,
         )
-        self._order = torch.randperm(
-            len(self.train), generator=torch.Generator().manual_seed(settings.seed)
-        )
+        self._shuffle = torch.Generator().manual_seed(settings.seed)
+        self._order = torch.randperm(len(self.train), generator=self._shuffle)
         self._position = 0
         self.epoch = 0
+        self._last_evaluation = 0
+        flips = torch.Generator().manual_seed(settings.seed + 1)
+        self._eval_train = self.train[:500]
+        self._eval_validation = self.validation[:500]
+        self._eval_train_flips = torch.randint(
+            dataset.n_pixels, (len(self._eval_train),), generator=flips
+        )
+        self._eval_validation_flips = torch.randint(
+            dataset.n_pixels, (len(self._eval_validation),), generator=flips
+        )
 
     @property
     def work_per_step(self) -> float:
@@ -334,39 +384,100 @@ class RBMJob:
         s = self.settings
         return float(s.batch_size * self.rbm.n_visible * s.hidden_units * (s.k + 2))
 
+    @property
+    def done(self) -> str:
+        """Why this job has finished ('' while it has epochs to go)."""
+        if self.epoch >= self.settings.epochs:
+            return f"Finished the {self.settings.epochs} epochs asked for."
+        return ""
+
     def apply(self, settings: RBMJobSettings) -> None:
-        """Take over the settings that change without a reset."""
+        """Take over the settings that change without a reset (rate, k, CD/PCD, epochs...)."""
+        self.caps.check(epochs=settings.epochs)
         self.trainer.learning_rate = settings.learning_rate
         self.trainer.k = settings.k
         self.trainer.momentum = settings.momentum
         self.trainer.weight_decay = settings.weight_decay
+        self.trainer.persistent = settings.persistent
         self.settings = settings
 
     def train_step(self) -> dict[str, float]:
         size = min(self.settings.batch_size, len(self.train))
-        if self._position + size > len(self.train):
-            self._order = torch.randperm(len(self.train))
-            self._position = 0
-            self.epoch += 1
         batch = self.train[self._order[self._position : self._position + size]]
         self._position += size
         metrics = self.trainer.step(batch)
+        epoch_done = self._position + size > len(self.train)  # no full batch left
+        if epoch_done:
+            self._order = torch.randperm(len(self.train), generator=self._shuffle)
+            self._position = 0
+            self.epoch += 1
         record = {
-            "epoch": self.epoch + self._position / len(self.train),
+            "epoch": self.epoch_progress,
             "surrogate_cost": metrics.surrogate_cost,
             "reconstruction_error": metrics.reconstruction_error,
             "pseudo_log_likelihood": metrics.pseudo_log_likelihood,
         }
-        if self.trainer.steps_done % FREE_ENERGY_EVERY == 1:
-            record.update(self.free_energy_gap())
+        steps = self.trainer.steps_done
+        if steps == 1 or epoch_done or steps - self._last_evaluation >= EVALUATE_EVERY:
+            record.update(self.evaluate())
+            self._last_evaluation = steps
         return record
 
-    def free_energy_gap(self, n: int = 500) -> dict[str, float]:
-        """Mean F(v) on fixed training and validation images: a widening gap is overfitting."""
+    @property
+    def epoch_progress(self) -> float:
+        """Epochs done, with the fraction of the current one."""
+        return self.epoch + self._position / len(self.train)
+
+    @property
+    def exact_likelihood(self) -> bool:
+        """Whether log Z can be had exactly at every evaluation (few hidden units)."""
+        return self.rbm.n_hidden <= EXACT_MAX_HIDDEN
+
+    def evaluate(self, n: int = 500) -> dict[str, float]:
+        """Metrics on fixed training and validation images (the same ones every time).
+
+        Mean free energy (a validation mean rising above the training mean is overfitting),
+        reconstruction error, pseudo-likelihood with fixed flipped pixels and, for a small
+        model, the exact average log-likelihood log P(v) = -F(v) - log Z.
+        """
+        record: dict[str, float] = {"evaluation": 1.0}
         with torch.no_grad():
-            train = self.rbm.free_energy(self.train[:n]).mean().item()
-            validation = self.rbm.free_energy(self.validation[:n]).mean().item()
-        return {"free_energy_train": train, "free_energy_validation": validation}
+            log_z = self.rbm.log_partition_exact() if self.exact_likelihood else None
+            for name, images, flips in (
+                ("train", self._eval_train, self._eval_train_flips),
+                ("validation", self._eval_validation, self._eval_validation_flips),
+            ):
+                hidden_input = torch.addmm(self.rbm.c, images, self.rbm.W.t())
+                free_energy = -(images @ self.rbm.b) - F_nn.softplus(hidden_input).sum(dim=1)
+                noise = torch.Generator().manual_seed(self.settings.seed + 2)  # same each time
+                record[f"free_energy_{name}"] = free_energy.mean().item()
+                record[f"reconstruction_error_{name}"] = (
+                    self.rbm.reconstruction_error(images, generator=noise).mean().item()
+                )
+                record[f"pseudo_log_likelihood_{name}"] = (
+                    self.rbm._pseudo_log_likelihood(images, hidden_input, flips).mean().item()
+                )
+                if log_z is not None:
+                    record[f"log_likelihood_{name}"] = -free_energy.double().mean().item() - log_z
+        record["free_energy_gap"] = record["free_energy_validation"] - record["free_energy_train"]
+        return record
+
+    def estimate_log_likelihood(
+        self, n_betas: int = 5000, progress: Callable[[float], None] | None = None
+    ) -> dict[str, float]:
+        """Average log-likelihood of the evaluation images, log Z by AIS (±3 s.e. bounds)."""
+        result = self.rbm.log_partition_ais(
+            data=self.train, n_runs=100, n_betas=n_betas, seed=self.settings.seed, progress=progress
+        )
+        record = {"log_z": result.log_z}
+        with torch.no_grad():
+            evaluation_sets = (("train", self._eval_train), ("validation", self._eval_validation))
+            for name, images in evaluation_sets:
+                minus_f = -self.rbm.free_energy(images).double().mean().item()
+                record[f"ais_log_likelihood_{name}"] = minus_f - result.log_z
+                record[f"ais_log_likelihood_{name}_low"] = minus_f - result.log_z_high
+                record[f"ais_log_likelihood_{name}_high"] = minus_f - result.log_z_low
+        return record
 
     def latent_views(self, n: int = 600) -> dict[str, np.ndarray]:
         """P(h | v) of validation images, its mean per class, and a 2-D PCA projection."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
+from plotly.subplots import make_subplots
 
 
 def image_grid(
@@ -55,14 +57,14 @@ def upscale(picture: np.ndarray, target_width: int = 600) -> np.ndarray:
     return np.kron(picture, np.ones((factor, factor), dtype=picture.dtype))
 
 
-def png_bytes(picture: np.ndarray, upscale: int = 4) -> bytes:
+def png_bytes(picture: np.ndarray, upscale: int = 4, compress_level: int = 6) -> bytes:
     """A grey picture in [0, 1] as PNG bytes, each pixel drawn ``upscale`` times larger."""
     pixels = (np.clip(picture, 0, 1) * 255).round().astype(np.uint8)
     image = Image.fromarray(pixels)
     if upscale > 1:
         image = image.resize((image.width * upscale, image.height * upscale), Image.NEAREST)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 
@@ -91,6 +93,97 @@ def history_figure(
         font=dict(size=15),
         xaxis_title=x_key,
     )
+    return figure
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a panel: a history key, its legend label, and whether it is an evaluation
+    (a few points, drawn with markers) or a per-step metric (many, averaged into buckets)."""
+
+    key: str
+    label: str
+    evaluation: bool = False
+
+
+def bucket_means(xs: Sequence[float], ys: Sequence[float], max_points: int):
+    """Averages of consecutive runs of points, at most ``max_points`` of them (the trend of a
+    noisy per-batch curve, and a light chart however long the run)."""
+    count = len(xs)
+    if count <= max_points:
+        return list(xs), list(ys)
+    edges = np.linspace(0, count, max_points + 1).astype(int)
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    sums_x, sums_y = np.add.reduceat(x, edges[:-1]), np.add.reduceat(y, edges[:-1])
+    sizes = np.diff(edges)
+    return list(sums_x / sizes), list(sums_y / sizes)
+
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
+
+
+def panels_figure(
+    history: Sequence[dict[str, float]],
+    panels: Sequence[tuple[str, Sequence[Series]]],
+    *,
+    columns: int = 3,
+    x_key: str = "step",
+    max_points: int = 300,
+    panel_height: int = 260,
+    reference_lines: dict[int, float] | None = None,
+) -> go.Figure:
+    """Several small charts of a run's history in one figure (one chart to send and draw).
+
+    ``panels`` are (title, series) pairs; ``reference_lines`` maps a panel's index to a
+    horizontal dashed line (e.g. 0.5 for D's output in a balanced game).
+    """
+    rows = math.ceil(len(panels) / columns)
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[title for title, _ in panels],
+        horizontal_spacing=0.06,
+        vertical_spacing=0.16 if rows > 1 else 0.1,
+    )
+    colors: dict[str, str] = {}  # one colour per legend label, the same in every panel
+    for index, (_, series) in enumerate(panels):
+        row, column = divmod(index, columns)
+        for line in series:
+            points = [r for r in history if line.key in r]
+            xs = [r[x_key] for r in points]
+            ys = [r[line.key] for r in points]
+            if not line.evaluation:
+                xs, ys = bucket_means(xs, ys, max_points)
+            first = line.label not in colors
+            color = colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
+            figure.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines+markers" if line.evaluation and len(xs) < 60 else "lines",
+                    name=line.label,
+                    legendgroup=line.label,
+                    showlegend=first,
+                    line=dict(color=color, width=2),
+                    marker=dict(size=5),
+                ),
+                row=row + 1,
+                col=column + 1,
+            )
+        if reference_lines and index in reference_lines:
+            figure.add_hline(
+                y=reference_lines[index],
+                line=dict(dash="dash", color="grey", width=1),
+                row=row + 1,
+                col=column + 1,
+            )
+    figure.update_layout(
+        height=panel_height * rows + 80,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.08),
+        font=dict(size=14),
+    )
+    figure.update_annotations(font_size=16)
     return figure
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_dashboard
+from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_dashboard, slider_to_end
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -45,6 +45,11 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/rbm")
     page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
+    # Opened by its URL, the page still sits in the dashboard's navigation, with its title.
+    navigation = page.get_by_test_id("stSidebarNav")
+    assert navigation.get_by_text("Restricted Boltzmann Machine").is_visible()
+    assert navigation.get_by_text("Home", exact=True).first.is_visible()
+    slider_to_end(page, "Epochs")  # long enough to be paused while it trains
     page.get_by_role("button", name="Start", exact=True).click()
 
     # The loss chart gains points and the image grids appear while it trains.

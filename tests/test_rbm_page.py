@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 @pytest.fixture()
 def page() -> AppTest:
     st.cache_resource.clear()  # each test is a fresh browser session with its own run
-    app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
+    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60)
     app.session_state["rbm_dataset"] = "digits"  # small and fast
     return app.run()
 
@@ -26,7 +27,7 @@ def test_every_control_exists(page):
     assert {"Dataset", "Negative phase"} <= set(
         labels(page.sidebar.selectbox) + labels(page.sidebar.radio)
     )
-    assert {"Hidden units", "Gibbs steps per update (k)", "Momentum"} <= set(
+    assert {"Hidden units", "Gibbs steps per update (k)", "Epochs", "Momentum"} <= set(
         labels(page.sidebar.slider)
     )
     assert {"Learning rate", "Batch size", "Weight decay"} <= set(
@@ -34,6 +35,18 @@ def test_every_control_exists(page):
     )
     assert "Seed" in labels(page.sidebar.number_input)
     assert {"Start", "Pause", "Resume", "Step", "Reset"} <= set(labels(page.button))
+
+
+def chart_texts(app: AppTest) -> str:
+    """Titles, panel titles and legend names of every chart on the page."""
+    texts = []
+    for chart in app.get("plotly_chart"):
+        figure = json.loads(chart.proto.spec)
+        layout = figure.get("layout", {})
+        texts.append(layout.get("title", {}).get("text", ""))
+        texts += [note.get("text", "") for note in layout.get("annotations", [])]
+        texts += [trace.get("name", "") for trace in figure.get("data", [])]
+    return "\n".join(texts)
 
 
 def status_line(app: AppTest) -> str:
@@ -45,11 +58,16 @@ def test_step_trains_and_the_views_render(page):
     next(b for b in page.button if b.label == "Step").click().run()
     assert not page.exception
     assert "step **1**" in status_line(page)
-    specs = " ".join(chart.proto.spec for chart in page.get("plotly_chart"))
+    specs = chart_texts(page)
     for title in (
         "Surrogate cost",
-        "Pseudo-likelihood",
-        "Mean free energy of training and validation images",
+        "Reconstruction error",
+        "Pseudo-log-likelihood",
+        "Mean free energy F(v)",
+        "Free-energy gap (validation − training)",
+        "Log-likelihood (AIS)",  # 100 hidden units: estimated on demand
+        "training images",
+        "validation images",
         "P(h | v) for 64 images",
         "Mean activation per digit",
         "Hidden codes projected",
@@ -61,6 +79,10 @@ def test_step_trains_and_the_views_render(page):
 
 
 def test_start_then_pause(page):
+    page.session_state["rbm_batch"] = 10  # long enough not to finish its epochs during the test
+    page.session_state["rbm_epochs"] = 200
+    page.run()
+    next(b for b in page.button if b.label == "Reset").click().run()
     next(b for b in page.button if b.label == "Start").click().run()
     time.sleep(1.0)
     page.run()
@@ -97,7 +119,13 @@ def test_gibbs_chain_from_noise_and_from_a_digit(page):
 def test_exports_are_offered(page):
     next(b for b in page.button if b.label == "Step").click().run()
     labels = [str(element.proto.label) for element in page.get("download_button")]
-    assert {"Model (state dict + config)", "Loss history (CSV)", "Filters (PNG)"} <= set(labels)
+    assert {
+        "Model (.pt)",
+        "History (CSV)",
+        "Originals (PNG)",
+        "Samples (PNG)",
+        "Filters (PNG)",
+    } <= set(labels)
 
 
 def test_the_gibbs_steps_slider_changes_the_samples_view(page):
@@ -105,14 +133,31 @@ def test_the_gibbs_steps_slider_changes_the_samples_view(page):
     page.slider(key="rbm_view_steps").set_value(10).run()
     assert not page.exception
     captions = [c for image in page.get("image") for c in image.captions]
-    assert "After 10 Gibbs step(s): P(v | h)" in captions
+    assert "After 10 Gibbs steps: P(v | h)" in captions
 
 
 def test_start_from_the_pretrained_rbm():
     st.cache_resource.clear()
-    app = AppTest.from_file("../pages/rbm.py", default_timeout=60).run()  # mnist-5k
+    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60).run()  # mnist-5k
     next(b for b in app.button if b.label == "Start from the pretrained RBM").click().run()
     assert not app.exception
     assert any("Continuing from the pretrained RBM" in block.value for block in app.success)
     assert app.sidebar.slider(key="rbm_hidden").value == 100
     assert not app.info  # no reset needed: the settings match the model
+
+
+def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais(page):
+    assert any(b.label == "Estimate the log-likelihood (AIS)" for b in page.button)
+    next(b for b in page.button if b.label == "Estimate the log-likelihood (AIS)").click().run()
+    assert not page.exception
+    message = next(block.value for block in page.success if "log Z" in block.value)
+    assert "validation images" in message
+    specs = " ".join(chart.proto.spec for chart in page.get("plotly_chart"))
+    assert "ais_log_likelihood" not in specs  # the chart shows labels, not keys
+    page.sidebar.slider(key="rbm_hidden").set_value(10).run()
+    next(b for b in page.button if b.label == "Reset").click().run()
+    next(b for b in page.button if b.label == "Step").click().run()
+    assert not any(b.label == "Estimate the log-likelihood (AIS)" for b in page.button)
+    assert "Log-likelihood, exact" in chart_texts(page)
+    page.radio(key="rbm_x_axis").set_value("epochs").run()
+    assert not page.exception

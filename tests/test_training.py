@@ -228,12 +228,16 @@ def test_gibbs_frames_and_loading_weights(digits):
 
 def test_analysis_views(digits):
     job = RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20))
-    records = [job.train_step() for _ in range(30)]
-    measured = [r for r in records if "free_energy_validation" in r]
-    assert len(measured) == 2  # steps 1 and 26
-    assert all(
-        np.isfinite([r["free_energy_train"], r["free_energy_validation"]]).all() for r in measured
-    )
+    per_epoch = len(job.train) // 20
+    records = [job.train_step() for _ in range(per_epoch + 1)]
+    measured = [i + 1 for i, r in enumerate(records) if r.get("evaluation")]
+    assert measured == [1, per_epoch]  # the first step and the end of the first epoch
+    for record in (records[0], records[per_epoch - 1]):
+        assert np.isfinite([record[k] for k in record]).all()
+        assert record["free_energy_gap"] == pytest.approx(
+            record["free_energy_validation"] - record["free_energy_train"]
+        )
+    assert "log_likelihood_train" not in records[0]  # 16 hidden units: no exact log Z each time
     views = job.latent_views()
     assert views["activations"].shape == (64, 16)
     assert views["class_means"].shape == (10, 16) and list(views["classes"]) == list(range(10))
@@ -244,3 +248,58 @@ def test_analysis_views(digits):
     assert set(energies) == {"data", "model samples", "noise"}
     # Even a briefly trained model gives data lower free energy than random noise.
     assert energies["data"].mean() < energies["noise"].mean()
+
+
+def test_evaluation_of_a_small_model_has_its_exact_log_likelihood(digits):
+    job = RBMJob(digits, RBMJobSettings(hidden_units=8, batch_size=50, learning_rate=0.1))
+    for _ in range(60):
+        job.train_step()
+    record = job.evaluate()
+    log_z = job.rbm.log_partition_exact()
+    expected = job.rbm.average_log_likelihood(job.validation[:500], log_z)
+    assert record["log_likelihood_validation"] == pytest.approx(expected, abs=1e-6)
+    assert record["log_likelihood_train"] > -64 * np.log(2)  # better than uniform pixels
+    # The AIS estimate the page offers for larger models agrees with the exact value.
+    estimate = job.estimate_log_likelihood(n_betas=3000)
+    assert estimate["log_z"] == pytest.approx(log_z, abs=0.3)
+    assert (
+        estimate["ais_log_likelihood_validation_low"] - 0.05
+        <= record["log_likelihood_validation"]
+        <= estimate["ais_log_likelihood_validation_high"] + 0.05
+    )
+
+
+def test_history_keeps_the_whole_run_at_a_coarser_resolution():
+    from core.training import History
+
+    history = History(limit=100)
+    for step in range(1, 1001):
+        history.append({"step": float(step), "loss": 1.0 / step}, evaluation=False)
+        if step % 250 == 0:
+            history.append({"step": float(step), "evaluation": 1.0}, evaluation=True)
+    steps = [r["step"] for r in history.records if "loss" in r]
+    assert len(history) <= 100 and history.stride > 1
+    assert steps[0] <= history.stride and steps[-1] > 1000 - 2 * history.stride
+    assert len(set(np.diff(steps))) == 1  # evenly spaced
+    assert [r["step"] for r in history.records if "evaluation" in r] == [250, 500, 750, 1000]
+    with pytest.raises(ValueError):
+        History(limit=1)
+
+
+def test_a_run_finishes_after_its_epochs_and_goes_on_when_given_more(digits):
+    settings = RBMJobSettings(hidden_units=8, batch_size=500, epochs=2)
+    job = RBMJob(digits, settings)
+    run = TrainingRun(job)
+    run.start()
+    wait_for(lambda: run.state == FINISHED)
+    assert "2 epochs" in run.snapshot().message and job.epoch == 2
+    steps = run.snapshot().steps
+    run.start()  # nothing more to do: stays finished
+    assert run.state == FINISHED and run.snapshot().steps == steps
+    job.apply(RBMJobSettings(hidden_units=8, batch_size=500, epochs=3))
+    run.start()
+    wait_for(lambda: run.state == FINISHED and job.epoch == 3)
+    assert run.snapshot().steps > steps
+    with pytest.raises(ValueError, match="epochs"):
+        job.apply(RBMJobSettings(hidden_units=8, batch_size=500, epochs=10_000))
+    run.close()

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from pathlib import Path
 
 import streamlit as st
+import torch
 
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
-from core.training import FAILED, FINISHED, TRAINING, Caps, RBMJob, RBMJobSettings, TrainingRun
+from core.training import (
+    EXACT_MAX_HIDDEN,
+    FAILED,
+    FINISHED,
+    TRAINING,
+    Caps,
+    RBMJob,
+    RBMJobSettings,
+    TrainingRun,
+)
 from core.viz import (
+    Series,
     filter_grid,
     gif_bytes,
     heatmap_figure,
     histogram_figure,
     history_csv,
-    history_figure,
     image_grid,
+    panels_figure,
     png_bytes,
     scatter_figure,
     upscale,
@@ -26,6 +38,7 @@ from core.viz import (
 CAPS = Caps()
 PRETRAINED = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt"
 SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")
+REFRESH_SECONDS = 0.4  # the live view's refresh period while training
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
@@ -63,6 +76,9 @@ with st.sidebar:
     batch_size = st.select_slider(
         "Batch size", [10, 20, 50, 100, 200, 500, 1000], 100, key="rbm_batch"
     )
+    epochs = st.slider(
+        "Epochs", 1, CAPS.max_epochs, 50, key="rbm_epochs", help="Passes over the training set."
+    )
     momentum = st.slider("Momentum", 0.0, 0.95, 0.5, 0.05, key="rbm_momentum")
     weight_decay = st.select_slider(
         "Weight decay", [0.0, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4, key="rbm_decay"
@@ -75,6 +91,7 @@ settings = RBMJobSettings(
     k=int(k),
     persistent=method == "PCD",
     batch_size=int(batch_size),
+    epochs=int(epochs),
     momentum=float(momentum),
     weight_decay=float(weight_decay),
     seed=int(seed),
@@ -87,6 +104,9 @@ except DatasetError as error:
     st.stop()
 
 holder = session_holder()
+# Each rerun runs in a new thread; with torch's default thread count every one would start
+# its own team of compute threads beside the training worker's. Drawing needs one.
+torch.set_num_threads(1)
 
 
 def new_run() -> None:
@@ -96,6 +116,7 @@ def new_run() -> None:
     else:
         holder["run"].reset(job)
     holder["dataset"], holder["settings"] = dataset_name, settings
+    holder["ais"] = []
 
 
 if holder["run"] is None:
@@ -133,84 +154,113 @@ if shape_changed:
     )
 
 
-@st.fragment(run_every=0.5 if run.state == TRAINING else None)
+STEP_SERIES = Series("{}", "per batch (averaged)")
+TRAIN_SERIES = Series("{}_train", "training images", evaluation=True)
+VALIDATION_SERIES = Series("{}_validation", "validation images", evaluation=True)
+
+
+def curves(key: str, per_batch: bool = True) -> list[Series]:
+    """A metric per batch (if it has one) and on the fixed training and validation images."""
+    chosen = [STEP_SERIES] if per_batch else []
+    return [
+        Series(s.key.format(key), s.label, s.evaluation)
+        for s in chosen + [TRAIN_SERIES, VALIDATION_SERIES]
+    ]
+
+
+def likelihood_panel(history: list[dict], ais: list[dict]) -> tuple[list[dict], list[Series]]:
+    """The log-likelihood panel: exact at every evaluation, or the AIS estimates asked for."""
+    if run.job.exact_likelihood:
+        return history, curves("log_likelihood", per_batch=False)
+    series = [
+        Series("ais_log_likelihood_train", "training images", evaluation=True),
+        Series("ais_log_likelihood_validation", "validation images", evaluation=True),
+    ]
+    return history + ais, series
+
+
+@st.fragment(run_every=REFRESH_SECONDS if run.state == TRAINING else None)
 def live_view() -> None:
     snapshot = run.snapshot()
     if snapshot.state == FAILED:
         st.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
-        st.warning(snapshot.message)
+        st.success(snapshot.message)
     epoch = snapshot.latest.get("epoch", 0.0)
     st.markdown(
-        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**, epoch {epoch:.2f}, "
-        f"{snapshot.seconds:.1f} s of training",
+        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**, epoch {epoch:.2f} "
+        f"of {run.job.settings.epochs}, {snapshot.seconds:.1f} s of training",
         help="One step is one mini-batch update.",
     )
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(
-            history_figure(
-                snapshot.history, ["surrogate_cost"], title="Surrogate cost F(v) − F(v̂)"
-            ),
-            width="stretch",
-        )
-        st.latex(r"\text{cost} = \tfrac{1}{n}\sum F(v) - \tfrac{1}{n}\sum F(\hat v)")
-    with right:
-        st.plotly_chart(
-            history_figure(snapshot.history, ["pseudo_log_likelihood"], title="Pseudo-likelihood"),
-            width="stretch",
-        )
-        st.caption("D · log σ(F(ṽ) − F(v)), ṽ = v with one pixel flipped: higher is better.")
-    gap = [r for r in snapshot.history if "free_energy_validation" in r]
-    st.plotly_chart(
-        history_figure(
-            gap,
-            ["free_energy_train", "free_energy_validation"],
-            title="Mean free energy of training and validation images",
-            labels={"free_energy_train": "training", "free_energy_validation": "validation"},
+    history, likelihood = likelihood_panel(snapshot.history, holder.get("ais", []))
+    panels = [
+        ("Surrogate cost F(v) − F(v̂)", [Series("surrogate_cost", "per batch (averaged)")]),
+        ("Reconstruction error", curves("reconstruction_error")),
+        ("Pseudo-log-likelihood", curves("pseudo_log_likelihood")),
+        ("Mean free energy F(v)", curves("free_energy", per_batch=False)),
+        (
+            "Free-energy gap (validation − training)",
+            [Series("free_energy_gap", "validation − training", evaluation=True)],
         ),
+        (
+            "Log-likelihood, exact" if run.job.exact_likelihood else "Log-likelihood (AIS)",
+            likelihood,
+        ),
+    ]
+    x_key = "epoch" if st.session_state.get("rbm_x_axis") == "epochs" else "step"
+    st.plotly_chart(
+        panels_figure(history, panels, x_key=x_key, reference_lines={4: 0.0}),
         width="stretch",
+        key="rbm_curves",
+        # While training the chart is redrawn twice a second: a static drawing costs the
+        # browser far less; paused, it can be hovered and zoomed.
+        config={"staticPlot": snapshot.state == TRAINING},
     )
-    if len(gap) >= 2:
-        widening = (gap[-1]["free_energy_validation"] - gap[-1]["free_energy_train"]) - (
-            gap[0]["free_energy_validation"] - gap[0]["free_energy_train"]
+    gap = [r for r in snapshot.history if "free_energy_gap" in r]
+    if len(gap) >= 2 and gap[-1]["free_energy_gap"] - min(r["free_energy_gap"] for r in gap) > 5:
+        widening = gap[-1]["free_energy_gap"] - min(r["free_energy_gap"] for r in gap)
+        st.warning(
+            f"The validation images' free energy is now {widening:.1f} nats further above the "
+            "training images' than it was: the model is starting to memorise its training set "
+            "(overfitting). Weight decay, fewer hidden units or fewer epochs help."
         )
-        if widening > 5:
-            st.warning(
-                f"The validation images' free energy is now {widening:.1f} nats further above "
-                "the training images' than at the start: the model is starting to memorise its "
-                "training set (overfitting)."
-            )
-        else:
-            st.caption("F(v) of held-out images tracks the training images': no overfitting yet.")
     run.job.reconstruction_steps = st.session_state.get("rbm_view_steps", 1)
-    pictures = snapshot.pictures
+    pictures, version = snapshot.pictures, snapshot.pictures_version
     if snapshot.state != TRAINING and pictures:
         pictures = run.read(lambda job: job.pictures())  # paused: follow the slider at once
+        version = -1
     if pictures:
-        shape = dataset.image_shape
-        views = (
-            (image_grid(pictures["originals"], shape), "Training images v"),
-            (
-                image_grid(pictures["reconstructions"], shape),
-                f"After {run.job.reconstruction_steps} Gibbs step(s): P(v | h)",
-            ),
-            (filter_grid(pictures["filters"], shape), "Filters: rows of W"),
-        )
-        for column, (picture, caption) in zip(st.columns(3), views, strict=True):
-            column.image(
-                upscale(picture), caption=caption, clamp=True, output_format="PNG", width="stretch"
-            )
-    st.slider(
-        "Gibbs steps between the training images and their samples",
-        1,
-        50,
-        1,
-        key="rbm_view_steps",
-        help="1 shows the seed's X_train vs X_hat; more steps show where the chain drifts.",
-    )
+        for column, (_, png, caption) in zip(
+            st.columns(3), grid_pngs(pictures, version), strict=True
+        ):
+            column.image(png, caption=caption, width="stretch")
     if snapshot.state != TRAINING and run_every_was_on():
         st.rerun()  # training ended: redraw the page so the timer and the buttons update
+
+
+def grid_pngs(pictures: dict, version: int) -> list[tuple[str, bytes, str]]:
+    """The three image grids as PNG, encoded once per new set of pictures."""
+    key = (version, run.job.reconstruction_steps, id(run))
+    cached = holder.get("grid_pngs")
+    if version >= 0 and cached and cached[0] == key:
+        return cached[1]
+    shape = dataset.image_shape
+    steps = run.job.reconstruction_steps
+    grids = [
+        ("originals", image_grid(pictures["originals"], shape), "Training images v"),
+        (
+            "samples",
+            image_grid(pictures["reconstructions"], shape),
+            f"After {steps} Gibbs step{'s' if steps > 1 else ''}: P(v | h)",
+        ),
+        ("filters", filter_grid(pictures["filters"], shape), "Filters: rows of W"),
+    ]
+    encoded = [
+        (name, png_bytes(grid, upscale=max(1, 600 // grid.shape[1]), compress_level=1), caption)
+        for name, grid, caption in grids
+    ]
+    holder["grid_pngs"] = (key, encoded)
+    return encoded
 
 
 def run_every_was_on() -> bool:
@@ -219,6 +269,50 @@ def run_every_was_on() -> bool:
 
 st.session_state["rbm_was_training"] = run.state == TRAINING
 live_view()
+view_options = st.columns([2, 3, 2])
+view_options[0].radio("Horizontal axis", ["steps", "epochs"], horizontal=True, key="rbm_x_axis")
+view_options[1].slider(
+    "Gibbs steps between the training images and their samples",
+    1,
+    50,
+    1,
+    key="rbm_view_steps",
+    help="1 shows the seed's X_train vs X_hat; more steps show where the chain drifts.",
+)
+if not run.job.exact_likelihood:
+    view_options[2].button(
+        "Estimate the log-likelihood (AIS)",
+        icon=":material/functions:",
+        key="rbm_ais",
+        help="log P(v) = −F(v) − log Z needs the partition function Z; annealed importance "
+        "sampling estimates it in a few seconds (100 runs, 5,000 temperatures).",
+    )
+st.caption(
+    "Per batch: the surrogate F(v) − F(v̂) (its gradient is the update), the reconstruction "
+    "error ‖v − P(v | h)‖² and the pseudo-log-likelihood D · log σ(F(ṽ) − F(v)) (ṽ: v with one "
+    "pixel flipped), averaged over a few batches. At every epoch the same 500 training and 500 "
+    "held-out images are measured; when the held-out free energy climbs above the training one, "
+    "the model is memorising. The true log-likelihood log P(v) = −F(v) − log Z is exact for up "
+    f"to {EXACT_MAX_HIDDEN} hidden units and an AIS estimate (with its ±3 s.e. range) above."
+)
+if st.session_state.get("rbm_ais"):
+    progress = st.progress(0.0, text="Annealed importance sampling…")
+    model = run.read(lambda job: copy.deepcopy(job))  # estimate on a copy: training goes on
+    estimate = model.estimate_log_likelihood(
+        progress=lambda done: progress.progress(done, text=f"AIS: {done:.0%}")
+    )
+    progress.empty()
+    step = run.snapshot(history=False).steps
+    holder.setdefault("ais", []).append(
+        {"step": float(step), "epoch": model.epoch_progress, **estimate}
+    )
+    st.success(
+        f"At step {step}: log Z ≈ {estimate['log_z']:.2f}; average log-likelihood of the "
+        f"training images {estimate['ais_log_likelihood_train']:.2f} nats "
+        f"({estimate['ais_log_likelihood_train_low']:.2f} to "
+        f"{estimate['ais_log_likelihood_train_high']:.2f}), of the validation images "
+        f"{estimate['ais_log_likelihood_validation']:.2f} nats."
+    )
 
 st.header("Look inside")
 latent_tab, energy_tab = st.tabs(["Latent activations", "Free energies"])
@@ -318,33 +412,39 @@ if holder.get("chain"):
 
 st.header("Export and continue")
 snapshot = run.snapshot()
-export = st.columns(3)
+export = st.columns(5)
 export[0].download_button(
-    "Model (state dict + config)",
+    "Model (.pt)",
     run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
     f"rbm_{dataset_name}_{holder['settings'].hidden_units}h.pt",
     "application/octet-stream",
     icon=":material/download:",
     width="stretch",
+    help="The state dict (W, b, c) and the model's shape; load it here or with torch.load.",
 )
 export[1].download_button(
-    "Loss history (CSV)",
+    "History (CSV)",
     history_csv(snapshot.history),
     "rbm_history.csv",
     "text/csv",
     icon=":material/download:",
     width="stretch",
     disabled=not snapshot.history,
+    help="One row per step; after a long run, every "
+    f"{snapshot.history_stride}th step (and every evaluation) is kept.",
 )
 if snapshot.pictures:
-    export[2].download_button(
-        "Filters (PNG)",
-        png_bytes(filter_grid(snapshot.pictures["filters"], dataset.image_shape)),
-        "rbm_filters.png",
-        "image/png",
-        icon=":material/download:",
-        width="stretch",
-    )
+    for column, (name, png, _) in zip(
+        export[2:], grid_pngs(snapshot.pictures, snapshot.pictures_version), strict=True
+    ):
+        column.download_button(
+            f"{name.capitalize()} (PNG)",
+            png,
+            f"rbm_{name}.png",
+            "image/png",
+            icon=":material/image:",
+            width="stretch",
+        )
 
 
 def take_upload() -> None:
