@@ -32,7 +32,7 @@ def home() -> None:
             r"\min_G \max_D \; \mathbb{E}_{x}\left[\log D(x)\right] + "
             r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
         )
-        st.caption("The GAN page is being built; its engine is in core/gan.py.")
+        st.page_link("app_pages/gan.py", label="Train a GAN", icon=":material/theater_comedy:")
 
 
 navigation = st.navigation(
@@ -43,6 +43,12 @@ navigation = st.navigation(
             title="Restricted Boltzmann Machine",
             icon=":material/hub:",
             url_path="rbm",
+        ),
+        st.Page(
+            "app_pages/gan.py",
+            title="Generative Adversarial Network",
+            icon=":material/theater_comedy:",
+            url_path="gan",
         ),
     ]
 )

@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
+from core.links import Setting, link_values, read_link
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
 from core.training import (
     EXACT_MAX_HIDDEN,
@@ -39,6 +40,21 @@ CAPS = Caps()
 PRETRAINED = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt"
 SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")
 REFRESH_SECONDS = 0.4  # the live view's refresh period while training
+RATES = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+BATCHES = [10, 20, 50, 100, 200, 500, 1000]
+DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2]
+LINK = (  # the settings a link carries (see core.links)
+    Setting("dataset", "rbm_dataset", DEFAULT_DATASET, choices=DATASET_NAMES),
+    Setting("hidden", "rbm_hidden", 100, low=4, high=CAPS.max_hidden_units, integer=True),
+    Setting("lr", "rbm_lr", 0.05, choices=RATES),
+    Setting("k", "rbm_k", 1, low=1, high=25, integer=True),
+    Setting("method", "rbm_method", "CD", choices=["CD", "PCD"]),
+    Setting("batch", "rbm_batch", 100, choices=BATCHES),
+    Setting("epochs", "rbm_epochs", 50, low=1, high=CAPS.max_epochs, integer=True),
+    Setting("momentum", "rbm_momentum", 0.5, choices=[round(0.05 * i, 2) for i in range(20)]),
+    Setting("decay", "rbm_decay", 1e-4, choices=DECAYS),
+    Setting("seed", "rbm_seed", 0, low=0, high=1_000_000, integer=True),
+)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
@@ -62,28 +78,30 @@ st.caption(
     "lowers the free energy of the data and raises it where the model's own samples are."
 )
 
+if "rbm_link_read" not in st.session_state:
+    st.session_state["rbm_link_read"] = True
+    values, notices = read_link(st.query_params.to_dict(), LINK)
+    for setting in LINK:  # widgets take their values from here (no defaults in the calls)
+        st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
+    st.session_state["rbm_link_notices"] = notices
+for notice in st.session_state.get("rbm_link_notices", []):
+    st.warning(notice, icon=":material/link_off:")
+
 with st.sidebar:
     st.header("Model and training")
-    dataset_name = st.selectbox(
-        "Dataset", DATASET_NAMES, index=DATASET_NAMES.index(DEFAULT_DATASET), key="rbm_dataset"
-    )
-    hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, 100, key="rbm_hidden")
-    learning_rate = st.select_slider(
-        "Learning rate", [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5], 0.05, key="rbm_lr"
-    )
-    k = st.slider("Gibbs steps per update (k)", 1, 25, 1, key="rbm_k")
+    dataset_name = st.selectbox("Dataset", DATASET_NAMES, key="rbm_dataset")
+    hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, key="rbm_hidden")
+    learning_rate = st.select_slider("Learning rate", RATES, key="rbm_lr")
+    k = st.slider("Gibbs steps per update (k)", 1, 25, key="rbm_k")
     method = st.radio("Negative phase", ["CD", "PCD"], horizontal=True, key="rbm_method")
-    batch_size = st.select_slider(
-        "Batch size", [10, 20, 50, 100, 200, 500, 1000], 100, key="rbm_batch"
-    )
+    batch_size = st.select_slider("Batch size", BATCHES, key="rbm_batch")
     epochs = st.slider(
-        "Epochs", 1, CAPS.max_epochs, 50, key="rbm_epochs", help="Passes over the training set."
+        "Epochs", 1, CAPS.max_epochs, key="rbm_epochs", help="Passes over the training set."
     )
-    momentum = st.slider("Momentum", 0.0, 0.95, 0.5, 0.05, key="rbm_momentum")
-    weight_decay = st.select_slider(
-        "Weight decay", [0.0, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4, key="rbm_decay"
-    )
-    seed = st.number_input("Seed", 0, 1_000_000, 0, key="rbm_seed")
+    momentum = st.slider("Momentum", 0.0, 0.95, step=0.05, key="rbm_momentum")
+    weight_decay = st.select_slider("Weight decay", DECAYS, key="rbm_decay")
+    seed = st.number_input("Seed", 0, 1_000_000, key="rbm_seed")
+st.query_params.from_dict(link_values(st.session_state, LINK))
 
 settings = RBMJobSettings(
     hidden_units=int(hidden_units),

@@ -207,12 +207,15 @@ class TrainingRun:
         with self._step_lock:  # wait for the worker's current update
             pass
 
-    def step(self) -> RunSnapshot:
+    def step(self, update: Callable[[Job], dict[str, float]] | None = None) -> RunSnapshot:
         """Exactly one update, while paused or idle (a running run is paused first)."""
         self.pause()
         if self._state == FAILED:
             return self.snapshot(history=False)
-        if self._one_update(force_pictures=True) and self._state in (IDLE, FINISHED):
+        if self._one_update(force_pictures=True, update=update) and self._state in (
+            IDLE,
+            FINISHED,
+        ):
             self._set_state(PAUSED)
         return self.snapshot(history=False)
 
@@ -241,7 +244,12 @@ class TrainingRun:
                 self._message = message
             self._version += 1
 
-    def _one_update(self, force_pictures: bool = False, from_worker: bool = False) -> bool:
+    def _one_update(
+        self,
+        force_pictures: bool = False,
+        from_worker: bool = False,
+        update: Callable[[Job], dict[str, float]] | None = None,
+    ) -> bool:
         """One job step with bookkeeping; False when the run must not go on."""
         with self._step_lock:
             if from_worker and self._state != TRAINING:
@@ -251,7 +259,7 @@ class TrainingRun:
                 return False
             started = time.perf_counter()
             try:
-                metrics = self.job.train_step()
+                metrics = update(self.job) if update else self.job.train_step()
                 now = time.perf_counter()
                 pictures = None
                 if force_pictures or now - self._last_pictures >= self.picture_interval:
@@ -548,22 +556,127 @@ class RBMJob:
             }
 
 
-class GANJob:
-    """A GAN on a dataset scaled to [-1, 1], trained one k:1 step at a time."""
+QUALITY_EVERY = 250  # GAN steps between two measurements of sample quality
+TIMELINE_FRAMES = 48  # fixed-noise snapshots kept for the timeline (thinned when full)
 
-    def __init__(self, dataset: Dataset, config: GANConfig, caps: Caps = Caps()) -> None:
+
+class GANJob:
+    """A GAN on a dataset scaled to [-1, 1], trained one k:1 step at a time.
+
+    With a reference ``classifier`` (see core.classifier) it measures the quality of fresh
+    samples every QUALITY_EVERY steps: the share recognised confidently, the coverage of the
+    classes and the classifier FID. It keeps a timeline of the fixed-noise grid.
+    """
+
+    LIVE = ("learning_rate_generator", "learning_rate_discriminator", "k", "generator_loss")
+
+    def __init__(
+        self, dataset: Dataset, config: GANConfig, caps: Caps = Caps(), classifier=None
+    ) -> None:
         caps.check(batch_size=config.batch_size)
+        self.caps = caps
         self.dataset = dataset
         self.trainer = GANTrainer(config, to_tanh_range(dataset.images))
+        self.classifier = classifier
+        self.real_features = None
+        if classifier is not None:
+            real = dataset.images[: min(1000, len(dataset.images))]
+            self.real_features = classifier.predict(real)[1]
+        self.timeline: list[tuple[int, np.ndarray]] = []
+        self._timeline_every = 1
+        self._pictures_drawn = 0
+        self.latest_quality: dict[str, np.ndarray] = {}
 
-    def train_step(self) -> dict[str, float]:
-        report = self.trainer.step()
-        return {
+    @property
+    def config(self) -> GANConfig:
+        return self.trainer.config
+
+    @property
+    def steps(self) -> int:
+        return self.trainer.generator_updates
+
+    def apply(self, config: GANConfig) -> None:
+        """Take over the settings that change without a reset (learning rates, k, loss, batch)."""
+        self.caps.check(batch_size=config.batch_size)
+        config.validate()
+        current = self.trainer.config
+        for name in (*self.LIVE, "batch_size"):
+            setattr(current, name, getattr(config, name))
+
+    def _record(self, report) -> dict[str, float]:
+        record = {
             "discriminator_loss": report.discriminator_loss,
             "generator_loss": report.generator_loss,
             "d_real": report.d_real,
             "d_fake": report.d_fake,
+            "discriminator_grad_norm": report.discriminator_grad_norm,
+            "generator_grad_norm": report.generator_grad_norm,
+        }
+        if self.classifier is not None and self.steps % QUALITY_EVERY == 1:
+            record.update(self.quality())
+        return record
+
+    def train_step(self) -> dict[str, float]:
+        return self._record(self.trainer.step())
+
+    def train_discriminator_only(self) -> dict[str, float]:
+        """One discriminator update and no generator update (GAN Lab's "train D")."""
+        loss, d_real, d_fake, norm = self.trainer.update_discriminator()
+        return {
+            "discriminator_loss": loss,
+            "d_real": d_real,
+            "d_fake": d_fake,
+            "discriminator_grad_norm": norm,
+            "discriminator_only": 1.0,
         }
 
+    def train_generator_only(self) -> dict[str, float]:
+        """One generator update against the current discriminator ("train G")."""
+        loss, d_fake, norm = self.trainer.update_generator()
+        return {
+            "generator_loss": loss,
+            "d_fake": d_fake,
+            "generator_grad_norm": norm,
+            "generator_only": 1.0,
+        }
+
+    def quality(self, n: int = 500) -> dict[str, float]:
+        """Sample quality of n fresh samples, judged by the reference classifier."""
+        from core.metrics import sample_quality
+
+        generated = (self.trainer.generate(n) + 1) / 2
+        result = sample_quality(self.classifier, generated, self.real_features)
+        self.latest_quality = {"class_shares": np.asarray(result.coverage.shares)}
+        return {
+            "evaluation": 1.0,
+            "confident_share": result.confident_share,
+            "coverage_entropy": result.coverage.entropy,
+            "classifier_fid": result.classifier_fid,
+        }
+
+    @torch.no_grad()
+    def discriminator_outputs(self, n: int = 256) -> dict[str, np.ndarray]:
+        """D's output (a probability) on n real images and n generated ones, dropout off."""
+        real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n]]
+        fake = torch.as_tensor(self.trainer.generate(n))
+        discriminator = self.trainer.discriminator
+        discriminator.eval()
+        try:
+            return {
+                "real images": torch.sigmoid(discriminator(real)).flatten().numpy(),
+                "generated images": torch.sigmoid(discriminator(fake)).flatten().numpy(),
+            }
+        finally:
+            discriminator.train()
+
     def pictures(self) -> dict[str, np.ndarray]:
-        return {"fixed_noise": (self.trainer.fixed_samples() + 1) / 2}
+        fixed = (self.trainer.fixed_samples() + 1) / 2
+        step = self.steps
+        self._pictures_drawn += 1
+        fresh = not self.timeline or self.timeline[-1][0] != step
+        if fresh and self._pictures_drawn % self._timeline_every == 0:
+            self.timeline.append((step, fixed))
+            if len(self.timeline) > TIMELINE_FRAMES:  # keep the whole run, coarser
+                self._timeline_every *= 2
+                self.timeline = self.timeline[::2]
+        return {"fixed_noise": fixed, **self.discriminator_outputs(), **self.latest_quality}

@@ -101,3 +101,45 @@ def test_uploading_checkpoints(server, browser, tmp_path):
     page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=10_000)
     assert not page.get_by_text("press Reset").is_visible()  # the sliders follow the file
     page.close()
+
+
+def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{server}/gan?dataset=digits&batch=64")  # a shared link with settings
+    start = page.get_by_role("button", name="Start", exact=True)
+    start.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stSidebarNav").get_by_text("Generative Adversarial Network")
+    start.click()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state, steps = status(page)
+        if state == "Training" and steps >= 30 and page.get_by_text("G(z) for the same 64 z"):
+            if page.get_by_text("G(z) for the same 64 z").count():
+                break
+        time.sleep(0.25)
+    else:
+        pytest.fail(f"no GAN training in the browser: {status(page)}")
+    first = status(page)[1]
+    time.sleep(1.0)
+    assert status(page)[1] > first  # losses and the fixed-noise grid refresh on their own
+    assert page.locator(".js-plotly-plot").count() >= 2
+
+    page.get_by_role("button", name="Sample", exact=True).click()
+    page.get_by_text("64 fresh samples G(z)").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
+    paused_at = status(page)[1]
+    time.sleep(1.0)
+    assert status(page) == ("Paused", paused_at)
+    assert "batch=64" in page.url and "dataset=digits" in page.url
+
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"\x80\x02 not a torch file")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_text("The current GAN is unchanged").wait_for(timeout=10_000)
+    assert status(page) == ("Paused", paused_at)  # nothing changed
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "gan_page.png"), full_page=True)
+    page.close()

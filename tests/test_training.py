@@ -303,3 +303,41 @@ def test_a_run_finishes_after_its_epochs_and_goes_on_when_given_more(digits):
     with pytest.raises(ValueError, match="epochs"):
         job.apply(RBMJobSettings(hidden_units=8, batch_size=500, epochs=10_000))
     run.close()
+
+
+def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
+    import core.training
+    from core.classifier import classifier_path, load_classifier
+
+    TIMELINE_FRAMES = 8
+    monkeypatch.setattr(core.training, "TIMELINE_FRAMES", TIMELINE_FRAMES)
+    classifier = load_classifier(classifier_path(digits.image_shape))
+    small = dict(n_pixels=64, batch_size=32, generator_hidden=(32, 64), discriminator_hidden=(64,))
+    config = GANConfig(**small, seed=1)
+    job = GANJob(digits, config, classifier=classifier)
+    run = TrainingRun(job)
+    run.step()
+    record = run.snapshot().latest
+    assert {"d_real", "d_fake", "generator_grad_norm", "confident_share", "classifier_fid"} <= set(
+        record
+    )
+    assert 0 <= record["coverage_entropy"] <= np.log(10) + 1e-9
+    run.step(GANJob.train_discriminator_only)
+    assert (job.trainer.discriminator_updates, job.trainer.generator_updates) == (2, 1)
+    run.step(GANJob.train_generator_only)
+    assert (job.trainer.discriminator_updates, job.trainer.generator_updates) == (2, 2)
+    assert "generator_loss" not in run.snapshot().history[1]
+    # Rates, k and the loss change live; the fixed noise stays.
+    fixed = job.trainer.fixed_noise.clone()
+    job.apply(GANConfig(**small, seed=1, k=3))
+    run.step()
+    assert job.trainer.discriminator_updates == 5 and torch.equal(fixed, job.trainer.fixed_noise)
+    with pytest.raises(ValueError):
+        job.apply(GANConfig(n_pixels=64, k=0))
+    for _ in range(3 * TIMELINE_FRAMES):
+        job.trainer.step()
+        job.pictures()
+    assert TIMELINE_FRAMES // 2 <= len(job.timeline) <= TIMELINE_FRAMES
+    steps = [step for step, _ in job.timeline]
+    assert steps == sorted(steps) and steps[0] <= 4  # the start of the run is kept
+    run.close()

@@ -1,0 +1,134 @@
+"""AppTest tests of the GAN page: controls, Step / D only / G only, samples on demand,
+presets, settings in the link, bad uploads."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+PAGE = "../app_pages/gan.py"
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    st.cache_resource.clear()  # a fresh browser session with its own run
+    app = AppTest.from_file(PAGE, default_timeout=90)
+    for key, value in (query or {"dataset": "digits"}).items():
+        app.query_params[key] = value
+    return app.run()
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    return open_page()
+
+
+def button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def status(app: AppTest) -> tuple[str, int]:
+    text = next(block.value for block in app.markdown if "step **" in block.value)
+    match = re.search(r"\*\*(\w+)\*\* — step \*\*(\d+)\*\*", text)
+    return match.group(1), int(match.group(2))
+
+
+def history(app: AppTest) -> dict[str, list]:
+    """The curves chart's traces by legend name."""
+    chart = next(c for c in app.get("plotly_chart") if "Mean D(x)" in c.proto.spec)
+    return {trace["name"]: trace["y"] for trace in json.loads(chart.proto.spec)["data"]}
+
+
+def test_every_control_exists(page):
+    assert not page.exception
+    assert page.sidebar.selectbox(key="gan_dataset").value == "digits"
+    assert {"Generator learning rate α₁", "Discriminator learning rate α₂", "Batch size"} <= {
+        s.label for s in page.sidebar.select_slider
+    }
+    assert "D updates per G update (k)" in [s.label for s in page.sidebar.slider]
+    assert "Noise z" in [r.label for r in page.sidebar.radio]
+    assert "Seed" in [n.label for n in page.sidebar.number_input]
+    labels = {b.label for b in page.button}
+    assert {"Start", "Pause", "Resume", "Step", "Train D only", "Train G only", "Reset"} <= labels
+    assert {"Sample", "Interpolate", "Healthy run", "Mode collapse"} <= labels
+    assert page.toggle(key="gan_saturating").value is False
+
+
+def test_step_d_only_and_g_only_do_what_they_say(page):
+    button(page, "Step").click().run()
+    assert not page.exception and status(page) == ("Paused", 1)
+    curves = history(page)
+    assert len(curves["D(x), real"]) == 1 and len(curves["D(G(z)), generated"]) == 1
+    images = [c for image in page.get("image") for c in image.captions]
+    assert "G(z) for the same 64 z at every refresh" in images
+    specs = " ".join(c.proto.spec for c in page.get("plotly_chart"))
+    assert "D's output on real and generated images" in specs
+    assert "Which digit the classifier sees" in specs  # sample quality was measured
+
+    button(page, "Train D only").click().run()
+    curves = history(page)
+    assert status(page)[1] == 2
+    assert len(curves["D(x), real"]) == 2  # a D update reports D(x) ...
+    assert len(curves["G loss"]) == 1  # ... and no G loss
+    button(page, "Train G only").click().run()
+    curves = history(page)
+    assert len(curves["G loss"]) == 2 and len(curves["D(x), real"]) == 2
+    assert not page.exception
+
+
+def test_sample_and_interpolate_draw_images(page):
+    button(page, "Sample").click().run()
+    captions = [c for image in page.get("image") for c in image.captions]
+    assert "64 fresh samples G(z)" in captions
+    button(page, "Interpolate").click().run()
+    captions = [c for image in page.get("image") for c in image.captions]
+    assert "G((1 − t) z₁ + t z₂) for t from 0 to 1" in captions
+    page.slider(key="gan_z0").set_value(0.9).run()
+    assert not page.exception and "G(z)" in [c for i in page.get("image") for c in i.captions]
+
+
+def test_presets_apply_their_settings_and_say_what_to_look_for(page):
+    button(page, "Discriminator wins too fast").click().run()
+    assert page.sidebar.slider(key="gan_k").value == 5
+    assert page.sidebar.select_slider(key="gan_lr_d").value == 1e-3
+    assert page.toggle(key="gan_saturating").value is True
+    assert any("D rejects every fake" in info.value for info in page.info)
+    assert page.query_params["k"] in ("5", ["5"]) and page.query_params["saturating"] in (
+        "1",
+        ["1"],
+    )
+    button(page, "Step").click().run()  # the live settings need no reset
+    assert not page.exception and status(page)[1] == 1
+
+
+def test_a_link_restores_its_settings():
+    app = open_page({"dataset": "digits", "lr_g": "0.001", "k": "3", "batch": "64", "seed": "7"})
+    assert not app.exception and not app.warning
+    assert app.sidebar.select_slider(key="gan_lr_g").value == 1e-3
+    assert app.sidebar.slider(key="gan_k").value == 3
+    assert app.sidebar.select_slider(key="gan_batch").value == 64
+    assert app.sidebar.number_input(key="gan_seed").value == 7
+    button(app, "Step").click().run()
+    assert status(app)[1] == 1
+
+
+def test_a_link_with_garbage_falls_back_with_a_notice():
+    app = open_page({"dataset": "digits", "lr_g": "fast", "k": "-3", "seed": "1e99"})
+    assert not app.exception
+    notices = " ".join(w.value for w in app.warning)
+    assert "lr_g=fast" in notices and "k=-3" in notices and "seed=1e99" in notices
+    assert app.sidebar.select_slider(key="gan_lr_g").value == 2e-4
+    assert app.sidebar.slider(key="gan_k").value == 1
+    button(app, "Step").click().run()
+    assert not app.exception
+
+
+def test_a_shape_change_asks_for_a_reset(page):
+    page.sidebar.radio(key="gan_noise").set_value("gaussian").run()
+    assert any("press Reset" in info.value for info in page.info)
+    assert button(page, "Start").disabled
+    button(page, "Reset").click().run()
+    assert not page.info and not page.exception
