@@ -14,6 +14,7 @@ from core.classifier import classifier_path, load_classifier
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
 from core.gan import GANConfig, GANTrainer
 from core.links import Setting, link_values, read_link
+from core.presets import PRESETS
 from core.rbm import MAX_CHECKPOINT_BYTES
 from core.training import FAILED, FINISHED, TRAINING, Caps, GANJob, TrainingRun
 from core.viz import (
@@ -44,33 +45,6 @@ LINK = (
     Setting("noise", "gan_noise", "uniform", choices=["uniform", "gaussian"]),
     Setting("seed", "gan_seed", 0, low=0, high=1_000_000, integer=True),
 )
-
-PRESETS = {
-    "Healthy run": (
-        {"gan_lr_g": 2e-4, "gan_lr_d": 2e-4, "gan_k": 1, "gan_saturating": False, "gan_batch": 128},
-        "The seed's settings. Watch D(x) and D(G(z)) approach each other and the fixed-noise "
-        "grid turn from noise into digits within a minute or two.",
-    ),
-    "Mode collapse": (
-        {"gan_lr_g": 2e-3, "gan_lr_d": 1e-4, "gan_k": 1, "gan_saturating": False, "gan_batch": 32},
-        "The generator learns 20 times faster than the discriminator: it finds a few digits "
-        "that fool D and keeps drawing them. Watch the class-coverage bars (a few tall ones) "
-        "and the coverage entropy, which stays far below the healthy run's 2 and more.",
-    ),
-    "Discriminator wins too fast": (
-        {"gan_lr_g": 5e-5, "gan_lr_d": 1e-3, "gan_k": 5, "gan_saturating": True, "gan_batch": 128},
-        "Five D updates per G update, D twenty times faster, and the saturating loss "
-        "log(1 − D(G(z))): within a hundred steps D rejects every fake (D(x) ≈ 1, D(G(z)) ≈ 0) "
-        "and ‖∇G‖ falls to about 0.03, so G learns almost nothing. Switch the saturating loss "
-        "off and ‖∇G‖ jumps a hundredfold (about 20 in our runs): that is why G uses the proxy.",
-    ),
-    "Learning rate too high": (
-        {"gan_lr_g": 2e-2, "gan_lr_d": 2e-2, "gan_k": 1, "gan_saturating": False, "gan_batch": 128},
-        "Both learning rates at 0.02, a hundred times the seed's: within a few hundred steps D "
-        "rejects everything (D(x) → 1, D(G(z)) → 0), G's gradient norm swings by orders of "
-        "magnitude, every sample looks like the same blob and the classifier FID stays high.",
-    ),
-}
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")

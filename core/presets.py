@@ -1,0 +1,31 @@
+"""The GAN page's lecturer presets: one-click setups that show a phenomenon, each with what to
+look for. Keys are the page's widget keys; bench/bench_presets.py checks them headless."""
+
+from __future__ import annotations
+
+PRESETS = {
+    "Healthy run": (
+        {"gan_lr_g": 2e-4, "gan_lr_d": 2e-4, "gan_k": 1, "gan_saturating": False, "gan_batch": 128},
+        "The seed's settings. Watch D(x) and D(G(z)) approach each other and the fixed-noise "
+        "grid turn from noise into digits over two or three minutes (about 7,000 steps).",
+    ),
+    "Mode collapse": (
+        {"gan_lr_g": 2e-3, "gan_lr_d": 1e-4, "gan_k": 1, "gan_saturating": False, "gan_batch": 32},
+        "The generator learns 20 times faster than the discriminator: it finds a few digits "
+        "that fool D and keeps drawing them. Watch the class-coverage bars (a few tall ones) "
+        "and the coverage entropy, which stays far below the healthy run's 2 and more.",
+    ),
+    "Discriminator wins too fast": (
+        {"gan_lr_g": 5e-5, "gan_lr_d": 1e-3, "gan_k": 5, "gan_saturating": True, "gan_batch": 128},
+        "Five D updates per G update, D twenty times faster, and the saturating loss "
+        "log(1 − D(G(z))): within a hundred steps D rejects every fake (D(x) ≈ 1, D(G(z)) ≈ 0) "
+        "and ‖∇G‖ falls to about 0.03, so G learns almost nothing. Switch the saturating loss "
+        "off and ‖∇G‖ jumps a hundredfold (about 20 in our runs): that is why G uses the proxy.",
+    ),
+    "Learning rate too high": (
+        {"gan_lr_g": 2e-2, "gan_lr_d": 2e-2, "gan_k": 1, "gan_saturating": False, "gan_batch": 128},
+        "Both learning rates at 0.02, a hundred times the seed's: within a few hundred steps D "
+        "rejects everything (D(x) → 1, D(G(z)) → 0), G's gradient norm swings by orders of "
+        "magnitude, every sample looks like the same blob and the classifier FID stays high.",
+    ),
+}
