@@ -267,7 +267,9 @@ def live_view() -> None:
         )
         if "class_shares" in pictures:
             shares = pictures["class_shares"]
-            figure = go.Figure(go.Bar(x=[str(c) for c in range(len(shares))], y=shares))
+            figure = go.Figure(
+                go.Bar(x=[str(c) for c in range(len(shares))], y=[float(v) for v in shares])
+            )
             figure.add_hline(y=1 / len(shares), line=dict(dash="dash", color="grey"))
             figure.update_layout(
                 title="Which digit the classifier sees in 500 samples",

@@ -1,6 +1,6 @@
 """Train the pretrained GAN that the GAN page offers, and save it to assets/.
 
-    python scripts/train_gan.py                 # 7000 steps, about 3 minutes on 2 CPU cores
+    python scripts/train_gan.py --threads 1     # 7000 steps, about 3-5 minutes on 2 CPU cores
     python scripts/train_gan.py --steps 2000 --threads 1 --out /tmp/gan.pt
 
 The lecture's MLP GAN with the default settings (k = 1, Adam 2e-4 with β1 = 0.5, batch 128,

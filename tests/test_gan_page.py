@@ -16,7 +16,7 @@ PAGE = "../app_pages/gan.py"
 def open_page(query: dict | None = None) -> AppTest:
     st.cache_resource.clear()  # a fresh browser session with its own run
     app = AppTest.from_file(PAGE, default_timeout=90)
-    for key, value in (query or {"dataset": "digits"}).items():
+    for key, value in (query if query is not None else {"dataset": "digits"}).items():
         app.query_params[key] = value
     return app.run()
 
@@ -132,3 +132,18 @@ def test_a_shape_change_asks_for_a_reset(page):
     assert button(page, "Start").disabled
     button(page, "Reset").click().run()
     assert not page.info and not page.exception
+
+
+def test_start_from_the_pretrained_gan():
+    app = open_page({})  # mnist-5k
+    button(app, "Start from the pretrained GAN").click().run()
+    assert not app.exception
+    assert any("Continuing from the pretrained GAN" in block.value for block in app.success)
+    button(app, "Step").click().run()
+    specs = " ".join(c.proto.spec for c in app.get("plotly_chart"))
+    assert "Which digit the classifier sees" in specs
+    figure = next(
+        json.loads(c.proto.spec) for c in app.get("plotly_chart") if "Which digit" in c.proto.spec
+    )
+    shares = figure["data"][0]["y"]
+    assert sum(share > 0.03 for share in shares) >= 8  # a trained GAN draws most digits
