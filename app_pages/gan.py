@@ -235,6 +235,13 @@ def live_view() -> None:
         f"{snapshot.seconds:.1f} s of training",
         help="One step is k discriminator updates and one generator update.",
     )
+    if snapshot.waiting >= 0:
+        st.info(
+            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
+            f"{run.slots.size} run(s) at a time and takes turns every "
+            f"{run.slots.slice_seconds:g} s, so every visitor's model moves on.",
+            icon=":material/hourglass_top:",
+        )
     training = snapshot.state == TRAINING
     st.plotly_chart(
         panels_figure(snapshot.history, PANELS, reference_lines={1: 0.5}),

@@ -210,6 +210,13 @@ def live_view() -> None:
         f"of {run.job.settings.epochs}, {snapshot.seconds:.1f} s of training",
         help="One step is one mini-batch update.",
     )
+    if snapshot.waiting >= 0:
+        st.info(
+            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
+            f"{run.slots.size} run(s) at a time and takes turns every "
+            f"{run.slots.slice_seconds:g} s, so every visitor's model moves on.",
+            icon=":material/hourglass_top:",
+        )
     history, likelihood = likelihood_panel(snapshot.history, holder.get("ais", []))
     panels = [
         ("Surrogate cost F(v) − F(v̂)", [Series("surrogate_cost", "per batch (averaged)")]),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +33,16 @@ def free_port() -> int:
 @contextlib.contextmanager
 def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
     """`streamlit run dashboard.py` on a free localhost port; yields its URL once healthy."""
+    with served_process(timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def served_process(
+    timeout: float = 30.0, options: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like served_dashboard, yielding the URL and the server process; ``options`` are extra
+    `streamlit run` flags such as "--server.disconnectedSessionTTL=5"."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -47,6 +57,7 @@ def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
             "127.0.0.1",
             "--server.headless",
             "true",
+            *options,
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,  # never a pipe nobody reads: a full pipe would stall it
@@ -64,7 +75,7 @@ def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"streamlit did not start within {timeout:.0f} s") from None
                 time.sleep(0.05)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -86,6 +87,7 @@ class RunSnapshot:
     version: int = 0
     pictures_version: int = 0
     history_stride: int = 1
+    waiting: int = -1  # while training: -1 has a slot, else how many runs wait ahead of it
 
 
 class History:
@@ -130,8 +132,10 @@ class TrainingRun:
         caps: Caps = Caps(),
         history_limit: int = 4000,
         picture_interval: float = 0.4,
+        slots: SlotPool | None = None,
     ) -> None:
         self.caps = caps
+        self.slots = slots if slots is not None else SLOTS
         self.picture_interval = picture_interval
         self._history_limit = history_limit
         self._step_lock = threading.Lock()  # held while the job changes
@@ -174,7 +178,16 @@ class TrainingRun:
                 version=self._version,
                 pictures_version=self._pictures_version,
                 history_stride=self._history.stride,
+                waiting=self._waiting_ahead(),
             )
+
+    def _waiting_ahead(self) -> int:
+        thread = self._thread
+        if self._state != TRAINING or thread is None or thread.ident is None:
+            return -1
+        if self.slots.holds(thread.ident):
+            return -1
+        return self.slots.waiting(thread.ident)
 
     def read(self, reader: Callable[[Job], T]) -> T:
         """``reader(job)`` between two updates, so it sees one consistent model."""
@@ -298,27 +311,102 @@ def intra_op_threads(work_per_step: float | None = None) -> int:
     return max(1, min(os.cpu_count() or 1, 2))
 
 
+class SlotPool:
+    """At most ``size`` runs of this process train at once; the others wait their turn.
+
+    A run takes a slot, trains for up to ``slice_seconds``, and gives the slot back only when
+    another run is waiting (first come, first served), so one visitor cannot take the whole
+    machine and a lone visitor never pauses.
+    """
+
+    def __init__(self, size: int, slice_seconds: float = 0.5) -> None:
+        if size < 1:
+            raise ValueError("a slot pool needs at least one slot.")
+        self.size = size
+        self.slice_seconds = slice_seconds
+        self._condition = threading.Condition()
+        self._holders: set[int] = set()
+        self._queue: deque[int] = deque()
+
+    def acquire(self, owner: int, still_wanted: Callable[[], bool]) -> bool:
+        """Wait for a slot in turn; False (and out of the queue) once no longer wanted."""
+        with self._condition:
+            if owner in self._holders:
+                return True
+            self._queue.append(owner)
+            try:
+                while not (len(self._holders) < self.size and self._queue[0] == owner):
+                    self._condition.wait(0.05)
+                    if not still_wanted():
+                        return False
+                self._holders.add(owner)
+                return True
+            finally:
+                self._queue.remove(owner)
+                self._condition.notify_all()
+
+    def release(self, owner: int) -> None:
+        with self._condition:
+            self._holders.discard(owner)
+            self._condition.notify_all()
+
+    def holds(self, owner: int) -> bool:
+        with self._condition:
+            return owner in self._holders
+
+    def waiting(self, owner: int | None = None) -> int:
+        """How many runs wait (or how many wait ahead of ``owner``)."""
+        with self._condition:
+            if owner is not None and owner in self._queue:
+                return list(self._queue).index(owner)
+            return len(self._queue)
+
+
+# Runs share the machine: one slot per two cores (each run's worker computes on two threads).
+SLOTS = SlotPool(max(1, (os.cpu_count() or 1) // 2))
+
+
 def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Event) -> None:
     """Train while the run exists, is training and has not been told to stop."""
     # A training step releases the GIL around each of its many small torch operations; with
     # the default 5 ms switch interval, a busy page-drawing thread makes the worker wait up to
     # 5 ms to take it back each time. A short interval keeps the worker at full speed.
     sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+    me = threading.get_ident()
     run = run_reference()
-    if run is not None:
-        torch.set_num_threads(intra_op_threads(getattr(run.job, "work_per_step", None)))
-        del run
-    while not stop.is_set():
-        run = run_reference()
-        if run is None:
-            return
-        if run.state != TRAINING:
+    if run is None:
+        return
+    pool = run.slots
+    torch.set_num_threads(intra_op_threads(getattr(run.job, "work_per_step", None)))
+    del run
+
+    def wanted() -> bool:
+        current = run_reference()
+        return current is not None and current.state == TRAINING and not stop.is_set()
+
+    try:
+        while not stop.is_set():
+            if not wanted():
+                pool.release(me)
+                stop.wait(0.02)
+                continue
+            if not pool.holds(me):
+                if not pool.acquire(me, wanted):
+                    continue
+                slice_started = time.perf_counter()
+            run = run_reference()
+            if run is None:
+                return
+            if not run._one_update(from_worker=True):
+                return
             del run
-            stop.wait(0.02)
-            continue
-        if not run._one_update(from_worker=True):
-            return
-        del run
+            if time.perf_counter() - slice_started >= pool.slice_seconds:
+                if pool.waiting():
+                    pool.release(me)  # someone is waiting: their turn
+                else:
+                    slice_started = time.perf_counter()
+    finally:
+        pool.release(me)
 
 
 # ---- the jobs ----------------------------------------------------------------------------

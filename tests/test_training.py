@@ -341,3 +341,38 @@ def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
     steps = [step for step, _ in job.timeline]
     assert steps == sorted(steps) and steps[0] <= 4  # the start of the run is kept
     run.close()
+
+
+def test_runs_share_training_slots_in_turn_and_a_waiting_run_says_so(digits):
+    from core.training import SlotPool
+
+    pool = SlotPool(1, slice_seconds=0.2)
+    runs = [
+        TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)), slots=pool)
+        for _ in range(2)
+    ]
+    runs[0].start()
+    wait_for(lambda: runs[0].snapshot().steps > 5)
+    assert runs[0].snapshot().waiting == -1  # alone: it trains without pause
+    runs[1].start()
+    seen_waiting = set()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(seen_waiting) < 2:
+        for index, run in enumerate(runs):
+            if run.snapshot().waiting >= 0:
+                seen_waiting.add(index)
+        time.sleep(0.01)
+    assert seen_waiting == {0, 1}  # each had to wait for the other at some point
+    before = [run.snapshot().steps for run in runs]
+    time.sleep(1.0)
+    after = [run.snapshot().steps for run in runs]
+    assert all(a > b for a, b in zip(after, before, strict=True))  # both progress, in turn
+    runs[0].pause()  # a paused run gives its slot away at once
+    steps = runs[1].snapshot().steps
+    time.sleep(0.3)
+    assert runs[1].snapshot().waiting == -1 and runs[1].snapshot().steps > steps
+    for run in runs:
+        run.close()
+    assert pool.waiting() == 0 and not any(pool.holds(t) for t in range(10))
+    with pytest.raises(ValueError):
+        SlotPool(0)

@@ -1,0 +1,135 @@
+"""Many visitors at once: N browser sessions on one dashboard, each training its own RBM.
+
+    python bench/load_test.py                      # N = 1, 5, 10, 20; 20 s of training each
+    python bench/load_test.py --sessions 1 5 --seconds 10
+
+Starts the real dashboard on 127.0.0.1, opens N browser contexts in Debian's Chromium (each
+its own Streamlit session), opens the RBM page in each with its own number of hidden units in
+the link, presses Start everywhere and watches for a bounded time. Reports per N: the server's
+resident memory before, at the end and after the tabs are closed and their sessions released;
+memory per session; training steps per second per session; refreshes per second per session;
+errors; and whether every session saw only its own model (the hidden units its link asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_process, slider_to_end  # noqa: E402
+
+STATUS = re.compile(r"(\w+) — step (\d+)")
+SESSION_TTL = 5  # seconds a closed tab's session lingers (Streamlit's default is 120)
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def status(page) -> tuple[str, int]:
+    match = STATUS.search(page.get_by_text(STATUS).first.inner_text(timeout=10_000))
+    return match.group(1), int(match.group(2))
+
+
+def one_round(playwright, n: int, seconds: float) -> dict:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    options = [f"--server.disconnectedSessionTTL={SESSION_TTL}"]
+    with served_process(timeout=60, options=options) as (url, process):
+        idle = resident_mb(process.pid)
+        contexts, pages, errors = [], [], []
+        for i in range(n):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{url}/rbm?hidden={20 + i}", timeout=120_000)
+            contexts.append(context)
+            pages.append(page)
+        for page in pages:
+            page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+            slider_to_end(page, "Epochs")
+            page.get_by_role("button", name="Start", exact=True).click()
+        first = [status(page)[1] for page in pages]
+        seen = list(first)
+        changes = [0] * n
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            for index, page in enumerate(pages):
+                try:
+                    steps = status(page)[1]
+                except Exception as error:  # a page that stopped answering is an error
+                    errors.append(f"session {index}: {type(error).__name__}")
+                    continue
+                if steps != seen[index]:
+                    changes[index] += 1
+                    seen[index] = steps
+        elapsed = time.perf_counter() - started
+        loaded = resident_mb(process.pid)
+        own_model = True
+        for index, page in enumerate(pages):
+            page.get_by_text("Settings of this run").click()
+            settings = page.get_by_test_id("stJson").inner_text(timeout=10_000)
+            flat = re.sub(r"[\s\"]", "", settings)
+            shown = re.search(r"hidden_units:(\d+)", flat)
+            own_model &= bool(shown) and int(shown.group(1)) == 20 + index
+            if page.get_by_text("Traceback").count():
+                errors.append(f"session {index}: a traceback on the page")
+        for context in contexts:
+            context.close()
+        time.sleep(SESSION_TTL + 10)  # the sessions are released and their runs closed
+        released = resident_mb(process.pid)
+    browser.close()
+    rates = [(s - f) / elapsed for s, f in zip(seen, first, strict=True)]
+    refreshes = [c / elapsed for c in changes]
+    return {
+        "n": n,
+        "idle": idle,
+        "loaded": loaded,
+        "released": released,
+        "per_session": (loaded - idle) / n,
+        "steps_median": statistics.median(rates),
+        "steps_min": min(rates),
+        "steps_total": sum(rates),
+        "refresh_median": statistics.median(refreshes),
+        "refresh_min": min(refreshes),
+        "errors": len(errors),
+        "own_model": own_model,
+    }
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    print(
+        "| sessions | server MB idle / loaded / after close | MB per session | steps/s per "
+        "session (median, min; total) | refreshes/s per session (median, min) | errors | "
+        "own model |"
+    )
+    print("| ---: | --- | ---: | --- | --- | ---: | --- |")
+    with sync_playwright() as playwright:
+        for n in args.sessions:
+            r = one_round(playwright, n, args.seconds)
+            print(
+                f"| {r['n']} | {r['idle']:.0f} / {r['loaded']:.0f} / {r['released']:.0f} | "
+                f"{r['per_session']:.1f} | {r['steps_median']:.0f}, {r['steps_min']:.0f}; "
+                f"{r['steps_total']:.0f} | {r['refresh_median']:.2f}, {r['refresh_min']:.2f} | "
+                f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
