@@ -16,7 +16,7 @@ from core.gan import GANConfig, GANTrainer
 from core.links import Setting, link_values, read_link
 from core.presets import PRESETS
 from core.rbm import MAX_CHECKPOINT_BYTES
-from core.training import FAILED, FINISHED, TRAINING, Caps, GANJob, TrainingRun
+from core.training import FAILED, FINISHED, TRAINING, Caps, GANJob, TrainingRun, close_session_run
 from core.viz import (
     Series,
     gif_bytes,
@@ -60,9 +60,7 @@ def cached_classifier(image_shape: tuple[int, int]):
     return load_classifier(path) if path.exists() else None
 
 
-@st.cache_resource(
-    scope="session", on_release=lambda holder: holder["run"] and holder["run"].close()
-)
+@st.cache_resource(scope="session", on_release=close_session_run)
 def session_holder() -> dict:
     """This browser session's own GAN run; closed when the session ends."""
     return {"run": None, "shape": None}

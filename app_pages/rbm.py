@@ -21,6 +21,7 @@ from core.training import (
     RBMJob,
     RBMJobSettings,
     TrainingRun,
+    close_session_run,
 )
 from core.viz import (
     Series,
@@ -63,9 +64,7 @@ def cached_dataset(name: str):
     return load_dataset(name)
 
 
-@st.cache_resource(
-    scope="session", on_release=lambda holder: holder["run"] and holder["run"].close()
-)
+@st.cache_resource(scope="session", on_release=close_session_run)
 def session_holder() -> dict:
     """This browser session's own training run; closed when the session ends."""
     return {"run": None, "dataset": None, "settings": None}

@@ -36,6 +36,10 @@ def resident_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
 def status(page) -> tuple[str, int]:
     match = STATUS.search(page.get_by_text(STATUS).first.inner_text(timeout=10_000))
     return match.group(1), int(match.group(2))
@@ -46,6 +50,7 @@ def one_round(playwright, n: int, seconds: float) -> dict:
     options = [f"--server.disconnectedSessionTTL={SESSION_TTL}"]
     with served_process(timeout=60, options=options) as (url, process):
         idle = resident_mb(process.pid)
+        idle_threads = threads(process.pid)
         contexts, pages, errors = [], [], []
         for i in range(n):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -74,6 +79,7 @@ def one_round(playwright, n: int, seconds: float) -> dict:
                     seen[index] = steps
         elapsed = time.perf_counter() - started
         loaded = resident_mb(process.pid)
+        loaded_threads = threads(process.pid)
         own_model = True
         for index, page in enumerate(pages):
             page.get_by_text("Settings of this run").click()
@@ -87,6 +93,7 @@ def one_round(playwright, n: int, seconds: float) -> dict:
             context.close()
         time.sleep(SESSION_TTL + 10)  # the sessions are released and their runs closed
         released = resident_mb(process.pid)
+        released_threads = threads(process.pid)
     browser.close()
     rates = [(s - f) / elapsed for s, f in zip(seen, first, strict=True)]
     refreshes = [c / elapsed for c in changes]
@@ -103,6 +110,7 @@ def one_round(playwright, n: int, seconds: float) -> dict:
         "refresh_min": min(refreshes),
         "errors": len(errors),
         "own_model": own_model,
+        "threads": f"{idle_threads} / {loaded_threads} / {released_threads}",
     }
 
 
@@ -116,9 +124,9 @@ def main() -> None:
     print(
         "| sessions | server MB idle / loaded / after close | MB per session | steps/s per "
         "session (median, min; total) | refreshes/s per session (median, min) | errors | "
-        "own model |"
+        "own model | server threads idle / loaded / after close |"
     )
-    print("| ---: | --- | ---: | --- | --- | ---: | --- |")
+    print("| ---: | --- | ---: | --- | --- | ---: | --- | --- |")
     with sync_playwright() as playwright:
         for n in args.sessions:
             r = one_round(playwright, n, args.seconds)
@@ -126,7 +134,7 @@ def main() -> None:
                 f"| {r['n']} | {r['idle']:.0f} / {r['loaded']:.0f} / {r['released']:.0f} | "
                 f"{r['per_session']:.1f} | {r['steps_median']:.0f}, {r['steps_min']:.0f}; "
                 f"{r['steps_total']:.0f} | {r['refresh_median']:.2f}, {r['refresh_min']:.2f} | "
-                f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} |",
+                f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} | {r['threads']} |",
                 flush=True,
             )
 

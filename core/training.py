@@ -303,6 +303,29 @@ class TrainingRun:
         return str(getattr(self.job, "done", "") or "")
 
 
+def return_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc keeps them
+    otherwise), so a server's memory falls again when visitors leave."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def close_session_run(holder: dict) -> None:
+    """A page's session-release hook: stop the session's run, drop it, return its memory."""
+    run = holder.get("run")
+    holder.clear()
+    if run is not None:
+        run.close()
+        del run
+    return_memory()
+
+
 def intra_op_threads(work_per_step: float | None = None) -> int:
     """Threads for one worker's torch operations (set per thread): the machine's cores, at
     most two. (Measured: 755 steps/s on two threads against 605 on one for the RBM page's

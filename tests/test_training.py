@@ -376,3 +376,19 @@ def test_runs_share_training_slots_in_turn_and_a_waiting_run_says_so(digits):
     assert pool.waiting() == 0 and not any(pool.holds(t) for t in range(10))
     with pytest.raises(ValueError):
         SlotPool(0)
+
+
+def test_a_released_session_stops_its_run_and_drops_it(digits):
+    from core.training import close_session_run
+
+    run = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)))
+    run.start()
+    wait_for(lambda: run.snapshot().steps > 3)
+    worker = run._thread
+    holder = {"run": run, "dataset": "digits"}
+    close_session_run(holder)
+    assert holder == {} and not worker.is_alive()
+    steps = run.snapshot().steps
+    time.sleep(0.2)
+    assert run.snapshot().steps == steps
+    close_session_run({})  # a session that never made a run
