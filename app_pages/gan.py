@@ -392,7 +392,7 @@ def checkpoint_file(job: GANJob) -> bytes:
     return buffer.getvalue()
 
 
-export = st.columns(4)
+export = st.columns(5)
 export[0].download_button(
     "G and D (.pt)",
     run.read(checkpoint_file),
@@ -416,6 +416,15 @@ if snapshot.pictures:
         "Fixed-noise grid (PNG)",
         grid_png(snapshot.pictures["fixed_noise"], "fixed", snapshot.pictures_version),
         "gan_fixed_noise.png",
+        "image/png",
+        icon=":material/image:",
+        width="stretch",
+    )
+if "sample" in on_demand:
+    export[4].download_button(
+        "Samples (PNG)",
+        grid_png((on_demand["sample"] + 1) / 2, "sample", -1),
+        "gan_samples.png",
         "image/png",
         icon=":material/image:",
         width="stretch",

@@ -83,6 +83,8 @@ def test_sample_and_interpolate_draw_images(page):
     button(page, "Sample").click().run()
     captions = [c for image in page.get("image") for c in image.captions]
     assert "64 fresh samples G(z)" in captions
+    downloads = [str(d.proto.label) for d in page.get("download_button")]
+    assert {"G and D (.pt)", "Samples (PNG)"} <= set(downloads)
     button(page, "Interpolate").click().run()
     captions = [c for image in page.get("image") for c in image.captions]
     assert "G((1 − t) z₁ + t z₂) for t from 0 to 1" in captions

@@ -161,3 +161,28 @@ def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais
     assert "Log-likelihood, exact" in chart_texts(page)
     page.radio(key="rbm_x_axis").set_value("epochs").run()
     assert not page.exception
+
+
+def test_a_link_restores_the_rbm_settings_and_garbage_falls_back():
+    st.cache_resource.clear()
+    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60)
+    for key, value in {"dataset": "digits", "hidden": "24", "lr": "0.1", "method": "PCD"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception and not app.warning
+    assert app.sidebar.slider(key="rbm_hidden").value == 24
+    assert app.sidebar.select_slider(key="rbm_lr").value == 0.1
+    assert app.sidebar.radio(key="rbm_method").value == "PCD"
+    next(b for b in app.button if b.label == "Step").click().run()
+    assert "step **1**" in status_line(app)
+
+    st.cache_resource.clear()
+    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60)
+    for key, value in {"dataset": "cifar", "hidden": "99999", "k": "two"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    notices = " ".join(w.value for w in app.warning)
+    assert "dataset=cifar" in notices and "hidden=99999" in notices and "k=two" in notices
+    assert app.sidebar.selectbox(key="rbm_dataset").value == "mnist-5k"
+    assert app.sidebar.slider(key="rbm_hidden").value == 100
