@@ -10,10 +10,19 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from app_pages.common import (
+    cached_dataset,
+    control_row,
+    model_and_history_downloads,
+    settings_from_link,
+    settings_to_link,
+    status_line,
+    upload_message,
+)
 from core.classifier import classifier_path, load_classifier
-from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
+from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
 from core.gan import GANConfig, GANTrainer
-from core.links import Setting, link_values, read_link
+from core.links import Setting
 from core.presets import PRESETS
 from core.rbm import MAX_CHECKPOINT_BYTES
 from core.training import FAILED, FINISHED, TRAINING, Caps, GANJob, TrainingRun, close_session_run
@@ -21,7 +30,6 @@ from core.viz import (
     Series,
     gif_bytes,
     histogram_figure,
-    history_csv,
     image_grid,
     panels_figure,
     png_bytes,
@@ -47,12 +55,6 @@ LINK = (
 )
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
-def cached_dataset(name: str):
-    """Datasets are loaded once per process and shared read-only by every session."""
-    return load_dataset(name)
-
-
 @st.cache_resource(show_spinner="Loading the reference classifier…")
 def cached_classifier(image_shape: tuple[int, int]):
     """The digit classifier that judges samples, shared read-only (None if there is none)."""
@@ -71,13 +73,6 @@ torch.set_num_threads(1)  # drawing needs one thread; the training worker sets i
 
 # ---- settings, from the link first -------------------------------------------------------
 
-if "gan_link_read" not in st.session_state:
-    st.session_state["gan_link_read"] = True
-    values, notices = read_link(st.query_params.to_dict(), LINK)
-    for setting in LINK:  # widgets take their values from here (no defaults in the calls)
-        st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
-    st.session_state["gan_link_notices"] = notices
-
 
 def apply_preset(name: str) -> None:
     st.session_state.update(PRESETS[name][0])
@@ -89,8 +84,7 @@ st.caption(
     "A generator G turns noise z into images; a discriminator D learns to tell them from real "
     "digits, and G learns to fool D. Press Start and watch one set of digits form."
 )
-for notice in st.session_state.get("gan_link_notices", []):
-    st.warning(notice, icon=":material/link_off:")
+settings_from_link("gan", LINK)
 
 with st.sidebar:
     st.header("Model and training")
@@ -113,7 +107,7 @@ with st.sidebar:
         )
 
 saturating = bool(st.session_state.get("gan_saturating", False))
-st.query_params.from_dict(link_values(st.session_state, LINK))
+settings_to_link(LINK)
 
 try:
     dataset = cached_dataset(dataset_name)
@@ -170,10 +164,7 @@ controls = (
     ("Train G only", "brush", lambda: run.step(GANJob.train_generator_only), shape_changed),
     ("Reset", "restart_alt", new_run, False),
 )
-for column, (label, icon, action, disabled) in zip(st.columns(7), controls, strict=True):
-    column.button(
-        label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
-    )
+control_row(controls)
 if shape_changed:
     st.info(
         "The dataset, the noise distribution or the seed changed: press Reset to build a new "
@@ -228,18 +219,9 @@ def live_view() -> None:
         st.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
         st.warning(snapshot.message)
-    st.markdown(
-        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**, "
-        f"{snapshot.seconds:.1f} s of training",
-        help="One step is k discriminator updates and one generator update.",
+    status_line(
+        run, snapshot, "", help="One step is k discriminator updates and one generator update."
     )
-    if snapshot.waiting >= 0:
-        st.info(
-            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
-            f"{run.slots.size} run(s) at a time and takes turns every "
-            f"{run.slots.slice_seconds:g} s, so every visitor's model moves on.",
-            icon=":material/hourglass_top:",
-        )
     training = snapshot.state == TRAINING
     st.plotly_chart(
         panels_figure(snapshot.history, PANELS, reference_lines={1: 0.5}),
@@ -393,23 +375,16 @@ def checkpoint_file(job: GANJob) -> bytes:
 
 
 export = st.columns(5)
-export[0].download_button(
-    "G and D (.pt)",
-    run.read(checkpoint_file),
-    f"gan_{dataset_name}.pt",
-    "application/octet-stream",
-    icon=":material/download:",
-    width="stretch",
-    help="Both state dicts and the config; load it here or with torch.load(weights_only=True).",
-)
-export[1].download_button(
-    "History (CSV)",
-    history_csv(snapshot.history),
-    "gan_history.csv",
-    "text/csv",
-    icon=":material/download:",
-    width="stretch",
-    disabled=not snapshot.history,
+model_and_history_downloads(
+    export,
+    (
+        "G and D (.pt)",
+        run.read(checkpoint_file),
+        f"gan_{dataset_name}.pt",
+        "Both state dicts and the config; load it here or with torch.load(weights_only=True).",
+    ),
+    snapshot,
+    "gan",
 )
 if snapshot.pictures:
     export[2].download_button(
@@ -496,7 +471,5 @@ if dataset.n_pixels == 784 and PRETRAINED.exists():
 st.file_uploader(
     "Continue from a checkpoint (.pt)", type=["pt"], key="gan_upload", on_change=take_upload
 )
-if holder.get("upload_message"):
-    kind, text = holder["upload_message"]
-    getattr(st, kind)(text)
+upload_message(holder)
 st.caption("Share this setup: the address bar holds the dataset, the settings and the seed.")

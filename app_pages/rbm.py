@@ -9,8 +9,17 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError, load_dataset
-from core.links import Setting, link_values, read_link
+from app_pages.common import (
+    cached_dataset,
+    control_row,
+    model_and_history_downloads,
+    settings_from_link,
+    settings_to_link,
+    status_line,
+    upload_message,
+)
+from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
+from core.links import Setting
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
 from core.training import (
     EXACT_MAX_HIDDEN,
@@ -29,7 +38,6 @@ from core.viz import (
     gif_bytes,
     heatmap_figure,
     histogram_figure,
-    history_csv,
     image_grid,
     panels_figure,
     png_bytes,
@@ -58,12 +66,6 @@ LINK = (  # the settings a link carries (see core.links)
 )
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
-def cached_dataset(name: str):
-    """Datasets are loaded once per process and shared read-only by every session."""
-    return load_dataset(name)
-
-
 @st.cache_resource(scope="session", on_release=close_session_run)
 def session_holder() -> dict:
     """This browser session's own training run; closed when the session ends."""
@@ -77,14 +79,7 @@ st.caption(
     "lowers the free energy of the data and raises it where the model's own samples are."
 )
 
-if "rbm_link_read" not in st.session_state:
-    st.session_state["rbm_link_read"] = True
-    values, notices = read_link(st.query_params.to_dict(), LINK)
-    for setting in LINK:  # widgets take their values from here (no defaults in the calls)
-        st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
-    st.session_state["rbm_link_notices"] = notices
-for notice in st.session_state.get("rbm_link_notices", []):
-    st.warning(notice, icon=":material/link_off:")
+settings_from_link("rbm", LINK)
 
 with st.sidebar:
     st.header("Model and training")
@@ -100,7 +95,7 @@ with st.sidebar:
     momentum = st.slider("Momentum", 0.0, 0.95, step=0.05, key="rbm_momentum")
     weight_decay = st.select_slider("Weight decay", DECAYS, key="rbm_decay")
     seed = st.number_input("Seed", 0, 1_000_000, key="rbm_seed")
-st.query_params.from_dict(link_values(st.session_state, LINK))
+settings_to_link(LINK)
 
 settings = RBMJobSettings(
     hidden_units=int(hidden_units),
@@ -159,10 +154,7 @@ controls = (
     ("Step", "skip_next", run.step, shape_changed),
     ("Reset", "restart_alt", new_run, False),
 )
-for column, (label, icon, action, disabled) in zip(st.columns(5), controls, strict=True):
-    column.button(
-        label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
-    )
+control_row(controls)
 
 if shape_changed:
     st.info(
@@ -204,18 +196,12 @@ def live_view() -> None:
     elif snapshot.state == FINISHED:
         st.success(snapshot.message)
     epoch = snapshot.latest.get("epoch", 0.0)
-    st.markdown(
-        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**, epoch {epoch:.2f} "
-        f"of {run.job.settings.epochs}, {snapshot.seconds:.1f} s of training",
+    status_line(
+        run,
+        snapshot,
+        f", epoch {epoch:.2f} of {run.job.settings.epochs}",
         help="One step is one mini-batch update.",
     )
-    if snapshot.waiting >= 0:
-        st.info(
-            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
-            f"{run.slots.size} run(s) at a time and takes turns every "
-            f"{run.slots.slice_seconds:g} s, so every visitor's model moves on.",
-            icon=":material/hourglass_top:",
-        )
     history, likelihood = likelihood_panel(snapshot.history, holder.get("ais", []))
     panels = [
         ("Surrogate cost F(v) − F(v̂)", [Series("surrogate_cost", "per batch (averaged)")]),
@@ -437,25 +423,16 @@ if holder.get("chain"):
 st.header("Export and continue")
 snapshot = run.snapshot()
 export = st.columns(5)
-export[0].download_button(
-    "Model (.pt)",
-    run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
-    f"rbm_{dataset_name}_{holder['settings'].hidden_units}h.pt",
-    "application/octet-stream",
-    icon=":material/download:",
-    width="stretch",
-    help="The state dict (W, b, c) and the model's shape; load it here or with torch.load.",
-)
-export[1].download_button(
-    "History (CSV)",
-    history_csv(snapshot.history),
-    "rbm_history.csv",
-    "text/csv",
-    icon=":material/download:",
-    width="stretch",
-    disabled=not snapshot.history,
-    help="One row per step; after a long run, every "
-    f"{snapshot.history_stride}th step (and every evaluation) is kept.",
+model_and_history_downloads(
+    export,
+    (
+        "Model (.pt)",
+        run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
+        f"rbm_{dataset_name}_{holder['settings'].hidden_units}h.pt",
+        "The state dict (W, b, c) and the model's shape; load it here or with torch.load.",
+    ),
+    snapshot,
+    "rbm",
 )
 if snapshot.pictures:
     for column, (name, png, _) in zip(
@@ -513,9 +490,7 @@ if dataset.n_pixels == 784 and PRETRAINED.exists():
 st.file_uploader(
     "Continue from a checkpoint (.pt)", type=["pt"], key="rbm_upload", on_change=take_upload
 )
-if holder.get("upload_message"):
-    kind, text = holder["upload_message"]
-    getattr(st, kind)(text)
+upload_message(holder)
 
 with st.expander("Settings of this run"):
     st.json(asdict(holder["settings"]))

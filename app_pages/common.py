@@ -1,0 +1,96 @@
+"""What both pages share: the process-wide dataset cache, settings from the link, the status
+line of a run, and the downloads row. (Not a page: dashboard.py does not list it.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core.data import load_dataset
+from core.links import Setting, link_values, read_link
+from core.training import TrainingRun
+from core.viz import history_csv
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def cached_dataset(name: str):
+    """Datasets are loaded once per process and shared read-only by every session."""
+    return load_dataset(name)
+
+
+def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
+    """On a session's first run, take the settings from the link into the widgets' state
+    (widgets are then created without defaults) and show a notice for each refused value."""
+    if f"{prefix}_link_read" not in st.session_state:
+        st.session_state[f"{prefix}_link_read"] = True
+        values, notices = read_link(st.query_params.to_dict(), link)
+        for setting in link:
+            st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
+        st.session_state[f"{prefix}_link_notices"] = notices
+    for notice in st.session_state.get(f"{prefix}_link_notices", []):
+        st.warning(notice, icon=":material/link_off:")
+
+
+def settings_to_link(link: Sequence[Setting]) -> None:
+    """Write the widgets' current values to the address bar, so the link reproduces them."""
+    st.query_params.from_dict(link_values(st.session_state, link))
+
+
+def control_row(controls) -> None:
+    """One row of buttons from (label, material icon, callback, disabled) rows. Callbacks run
+    before the page is drawn, so every button shows the state after the click."""
+    for column, (label, icon, action, disabled) in zip(
+        st.columns(len(controls)), controls, strict=True
+    ):
+        column.button(
+            label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
+        )
+
+
+def status_line(run: TrainingRun, snapshot, detail: str, help: str) -> None:
+    """State, step counter and time of a run, and a notice while it waits for a slot."""
+    st.markdown(
+        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**{detail}, "
+        f"{snapshot.seconds:.1f} s of training",
+        help=help,
+    )
+    if snapshot.waiting >= 0:
+        st.info(
+            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
+            f"{run.slots.size} run(s) at a time and takes turns every "
+            f"{run.slots.slice_seconds:g} s, so every visitor's model moves on.",
+            icon=":material/hourglass_top:",
+        )
+
+
+def model_and_history_downloads(columns, model: tuple[str, bytes, str, str], snapshot, prefix):
+    """The model file and the history CSV, in the first two of ``columns``."""
+    label, data, file_name, help_text = model
+    columns[0].download_button(
+        label,
+        data,
+        file_name,
+        "application/octet-stream",
+        icon=":material/download:",
+        width="stretch",
+        help=help_text,
+    )
+    columns[1].download_button(
+        "History (CSV)",
+        history_csv(snapshot.history),
+        f"{prefix}_history.csv",
+        "text/csv",
+        icon=":material/download:",
+        width="stretch",
+        disabled=not snapshot.history,
+        help="One row per step; after a long run, every "
+        f"{snapshot.history_stride}th step (and every evaluation) is kept.",
+    )
+
+
+def upload_message(holder: dict) -> None:
+    """The outcome of the last checkpoint upload, if any."""
+    if holder.get("upload_message"):
+        kind, text = holder["upload_message"]
+        getattr(st, kind)(text)
