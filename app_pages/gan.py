@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -27,6 +26,7 @@ from core.presets import PRESETS
 from core.rbm import MAX_CHECKPOINT_BYTES
 from core.training import FAILED, FINISHED, TRAINING, Caps, GANJob, TrainingRun, close_session_run
 from core.viz import (
+    PreparedFigure,
     Series,
     gif_bytes,
     histogram_figure,
@@ -254,17 +254,35 @@ def live_view() -> None:
         )
         if "class_shares" in pictures:
             shares = pictures["class_shares"]
-            figure = go.Figure(
-                go.Bar(x=[str(c) for c in range(len(shares))], y=[float(v) for v in shares])
-            )
-            figure.add_hline(y=1 / len(shares), line=dict(dash="dash", color="grey"))
-            figure.update_layout(
-                title="Which digit the classifier sees in 500 samples",
-                height=360,
-                margin=dict(l=10, r=10, t=40, b=10),
-                font=dict(size=15),
-                yaxis_title="share",
-                xaxis_title="digit",
+            figure = PreparedFigure(
+                {
+                    "data": [
+                        {
+                            "type": "bar",
+                            "x": [str(c) for c in range(len(shares))],
+                            "y": [float(v) for v in shares],
+                        }
+                    ],
+                    "layout": {
+                        "title": {"text": "Which digit the classifier sees in 500 samples"},
+                        "height": 360,
+                        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+                        "font": {"size": 15},
+                        "yaxis": {"title": {"text": "share"}},
+                        "xaxis": {"title": {"text": "digit"}},
+                        "shapes": [
+                            {
+                                "type": "line",
+                                "xref": "paper",
+                                "x0": 0,
+                                "x1": 1,
+                                "y0": 1 / len(shares),
+                                "y1": 1 / len(shares),
+                                "line": {"dash": "dash", "color": "grey"},
+                            }
+                        ],
+                    },
+                }
             )
             right.plotly_chart(
                 figure, width="stretch", key="gan_coverage", config={"staticPlot": training}

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
-from plotly.subplots import make_subplots
 
 
 def image_grid(
@@ -122,6 +121,30 @@ def bucket_means(xs: Sequence[float], ys: Sequence[float], max_points: int):
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
 
 
+class PreparedFigure(go.Figure):
+    """A figure whose plotly spec is already complete.
+
+    Building a figure through plotly's graph objects validates every property and took
+    ~30–150 ms for the six-panel chart; a page that redraws it twice a second for many
+    visitors cannot afford that. The spec here is assembled as plain data (the same JSON
+    plotly would produce) and handed over as it is.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._prepared = spec
+
+    def to_dict(self) -> dict:
+        return self._prepared
+
+    def to_plotly_json(self) -> dict:
+        return self._prepared
+
+    @property
+    def spec(self) -> dict:
+        return self._prepared
+
+
 def panels_figure(
     history: Sequence[dict[str, float]],
     panels: Sequence[tuple[str, Sequence[Series]]],
@@ -131,60 +154,84 @@ def panels_figure(
     max_points: int = 300,
     panel_height: int = 260,
     reference_lines: dict[int, float] | None = None,
-) -> go.Figure:
+    horizontal_spacing: float = 0.06,
+) -> PreparedFigure:
     """Several small charts of a run's history in one figure (one chart to send and draw).
 
     ``panels`` are (title, series) pairs; ``reference_lines`` maps a panel's index to a
     horizontal dashed line (e.g. 0.5 for D's output in a balanced game).
     """
     rows = math.ceil(len(panels) / columns)
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=[title for title, _ in panels],
-        horizontal_spacing=0.06,
-        vertical_spacing=0.16 if rows > 1 else 0.1,
-    )
+    vertical_spacing = 0.16 if rows > 1 else 0.1
+    width = (1 - horizontal_spacing * (columns - 1)) / columns
+    height = (1 - vertical_spacing * (rows - 1)) / rows
+    data, annotations, shapes = [], [], []
+    layout: dict = {
+        "height": panel_height * rows + 80,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "legend": {"orientation": "h", "y": -0.08},
+        "font": {"size": 14},
+    }
     colors: dict[str, str] = {}  # one colour per legend label, the same in every panel
-    for index, (_, series) in enumerate(panels):
+    for index, (title, series) in enumerate(panels):
         row, column = divmod(index, columns)
+        suffix = "" if index == 0 else str(index + 1)
+        left = column * (width + horizontal_spacing)
+        top = 1 - row * (height + vertical_spacing)
+        layout[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [top - height, top], "anchor": f"x{suffix}"}
+        annotations.append(
+            {
+                "text": title,
+                "x": left + width / 2,
+                "y": top,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
+            }
+        )
         for line in series:
             points = [r for r in history if line.key in r]
-            xs = [r[x_key] for r in points]
-            ys = [r[line.key] for r in points]
+            xs = [float(r[x_key]) for r in points]
+            ys = [float(r[line.key]) for r in points]
             if not line.evaluation:
                 xs, ys = bucket_means(xs, ys, max_points)
             first = line.label not in colors
             color = colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
-            figure.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines+markers" if line.evaluation and len(xs) < 60 else "lines",
-                    name=line.label,
-                    legendgroup=line.label,
-                    showlegend=first,
-                    line=dict(color=color, width=2),
-                    marker=dict(size=5),
-                ),
-                row=row + 1,
-                col=column + 1,
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [float(x) for x in xs],
+                    "y": [float(y) for y in ys],
+                    "mode": "lines+markers" if line.evaluation and len(xs) < 60 else "lines",
+                    "name": line.label,
+                    "legendgroup": line.label,
+                    "showlegend": first,
+                    "line": {"color": color, "width": 2},
+                    "marker": {"size": 5},
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                }
             )
         if reference_lines and index in reference_lines:
-            figure.add_hline(
-                y=reference_lines[index],
-                line=dict(dash="dash", color="grey", width=1),
-                row=row + 1,
-                col=column + 1,
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": f"x{suffix} domain",
+                    "x0": 0,
+                    "x1": 1,
+                    "yref": f"y{suffix}",
+                    "y0": reference_lines[index],
+                    "y1": reference_lines[index],
+                    "line": {"dash": "dash", "color": "grey", "width": 1},
+                }
             )
-    figure.update_layout(
-        height=panel_height * rows + 80,
-        margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", y=-0.08),
-        font=dict(size=14),
-    )
-    figure.update_annotations(font_size=16)
-    return figure
+    layout["annotations"] = annotations
+    layout["shapes"] = shapes
+    return PreparedFigure({"data": data, "layout": layout})
 
 
 def gif_bytes(
@@ -259,11 +306,24 @@ def scatter_figure(points: np.ndarray, labels: np.ndarray, *, title: str) -> go.
     return _layout(figure, title, height=460)
 
 
-def histogram_figure(groups: dict[str, np.ndarray], *, title: str, x_title: str) -> go.Figure:
+def histogram_figure(groups: dict[str, np.ndarray], *, title: str, x_title: str) -> PreparedFigure:
     """Overlaid histograms, one per named group of values."""
-    figure = go.Figure()
-    for name, values in groups.items():
-        figure.add_trace(go.Histogram(x=np.asarray(values), name=name, opacity=0.6, nbinsx=50))
-    figure.update_layout(barmode="overlay")
-    figure.update_xaxes(title=x_title)
-    return _layout(figure, title)
+    data = [
+        {
+            "type": "histogram",
+            "x": [float(v) for v in np.asarray(values).ravel()],
+            "name": name,
+            "opacity": 0.6,
+            "nbinsx": 50,
+        }
+        for name, values in groups.items()
+    ]
+    layout = {
+        "title": {"text": title},
+        "height": 360,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "font": {"size": 15},
+        "barmode": "overlay",
+        "xaxis": {"title": {"text": x_title}},
+    }
+    return PreparedFigure({"data": data, "layout": layout})

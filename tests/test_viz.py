@@ -6,6 +6,7 @@ import csv
 import io
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
@@ -66,4 +67,29 @@ def test_heatmap_scatter_and_histogram_figures():
     assert [trace.name for trace in scatter.data] == ["0", "1", "2"]
     assert list(scatter.data[2].x) == [8.0, 10.0]
     histogram = histogram_figure({"data": np.zeros(5), "noise": np.ones(5)}, title="F", x_title="F")
-    assert [trace.name for trace in histogram.data] == ["data", "noise"]
+    assert [trace["name"] for trace in histogram.spec["data"]] == ["data", "noise"]
+    go.Figure(histogram.spec)  # plotly itself accepts the prepared spec
+
+
+def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label():
+    from core.viz import Series, panels_figure
+
+    history = [{"step": float(i), "loss": 1 / i, "other": float(i)} for i in range(1, 2001)]
+    history[99]["evaluation"] = 1.0
+    history[99]["held_out"] = 0.5
+    figure = panels_figure(
+        history,
+        [
+            ("Loss", [Series("loss", "per batch"), Series("held_out", "validation", True)]),
+            ("Other", [Series("other", "per batch")]),
+        ],
+        columns=2,
+        max_points=100,
+        reference_lines={1: 0.5},
+    )
+    checked = go.Figure(figure.spec)  # raises if any property is not plotly's
+    assert len(checked.data) == 3 and len(checked.data[0].x) == 100
+    assert [t.showlegend for t in checked.data] == [True, True, False]  # "per batch" once
+    assert checked.data[2].xaxis == "x2" and checked.layout.shapes[0].y0 == 0.5
+    assert [a.text for a in checked.layout.annotations] == ["Loss", "Other"]
+    assert checked.data[0].y[0] == pytest.approx(np.mean([1 / i for i in range(1, 21)]))
