@@ -224,7 +224,12 @@ def live_view() -> None:
     )
     training = snapshot.state == TRAINING
     st.plotly_chart(
-        panels_figure(snapshot.history, PANELS, reference_lines={1: 0.5}),
+        panels_figure(
+            snapshot.history,
+            PANELS,
+            reference_lines={1: 0.5},
+            placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)},
+        ),
         width="stretch",
         key="gan_curves",
         config={"staticPlot": training},

@@ -219,7 +219,13 @@ def live_view() -> None:
     ]
     x_key = "epoch" if st.session_state.get("rbm_x_axis") == "epochs" else "step"
     st.plotly_chart(
-        panels_figure(history, panels, x_key=x_key, reference_lines={4: 0.0}),
+        panels_figure(
+            history,
+            panels,
+            x_key=x_key,
+            reference_lines={4: 0.0},
+            placeholders={5: "Press “Estimate the log-likelihood (AIS)” below"},
+        ),
         width="stretch",
         key="rbm_curves",
         # While training the chart is redrawn twice a second: a static drawing costs the

@@ -155,11 +155,13 @@ def panels_figure(
     panel_height: int = 260,
     reference_lines: dict[int, float] | None = None,
     horizontal_spacing: float = 0.06,
+    placeholders: dict[int, str] | None = None,
 ) -> PreparedFigure:
     """Several small charts of a run's history in one figure (one chart to send and draw).
 
     ``panels`` are (title, series) pairs; ``reference_lines`` maps a panel's index to a
-    horizontal dashed line (e.g. 0.5 for D's output in a balanced game).
+    horizontal dashed line (e.g. 0.5 for D's output in a balanced game); ``placeholders`` maps
+    a panel's index to a sentence shown in it while it has no points yet.
     """
     rows = math.ceil(len(panels) / columns)
     vertical_spacing = 0.16 if rows > 1 else 0.1
@@ -193,8 +195,10 @@ def panels_figure(
                 "font": {"size": 16},
             }
         )
+        drawn = 0
         for line in series:
             points = [r for r in history if line.key in r]
+            drawn += len(points)
             xs = [float(r[x_key]) for r in points]
             ys = [float(r[line.key]) for r in points]
             if not line.evaluation:
@@ -214,6 +218,18 @@ def panels_figure(
                     "marker": {"size": 5},
                     "xaxis": f"x{suffix}",
                     "yaxis": f"y{suffix}",
+                }
+            )
+        if not drawn and placeholders and index in placeholders:
+            annotations.append(
+                {
+                    "text": placeholders[index],
+                    "x": left + width / 2,
+                    "y": top - height / 2,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "showarrow": False,
+                    "font": {"size": 14, "color": "grey"},
                 }
             )
         if reference_lines and index in reference_lines:

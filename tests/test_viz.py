@@ -86,7 +86,10 @@ def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label(
         columns=2,
         max_points=100,
         reference_lines={1: 0.5},
+        placeholders={0: "never shown: it has points", 1: "not shown either"},
     )
+    empty = panels_figure([], [("Later", [Series("loss", "x")])], placeholders={0: "Soon"})
+    assert [a["text"] for a in empty.spec["layout"]["annotations"]] == ["Later", "Soon"]
     checked = go.Figure(figure.spec)  # raises if any property is not plotly's
     assert len(checked.data) == 3 and len(checked.data[0].x) == 100
     assert [t.showlegend for t in checked.data] == [True, True, False]  # "per batch" once
