@@ -121,8 +121,13 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     else:
         pytest.fail(f"no GAN training in the browser: {status(page)}")
     first = status(page)[1]
-    time.sleep(1.0)
-    assert status(page)[1] > first  # losses and the fixed-noise grid refresh on their own
+    grid = page.locator("img").first
+    first_grid = grid.get_attribute("src")
+    deadline = time.monotonic() + 10
+    while grid.get_attribute("src") == first_grid and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert grid.get_attribute("src") != first_grid  # the fixed-noise grid is redrawn
+    assert status(page)[1] > first  # and the losses move on, on their own
     assert page.locator(".js-plotly-plot").count() >= 2
 
     page.get_by_role("button", name="Sample", exact=True).click()
