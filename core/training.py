@@ -326,7 +326,7 @@ def close_session_run(holder: dict) -> None:
     return_memory()
 
 
-def intra_op_threads(work_per_step: float | None = None) -> int:
+def intra_op_threads() -> int:
     """Threads for one worker's torch operations (set per thread): the machine's cores, at
     most two. (Measured: 755 steps/s on two threads against 605 on one for the RBM page's
     default run, in a worker thread, as long as no other thread has started its own team of
@@ -400,7 +400,7 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
     if run is None:
         return
     pool = run.slots
-    torch.set_num_threads(intra_op_threads(getattr(run.job, "work_per_step", None)))
+    torch.set_num_threads(intra_op_threads())
     del run
 
     def wanted() -> bool:
@@ -496,12 +496,6 @@ class RBMJob:
         self._eval_validation_flips = torch.randint(
             dataset.n_pixels, (len(self._eval_validation),), generator=flips
         )
-
-    @property
-    def work_per_step(self) -> float:
-        """Multiply-adds of one update, roughly: (k + 2) products of batch × visible × hidden."""
-        s = self.settings
-        return float(s.batch_size * self.rbm.n_visible * s.hidden_units * (s.k + 2))
 
     @property
     def done(self) -> str:

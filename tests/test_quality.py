@@ -22,11 +22,6 @@ from core.metrics import (
 
 
 @pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits")
-
-
-@pytest.fixture(scope="module")
 def digits_classifier():
     return load_classifier(classifier_path((8, 8)))
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import load_dataset
 from core.gan import GANConfig
 from core.training import (
     FAILED,
@@ -24,11 +23,6 @@ from core.training import (
     RBMJobSettings,
     TrainingRun,
 )
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits")
 
 
 def rbm_run(digits, **overrides) -> TrainingRun:
