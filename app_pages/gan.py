@@ -24,14 +24,26 @@ from core.gan import GANConfig, GANTrainer
 from core.links import Setting
 from core.presets import PRESETS
 from core.rbm import MAX_CHECKPOINT_BYTES
-from core.training import FAILED, FINISHED, TRAINING, Caps, GANJob, TrainingRun, close_session_run
+from core.training import (
+    FAILED,
+    FINISHED,
+    TRAINING,
+    Caps,
+    GANJob,
+    TrainingRun,
+    close_session_run,
+    threads_for_this_thread,
+)
 from core.viz import (
     PreparedFigure,
     Series,
+    bars_svg,
     gif_bytes,
     histogram_figure,
+    histogram_svg,
     image_grid,
     panels_figure,
+    panels_svg,
     png_bytes,
     upscale,
 )
@@ -69,7 +81,7 @@ def session_holder() -> dict:
 
 
 st.set_page_config(page_title="GAN, live", page_icon="🎭", layout="wide")
-torch.set_num_threads(1)  # drawing needs one thread; the training worker sets its own
+threads_for_this_thread(1)  # drawing needs one thread; the training worker sets its own
 
 # ---- settings, from the link first -------------------------------------------------------
 
@@ -212,6 +224,34 @@ def grid_png(pixels: np.ndarray, key: str, version: int) -> bytes:
     return png
 
 
+def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
+    """The class-coverage bars, interactive (shown while paused)."""
+    return PreparedFigure(
+        {
+            "data": [{"type": "bar", "x": [str(c) for c in range(len(shares))], "y": shares}],
+            "layout": {
+                "title": {"text": title},
+                "height": 360,
+                "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+                "font": {"size": 15},
+                "yaxis": {"title": {"text": "share"}},
+                "xaxis": {"title": {"text": "digit"}},
+                "shapes": [
+                    {
+                        "type": "line",
+                        "xref": "paper",
+                        "x0": 0,
+                        "x1": 1,
+                        "y0": 1 / len(shares),
+                        "y1": 1 / len(shares),
+                        "line": {"dash": "dash", "color": "grey"},
+                    }
+                ],
+            },
+        }
+    )
+
+
 @st.fragment(run_every=REFRESH_SECONDS if run.state == TRAINING else None)
 def live_view() -> None:
     snapshot = run.snapshot()
@@ -223,17 +263,19 @@ def live_view() -> None:
         run, snapshot, "", help="One step is k discriminator updates and one generator update."
     )
     training = snapshot.state == TRAINING
-    st.plotly_chart(
-        panels_figure(
-            snapshot.history,
-            PANELS,
-            reference_lines={1: 0.5},
-            placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)},
-        ),
-        width="stretch",
-        key="gan_curves",
-        config={"staticPlot": training},
+    chart_options = dict(
+        reference_lines={1: 0.5}, placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)}
     )
+    if training:
+        # Redrawn twice a second while training: pictures cost the browser a few ms where
+        # plotly takes ~0.2 s of CPU; paused, the charts can be hovered and zoomed.
+        st.image(panels_svg(snapshot.history, PANELS, **chart_options), width="stretch")
+    else:
+        st.plotly_chart(
+            panels_figure(snapshot.history, PANELS, **chart_options),
+            width="stretch",
+            key="gan_curves",
+        )
     pictures, version = snapshot.pictures, snapshot.pictures_version
     if not training and snapshot.steps:
         pictures = run.read(lambda job: job.pictures())
@@ -247,51 +289,37 @@ def live_view() -> None:
             caption="G(z) for the same 64 z at every refresh",
             width="stretch",
         )
-        middle.plotly_chart(
-            histogram_figure(
-                {k: pictures[k] for k in ("real images", "generated images")},
-                title="D's output on real and generated images",
-                x_title="D(·)",
-            ),
-            width="stretch",
-            key="gan_histogram",
-            config={"staticPlot": training},
-        )
+        outputs = {k: pictures[k] for k in ("real images", "generated images")}
+        histogram_title = "D's output on real and generated images"
+        if training:
+            middle.image(
+                histogram_svg(outputs, title=histogram_title, x_title="D(·)"), width="stretch"
+            )
+        else:
+            middle.plotly_chart(
+                histogram_figure(outputs, title=histogram_title, x_title="D(·)"),
+                width="stretch",
+                key="gan_histogram",
+            )
         if "class_shares" in pictures:
-            shares = pictures["class_shares"]
-            figure = PreparedFigure(
-                {
-                    "data": [
-                        {
-                            "type": "bar",
-                            "x": [str(c) for c in range(len(shares))],
-                            "y": [float(v) for v in shares],
-                        }
-                    ],
-                    "layout": {
-                        "title": {"text": "Which digit the classifier sees in 500 samples"},
-                        "height": 360,
-                        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-                        "font": {"size": 15},
-                        "yaxis": {"title": {"text": "share"}},
-                        "xaxis": {"title": {"text": "digit"}},
-                        "shapes": [
-                            {
-                                "type": "line",
-                                "xref": "paper",
-                                "x0": 0,
-                                "x1": 1,
-                                "y0": 1 / len(shares),
-                                "y1": 1 / len(shares),
-                                "line": {"dash": "dash", "color": "grey"},
-                            }
-                        ],
-                    },
-                }
-            )
-            right.plotly_chart(
-                figure, width="stretch", key="gan_coverage", config={"staticPlot": training}
-            )
+            shares = [float(v) for v in pictures["class_shares"]]
+            coverage_title = "Which digit the classifier sees in 500 samples"
+            if training:
+                right.image(
+                    bars_svg(
+                        [str(c) for c in range(len(shares))],
+                        shares,
+                        title=coverage_title,
+                        x_title="digit",
+                        y_title="share",
+                        reference=1 / len(shares),
+                    ),
+                    width="stretch",
+                )
+            else:
+                right.plotly_chart(
+                    coverage_figure(shares, coverage_title), width="stretch", key="gan_coverage"
+                )
     if snapshot.state != TRAINING and st.session_state.get("gan_was_training", False):
         st.rerun()  # training ended: redraw the page so the timer and the buttons update
 

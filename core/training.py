@@ -327,11 +327,62 @@ def close_session_run(holder: dict) -> None:
 
 
 def intra_op_threads() -> int:
-    """Threads for one worker's torch operations (set per thread): the machine's cores, at
-    most two. (Measured: 755 steps/s on two threads against 605 on one for the RBM page's
-    default run, in a worker thread, as long as no other thread has started its own team of
-    compute threads; the pages therefore draw with one thread.)"""
-    return max(1, min(os.cpu_count() or 1, 2))
+    """Threads for one worker's torch operations (set per thread, see threads_for_this_thread).
+
+    One core stays for serving pages: a worker whose two threads share two cores with the
+    page's drawing (and, here, the browser) loses more to waiting at its threads' barriers
+    than the second thread gains. Measured on two cores, the RBM page's default run in
+    Chromium: 455 steps/s on one thread against 302 on two (800 on two without a page)."""
+    return max(1, min(2, (os.cpu_count() or 1) - 1))
+
+
+def threads_for_this_thread(count: int) -> None:
+    """Let torch's operations in the calling thread use ``count`` threads, leaving other
+    threads' settings alone.
+
+    torch.set_num_threads also sets MKL's process-wide thread count: a page's rerun thread
+    asking for one thread to draw with would make the training worker's matrix products run
+    on one thread too (measured: 530 instead of 800 steps/s). OpenMP's thread count and MKL's
+    thread-local one are per thread; where those libraries are not torch's (another
+    platform's build), torch's own setting is the fallback.
+    """
+    libraries = _thread_libraries()
+    if libraries is None:
+        torch.set_num_threads(count)
+        return
+    gomp, mkl = libraries
+    gomp.omp_set_num_threads(count)
+    if mkl is not None:
+        mkl.MKL_Set_Num_Threads_Local(count)
+
+
+_THREAD_LIBRARIES: list = []
+
+
+def _thread_libraries():
+    """libgomp and MKL as torch loaded them (cached), or None where torch uses others."""
+    if not _THREAD_LIBRARIES:
+        import ctypes
+        import glob
+
+        found = None
+        folder = os.path.join(os.path.dirname(torch.__file__), "lib")
+        gomp_files = glob.glob(os.path.join(folder, "libgomp*.so*"))
+        if gomp_files and "OpenMP" in torch.__config__.parallel_info():
+            try:
+                gomp = ctypes.CDLL(gomp_files[0])
+                gomp.omp_set_num_threads.argtypes = [ctypes.c_int]
+                mkl = None
+                if torch.backends.mkl.is_available():
+                    core_library = ctypes.CDLL(os.path.join(folder, "libtorch_cpu.so"))
+                    if hasattr(core_library, "MKL_Set_Num_Threads_Local"):
+                        mkl = core_library
+                        mkl.MKL_Set_Num_Threads_Local.argtypes = [ctypes.c_int]
+                found = (gomp, mkl)
+            except OSError:
+                found = None
+        _THREAD_LIBRARIES.append(found)
+    return _THREAD_LIBRARIES[0]
 
 
 class SlotPool:
@@ -385,8 +436,9 @@ class SlotPool:
             return len(self._queue)
 
 
-# Runs share the machine: one slot per two cores (each run's worker computes on two threads).
-SLOTS = SlotPool(max(1, (os.cpu_count() or 1) // 2))
+# Runs share the machine: the cores but one (kept for serving pages), in workers of
+# intra_op_threads() threads each; at least one run trains.
+SLOTS = SlotPool(max(1, ((os.cpu_count() or 1) - 1) // intra_op_threads()))
 
 
 def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Event) -> None:
@@ -400,7 +452,7 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
     if run is None:
         return
     pool = run.slots
-    torch.set_num_threads(intra_op_threads())
+    threads_for_this_thread(intra_op_threads())
     del run
 
     def wanted() -> bool:

@@ -386,3 +386,48 @@ def test_a_released_session_stops_its_run_and_drops_it(digits):
     time.sleep(0.2)
     assert run.snapshot().steps == steps
     close_session_run({})  # a session that never made a run
+
+
+def test_a_threads_setting_stays_in_its_thread():
+    """A page thread that draws with one thread must not cut the worker's matrix products to
+    one thread (torch.set_num_threads sets MKL's count for the whole process)."""
+    import re
+    import threading
+
+    from core.training import _thread_libraries, threads_for_this_thread
+
+    if _thread_libraries() is None or torch.get_num_threads() < 2:
+        pytest.skip("needs torch's libgomp and MKL and at least two threads")
+
+    def counts() -> tuple[int, int]:
+        info = torch.__config__.parallel_info()
+        omp = int(re.search(r"omp_get_max_threads\(\) : (\d+)", info).group(1))
+        mkl = int(re.search(r"mkl_get_max_threads\(\) : (\d+)", info).group(1))
+        return omp, mkl
+
+    seen: dict[str, tuple[int, int]] = {}
+    worker_ready, drawn = threading.Event(), threading.Event()
+
+    def worker() -> None:  # as the training worker: two threads, then computes
+        threads_for_this_thread(2)
+        torch.ones(64, 64) @ torch.ones(64, 64)
+        worker_ready.set()
+        drawn.wait(10)
+        torch.ones(64, 64) @ torch.ones(64, 64)
+        seen["worker"] = counts()
+
+    def drawing() -> None:  # as a page's rerun: one thread, and some torch to draw
+        threads_for_this_thread(1)
+        torch.ones(64, 64) @ torch.ones(64, 64)
+        seen["drawing"] = counts()
+
+    training = threading.Thread(target=worker)
+    training.start()
+    worker_ready.wait(10)
+    for _ in range(3):  # several reruns, each in a new thread
+        rerun = threading.Thread(target=drawing)
+        rerun.start()
+        rerun.join()
+    drawn.set()
+    training.join()
+    assert seen == {"drawing": (1, 1), "worker": (2, 2)}

@@ -96,3 +96,100 @@ def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label(
     assert checked.data[2].xaxis == "x2" and checked.layout.shapes[0].y0 == 0.5
     assert [a.text for a in checked.layout.annotations] == ["Loss", "Other"]
     assert checked.data[0].y[0] == pytest.approx(np.mean([1 / i for i in range(1, 21)]))
+
+
+def _parsed_svg(text: str):
+    import xml.etree.ElementTree as ElementTree
+
+    root = ElementTree.fromstring(text)  # raises on anything that is not well-formed XML
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    return root, "{http://www.w3.org/2000/svg}"
+
+
+def test_panels_svg_draws_each_series_where_its_values_are():
+    from core.viz import Series, panels_svg
+
+    history = [{"step": float(i), "loss": 1 / i, "other": float(i)} for i in range(1, 2001)]
+    history[99].update(evaluation=1.0, held_out=0.5)
+    history[199].update(evaluation=1.0, held_out=0.25)
+    panels = [
+        ("Loss <of> D & G", [Series("loss", "per batch"), Series("held_out", "validation", True)]),
+        ("Other", [Series("other", "per batch")]),
+        ("Empty", [Series("missing", "never measured")]),
+    ]
+    root, ns = _parsed_svg(
+        panels_svg(
+            history,
+            panels,
+            columns=3,
+            max_points=100,
+            reference_lines={1: 1000.0},
+            placeholders={2: "Press the button"},
+        )
+    )
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "Loss <of> D & G" in texts and "Press the button" in texts  # escaped, then parsed
+    lines = root.findall(f"{ns}polyline")
+    assert [len(p.get("points").split()) for p in lines] == [100, 2, 100]
+    assert len(root.findall(f"{ns}circle")) == 2  # evaluation points are marked
+    # one legend entry per label that has points: "per batch" once, "never measured" not at all
+    assert texts.count("per batch") == 1 and "never measured" not in texts
+    # the falling loss goes down the picture (y grows downwards), the rising one up
+    loss = [[float(v) for v in pt.split(",")] for pt in lines[0].get("points").split()]
+    other = [[float(v) for v in pt.split(",")] for pt in lines[2].get("points").split()]
+    assert loss[0][1] < loss[-1][1] and other[0][1] > other[-1][1]
+    assert loss[0][0] < loss[-1][0]
+    dashed = [x for x in root.iter(f"{ns}line") if x.get("stroke-dasharray")]
+    assert len(dashed) == 1  # the reference line, in the "Other" panel
+    assert min(y for _, y in other) < float(dashed[0].get("y1")) < max(y for _, y in other)
+
+
+def test_panels_svg_survives_a_single_point_and_non_finite_values():
+    from core.viz import Series, panels_svg
+
+    root, ns = _parsed_svg(
+        panels_svg(
+            [{"step": 1.0, "a": 2.0}, {"step": 2.0, "a": float("nan")}],
+            [("A", [Series("a", "a")])],
+        )
+    )
+    assert len(root.findall(f"{ns}polyline")) == 1
+    assert len(root.findall(f"{ns}circle")) == 1  # one finite point: shown as a dot
+
+
+def test_nice_ticks_are_round_and_cover_the_range():
+    from core.viz import nice_ticks
+
+    for low, high in [(0, 1), (-3.2, 17.5), (0.001, 0.0042), (100, 9000), (-150, -80)]:
+        ticks = nice_ticks(low, high, 6)
+        steps = np.diff(ticks)
+        assert 3 <= len(ticks) <= 9 and np.allclose(steps, steps[0])
+        mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]))
+        assert any(np.isclose(mantissa, m) for m in (1, 2, 2.5, 5))
+        assert low - 1e-12 <= ticks[0] < low + steps[0] and high - steps[0] < ticks[-1] <= high
+    assert nice_ticks(float("nan"), 1.0) == []
+
+
+def test_histogram_and_bar_pictures_have_bars_as_tall_as_their_counts():
+    from core.viz import bars_svg, histogram_svg
+
+    root, ns = _parsed_svg(
+        histogram_svg(
+            {"real": np.full(30, 0.9), "fake": np.r_[np.full(10, 0.1), np.full(5, 0.5)]},
+            title="D",
+            x_title="D(·)",
+            bins=10,
+        )
+    )
+    bars = [r for r in root.findall(f"{ns}rect") if r.get("fill-opacity") and r.get("height")]
+    heights = sorted(float(r.get("height")) for r in bars if float(r.get("width")) > 16)
+    assert len(heights) == 3  # three non-empty bins
+    assert heights[2] == pytest.approx(3 * heights[1], rel=0.01)
+    assert heights[1] == pytest.approx(2 * heights[0], rel=0.01)
+    root, ns = _parsed_svg(
+        bars_svg(
+            ["0", "1", "2"], [0.5, 0.25, 0.0], title="t", x_title="x", y_title="y", reference=1 / 3
+        )
+    )
+    drawn = [float(r.get("height")) for r in root.findall(f"{ns}rect")[2:]]
+    assert drawn[0] == pytest.approx(2 * drawn[1], rel=0.01) and drawn[2] == 0
