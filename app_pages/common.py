@@ -58,14 +58,15 @@ def status_line(run: TrainingRun, snapshot, detail: str, help: str) -> None:
     if snapshot.waiting >= 0:
         st.info(
             f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
-            f"{run.slots.size} run(s) at a time and takes turns every "
-            f"{run.slots.slice_seconds:g} s, so every visitor's model moves on.",
+            f"{run.slots.size} run(s) at a time, and the runs take short turns (all of them "
+            f"within about {run.slots.slice_seconds:g} s), so every visitor's model moves on.",
             icon=":material/hourglass_top:",
         )
 
 
-def model_and_history_downloads(columns, model: tuple[str, bytes, str, str], snapshot, prefix):
-    """The model file and the history CSV, in the first two of ``columns``."""
+def model_and_history_downloads(columns, model: tuple, snapshot, prefix):
+    """The model file and the history CSV, in the first two of ``columns``; each file is made
+    when its button is clicked (``model``'s data is a function), not at every rerun."""
     label, data, file_name, help_text = model
     columns[0].download_button(
         label,
@@ -75,10 +76,11 @@ def model_and_history_downloads(columns, model: tuple[str, bytes, str, str], sna
         icon=":material/download:",
         width="stretch",
         help=help_text,
+        on_click="ignore",  # a download needs no rerun
     )
     columns[1].download_button(
         "History (CSV)",
-        history_csv(snapshot.history),
+        lambda: history_csv(snapshot.history),
         f"{prefix}_history.csv",
         "text/csv",
         icon=":material/download:",
@@ -86,6 +88,15 @@ def model_and_history_downloads(columns, model: tuple[str, bytes, str, str], sna
         disabled=not snapshot.history,
         help="One row per step; after a long run, every "
         f"{snapshot.history_stride}th step (and every evaluation) is kept.",
+        on_click="ignore",  # a download needs no rerun
+    )
+
+
+def crisp_pictures() -> None:
+    """Image grids are sent at their own size and enlarged by the browser, pixel for pixel:
+    a PNG a few times smaller to encode and send at every refresh, and sharp digits."""
+    st.html(
+        "<style>[data-testid='stImage'] img[src*='/media/'] { image-rendering: pixelated; }</style>"
     )
 
 

@@ -12,6 +12,7 @@ import torch
 from app_pages.common import (
     cached_dataset,
     control_row,
+    crisp_pictures,
     model_and_history_downloads,
     settings_from_link,
     settings_to_link,
@@ -81,6 +82,7 @@ def session_holder() -> dict:
 
 
 st.set_page_config(page_title="GAN, live", page_icon="🎭", layout="wide")
+crisp_pictures()
 threads_for_this_thread(1)  # drawing needs one thread; the training worker sets its own
 
 # ---- settings, from the link first -------------------------------------------------------
@@ -219,9 +221,15 @@ def grid_png(pixels: np.ndarray, key: str, version: int) -> bytes:
     if version >= 0 and cache.get(key, (None,))[0] == version:
         return cache[key][1]
     grid = image_grid(pixels, dataset.image_shape, columns=8)
-    png = png_bytes(grid, upscale=max(1, 520 // grid.shape[1]), compress_level=1)
+    png = png_bytes(grid, upscale=1, compress_level=1)  # the browser enlarges it
     cache[key] = (version, png)
     return png
+
+
+def large_grid_png(pixels: np.ndarray) -> bytes:
+    """A grid of images as a PNG to download, enlarged to about 520 pixels wide."""
+    grid = image_grid(pixels, dataset.image_shape, columns=8)
+    return png_bytes(grid, upscale=max(1, 520 // grid.shape[1]))
 
 
 def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
@@ -288,6 +296,7 @@ def live_view() -> None:
             grid_png(pictures["fixed_noise"], "fixed", version),
             caption="G(z) for the same 64 z at every refresh",
             width="stretch",
+            output_format="PNG",  # as encoded: "auto" would re-encode it as JPEG each time
         )
         outputs = {k: pictures[k] for k in ("real images", "generated images")}
         histogram_title = "D's output on real and generated images"
@@ -375,6 +384,7 @@ if "sample" in on_demand:
         grid_png((on_demand["sample"] + 1) / 2, "sample", -1),
         caption="64 fresh samples G(z)",
         width=520,
+        output_format="PNG",
     )
 if "interpolate" in on_demand:
     row = image_grid((on_demand["interpolate"] + 1) / 2, dataset.image_shape, columns=10)
@@ -382,6 +392,7 @@ if "interpolate" in on_demand:
         upscale(row, 1000),
         caption="G((1 − t) z₁ + t z₂) for t from 0 to 1",
         clamp=True,
+        output_format="PNG",
         width="stretch",
     )
 
@@ -410,6 +421,7 @@ explorer[1].image(
     upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
     caption="G(z)",
     clamp=True,
+    output_format="PNG",
     width=280,
 )
 
@@ -430,7 +442,7 @@ model_and_history_downloads(
     export,
     (
         "G and D (.pt)",
-        run.read(checkpoint_file),
+        lambda: run.read(checkpoint_file),
         f"gan_{dataset_name}.pt",
         "Both state dicts and the config; load it here or with torch.load(weights_only=True).",
     ),
@@ -440,26 +452,28 @@ model_and_history_downloads(
 if snapshot.pictures:
     export[2].download_button(
         "Fixed-noise grid (PNG)",
-        grid_png(snapshot.pictures["fixed_noise"], "fixed", snapshot.pictures_version),
+        lambda pixels=snapshot.pictures["fixed_noise"]: large_grid_png(pixels),
         "gan_fixed_noise.png",
         "image/png",
         icon=":material/image:",
         width="stretch",
+        on_click="ignore",  # a download needs no rerun
     )
 if "sample" in on_demand:
     export[4].download_button(
         "Samples (PNG)",
-        grid_png((on_demand["sample"] + 1) / 2, "sample", -1),
+        lambda pixels=(on_demand["sample"] + 1) / 2: large_grid_png(pixels),
         "gan_samples.png",
         "image/png",
         icon=":material/image:",
         width="stretch",
+        on_click="ignore",  # a download needs no rerun
     )
 timeline = run.read(lambda job: list(job.timeline))
 if timeline:
     export[3].download_button(
         "Fixed-noise grid over time (GIF)",
-        gif_bytes(
+        lambda: gif_bytes(
             [image_grid(frame, dataset.image_shape, columns=8) for _, frame in timeline],
             upscale_to=320,
         ),
@@ -467,6 +481,7 @@ if timeline:
         "image/gif",
         icon=":material/animation:",
         width="stretch",
+        on_click="ignore",  # a download needs no rerun
     )
     if len(timeline) > 1:
         index = st.slider(
@@ -481,6 +496,7 @@ if timeline:
             upscale(image_grid(frame, dataset.image_shape, columns=8), 400),
             caption=f"after {step} steps",
             clamp=True,
+            output_format="PNG",
             width=400,
         )
 

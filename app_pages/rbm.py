@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from app_pages.common import (
     cached_dataset,
     control_row,
+    crisp_pictures,
     model_and_history_downloads,
     settings_from_link,
     settings_to_link,
@@ -50,6 +53,7 @@ CAPS = Caps()
 PRETRAINED = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt"
 SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")
 REFRESH_SECONDS = 0.4  # the live view's refresh period while training
+VIEW_MAX_AGE = 10.0  # seconds a "Look inside" view is reused while the model trains
 RATES = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
 BATCHES = [10, 20, 50, 100, 200, 500, 1000]
 DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2]
@@ -74,6 +78,7 @@ def session_holder() -> dict:
 
 
 st.set_page_config(page_title="RBM, live", page_icon="🔗", layout="wide")
+crisp_pictures()
 st.title("Restricted Boltzmann Machine")
 st.caption(
     "Visible units v (the pixels) and hidden units h are connected by weights W. Training "
@@ -246,16 +251,18 @@ def live_view() -> None:
         pictures = run.read(lambda job: job.pictures())  # paused: follow the slider at once
         version = -1
     if pictures:
-        for column, (_, png, caption) in zip(
+        for column, (_, png, caption, _) in zip(
             st.columns(3), grid_pngs(pictures, version), strict=True
         ):
-            column.image(png, caption=caption, width="stretch")
+            # as encoded: "auto" would decode the PNG and encode it again as JPEG each time
+            column.image(png, caption=caption, width="stretch", output_format="PNG")
     if snapshot.state != TRAINING and run_every_was_on():
         st.rerun()  # training ended: redraw the page so the timer and the buttons update
 
 
-def grid_pngs(pictures: dict, version: int) -> list[tuple[str, bytes, str]]:
-    """The three image grids as PNG, encoded once per new set of pictures."""
+def grid_pngs(pictures: dict, version: int) -> list[tuple[str, bytes, str, np.ndarray]]:
+    """The three image grids (name, PNG at their own size, caption, pixels), encoded once per
+    new set of pictures."""
     key = (version, run.job.reconstruction_steps, id(run))
     cached = holder.get("grid_pngs")
     if version >= 0 and cached and cached[0] == key:
@@ -272,7 +279,7 @@ def grid_pngs(pictures: dict, version: int) -> list[tuple[str, bytes, str]]:
         ("filters", filter_grid(pictures["filters"], shape), "Filters: rows of W"),
     ]
     encoded = [
-        (name, png_bytes(grid, upscale=max(1, 600 // grid.shape[1]), compress_level=1), caption)
+        (name, png_bytes(grid, upscale=1, compress_level=1), caption, grid)
         for name, grid, caption in grids
     ]
     holder["grid_pngs"] = (key, encoded)
@@ -330,14 +337,33 @@ if st.session_state.get("rbm_ais"):
         f"{estimate['ais_log_likelihood_validation']:.2f} nats."
     )
 
+
+def model_view(name: str, compute):
+    """A view computed from the current model between two updates, and the step it shows.
+
+    Computing one pauses training for a moment (a free-energy histogram runs 400 Gibbs chains),
+    and every click on the page reruns it: while the model trains, a view is reused for up to
+    VIEW_MAX_AGE seconds; when paused it is computed once per step."""
+    steps = run.snapshot().steps
+    cached = holder.setdefault("views", {}).get(name)
+    if cached and cached["run"] == id(run):
+        if cached["steps"] == steps or (
+            run.state == TRAINING and time.monotonic() - cached["at"] < VIEW_MAX_AGE
+        ):
+            return cached["value"], cached["steps"]
+    value = run.read(compute)
+    holder["views"][name] = {"run": id(run), "steps": steps, "at": time.monotonic(), "value": value}
+    return value, steps
+
+
 st.header("Look inside")
 latent_tab, energy_tab = st.tabs(["Latent activations", "Free energies"])
 with latent_tab:
-    views = run.read(lambda job: job.latent_views())
+    views, views_step = model_view("latent", lambda job: job.latent_views())
     st.caption(
         "P(h_j = 1 | v) = σ(c_j + W_j v) for held-out images: each row one image, each column "
         "one hidden unit. Units that light up for one digit and not others are what the model "
-        "uses to tell digits apart."
+        f"uses to tell digits apart. The model at step {views_step}."
     )
     left, right = st.columns(2)
     left.plotly_chart(
@@ -373,9 +399,11 @@ with energy_tab:
         "Training pushes the data's free energy down; samples from the model's own Gibbs "
         "chains should end up where the data is, and noise far above."
     )
+    energies, energies_step = model_view("energies", lambda job: job.free_energy_samples())
+    st.caption(f"The model at step {energies_step}.")
     st.plotly_chart(
         histogram_figure(
-            run.read(lambda job: job.free_energy_samples()),
+            energies,
             title="Free energy of data, model samples and noise",
             x_title="F(v)",
         ),
@@ -424,6 +452,7 @@ if holder.get("chain"):
         "gibbs_chain.gif",
         "image/gif",
         icon=":material/download:",
+        on_click="ignore",  # a download needs no rerun
     )
 
 st.header("Export and continue")
@@ -433,7 +462,7 @@ model_and_history_downloads(
     export,
     (
         "Model (.pt)",
-        run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
+        lambda: run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
         f"rbm_{dataset_name}_{holder['settings'].hidden_units}h.pt",
         "The state dict (W, b, c) and the model's shape; load it here or with torch.load.",
     ),
@@ -441,16 +470,17 @@ model_and_history_downloads(
     "rbm",
 )
 if snapshot.pictures:
-    for column, (name, png, _) in zip(
+    for column, (name, _, _, grid) in zip(
         export[2:], grid_pngs(snapshot.pictures, snapshot.pictures_version), strict=True
     ):
         column.download_button(
             f"{name.capitalize()} (PNG)",
-            png,
+            lambda grid=grid: png_bytes(grid, upscale=max(1, 600 // grid.shape[1])),
             f"rbm_{name}.png",
             "image/png",
             icon=":material/image:",
             width="stretch",
+            on_click="ignore",  # a download needs no rerun
         )
 
 

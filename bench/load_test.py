@@ -26,7 +26,31 @@ sys.path.insert(0, str(ROOT))
 from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_process, slider_to_end  # noqa: E402
 
 STATUS = re.compile(r"(\w+) — step (\d+)")
+# In each page: every 50 ms, look at the status line ("Training — step N, … s of training");
+# count how often it changed and the longest time it stayed the same.
+WATCH_STATUS = """() => {
+  const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0};
+  window.__statusWatch = watch;
+  setInterval(() => {
+    const line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+      .find(e => /— step \\d+/.test(e.innerText));
+    if (!line || line.innerText === watch.last) return;
+    const now = performance.now();
+    if (watch.last !== null) {
+      watch.count += 1;
+      watch.longestGap = Math.max(watch.longestGap, now - watch.lastChange);
+    }
+    watch.last = line.innerText;
+    watch.lastChange = now;
+  }, 50);
+}"""
+READ_WATCH = """() => {
+  const watch = window.__statusWatch;
+  const now = performance.now();
+  return {count: watch.count, longest_gap: Math.max(watch.longestGap, now - watch.lastChange)};
+}"""
 SESSION_TTL = 5  # seconds a closed tab's session lingers (Streamlit's default is 120)
+SETTLE = 3  # seconds between the last page showing "Training" and the measurement
 
 
 def resident_mb(pid: int) -> float:
@@ -63,21 +87,25 @@ def one_round(playwright, n: int, seconds: float) -> dict:
             page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
             slider_to_end(page, "Epochs")
             page.get_by_role("button", name="Start", exact=True).click()
+        clicked = time.perf_counter()
+        for page in pages:  # every page has taken its Start (training, or waiting for a slot)
+            page.get_by_text(re.compile(r"Training — step")).first.wait_for(timeout=120_000)
+        all_started = time.perf_counter() - clicked
+        time.sleep(SETTLE)
         first = [status(page)[1] for page in pages]
-        seen = list(first)
-        changes = [0] * n
+        for page in pages:  # each page counts its own redraws, in the browser
+            page.evaluate(WATCH_STATUS)
         started = time.perf_counter()
-        while time.perf_counter() - started < seconds:
-            for index, page in enumerate(pages):
-                try:
-                    steps = status(page)[1]
-                except Exception as error:  # a page that stopped answering is an error
-                    errors.append(f"session {index}: {type(error).__name__}")
-                    continue
-                if steps != seen[index]:
-                    changes[index] += 1
-                    seen[index] = steps
+        time.sleep(seconds)
+        watched = [page.evaluate(READ_WATCH) for page in pages]
         elapsed = time.perf_counter() - started
+        seen = []
+        for index, page in enumerate(pages):
+            try:
+                seen.append(status(page)[1])
+            except Exception as error:  # a page that stopped answering is an error
+                errors.append(f"session {index}: {type(error).__name__}")
+                seen.append(first[index])
         loaded = resident_mb(process.pid)
         loaded_threads = threads(process.pid)
         own_model = True
@@ -96,7 +124,8 @@ def one_round(playwright, n: int, seconds: float) -> dict:
         released_threads = threads(process.pid)
     browser.close()
     rates = [(s - f) / elapsed for s, f in zip(seen, first, strict=True)]
-    refreshes = [c / elapsed for c in changes]
+    refreshes = [w["count"] / elapsed for w in watched]
+    gaps = [w["longest_gap"] / 1000 for w in watched]
     return {
         "n": n,
         "idle": idle,
@@ -108,6 +137,8 @@ def one_round(playwright, n: int, seconds: float) -> dict:
         "steps_total": sum(rates),
         "refresh_median": statistics.median(refreshes),
         "refresh_min": min(refreshes),
+        "longest_gap": max(gaps),
+        "all_started": all_started,
         "errors": len(errors),
         "own_model": own_model,
         "threads": f"{idle_threads} / {loaded_threads} / {released_threads}",
@@ -123,10 +154,11 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| sessions | server MB idle / loaded / after close | MB per session | steps/s per "
-        "session (median, min; total) | refreshes/s per session (median, min) | errors | "
+        "session (median, min; total) | refreshes/s per session (median, min) | longest "
+        "time a page went unchanged | last Start shown after | errors | "
         "own model | server threads idle / loaded / after close |"
     )
-    print("| ---: | --- | ---: | --- | --- | ---: | --- | --- |")
+    print("| ---: | --- | ---: | --- | --- | ---: | ---: | ---: | --- | --- |")
     with sync_playwright() as playwright:
         for n in args.sessions:
             r = one_round(playwright, n, args.seconds)
@@ -134,6 +166,7 @@ def main() -> None:
                 f"| {r['n']} | {r['idle']:.0f} / {r['loaded']:.0f} / {r['released']:.0f} | "
                 f"{r['per_session']:.1f} | {r['steps_median']:.0f}, {r['steps_min']:.0f}; "
                 f"{r['steps_total']:.0f} | {r['refresh_median']:.2f}, {r['refresh_min']:.2f} | "
+                f"{r['longest_gap']:.1f} s | {r['all_started']:.1f} s | "
                 f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} | {r['threads']} |",
                 flush=True,
             )

@@ -388,52 +388,77 @@ def _thread_libraries():
 class SlotPool:
     """At most ``size`` runs of this process train at once; the others wait their turn.
 
-    A run takes a slot, trains for up to ``slice_seconds``, and gives the slot back only when
-    another run is waiting (first come, first served), so one visitor cannot take the whole
-    machine and a lone visitor never pauses.
+    A run takes a slot and trains for a turn, then gives the slot back only when another run
+    is waiting (first come, first served), so one visitor cannot take the whole machine and a
+    lone visitor never pauses. A turn lasts ``slice_seconds`` shared among the runs that
+    want one (at least ``min_turn_seconds``): with twenty waiting, each trains a few
+    hundredths of a second, and every visitor's model moves on about twice a second.
     """
 
-    def __init__(self, size: int, slice_seconds: float = 0.5) -> None:
+    def __init__(
+        self, size: int, slice_seconds: float = 0.5, min_turn_seconds: float = 0.01
+    ) -> None:
         if size < 1:
             raise ValueError("a slot pool needs at least one slot.")
         self.size = size
         self.slice_seconds = slice_seconds
-        self._condition = threading.Condition()
+        self.min_turn_seconds = min_turn_seconds
+        self._lock = threading.Lock()
         self._holders: set[int] = set()
         self._queue: deque[int] = deque()
+        self._wakeups: dict[int, threading.Event] = {}
 
     def acquire(self, owner: int, still_wanted: Callable[[], bool]) -> bool:
         """Wait for a slot in turn; False (and out of the queue) once no longer wanted."""
-        with self._condition:
+        with self._lock:
             if owner in self._holders:
                 return True
+            wakeup = threading.Event()
             self._queue.append(owner)
-            try:
-                while not (len(self._holders) < self.size and self._queue[0] == owner):
-                    self._condition.wait(0.05)
-                    if not still_wanted():
-                        return False
-                self._holders.add(owner)
-                return True
-            finally:
+            self._wakeups[owner] = wakeup
+            self._wake_first()
+        try:
+            while True:
+                wakeup.wait(0.05)  # woken when first in line with a slot free
+                with self._lock:
+                    if self._queue[0] == owner and len(self._holders) < self.size:
+                        self._holders.add(owner)
+                        return True
+                    wakeup.clear()
+                if not still_wanted():
+                    return False
+        finally:
+            with self._lock:
                 self._queue.remove(owner)
-                self._condition.notify_all()
+                del self._wakeups[owner]
+                self._wake_first()
+
+    def _wake_first(self) -> None:
+        """Wake only the run first in line, when a slot is free (called holding the lock)."""
+        if self._queue and len(self._holders) < self.size:
+            self._wakeups[self._queue[0]].set()
 
     def release(self, owner: int) -> None:
-        with self._condition:
+        with self._lock:
             self._holders.discard(owner)
-            self._condition.notify_all()
+            self._wake_first()
 
     def holds(self, owner: int) -> bool:
-        with self._condition:
+        with self._lock:
             return owner in self._holders
 
     def waiting(self, owner: int | None = None) -> int:
         """How many runs wait (or how many wait ahead of ``owner``)."""
-        with self._condition:
+        with self._lock:
             if owner is not None and owner in self._queue:
                 return list(self._queue).index(owner)
             return len(self._queue)
+
+    def turn_seconds(self) -> float:
+        """How long the run holding a slot trains before it lets a waiting run in."""
+        with self._lock:
+            wanting = len(self._holders) + len(self._queue)
+        return max(self.min_turn_seconds, self.slice_seconds * self.size / max(1, wanting))
 
 
 # Runs share the machine: the cores but one (kept for serving pages), in workers of
@@ -475,7 +500,7 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
             if not run._one_update(from_worker=True):
                 return
             del run
-            if time.perf_counter() - slice_started >= pool.slice_seconds:
+            if time.perf_counter() - slice_started >= pool.turn_seconds():
                 if pool.waiting():
                     pool.release(me)  # someone is waiting: their turn
                 else:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_dashboard, slider_to_end
 
@@ -41,6 +42,9 @@ def status(page) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
+SVG_CHART = "img[src^='data:image/svg+xml']"
+
+
 def test_rbm_page_trains_draws_and_pauses(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/rbm")
@@ -62,16 +66,27 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     else:
         pytest.fail(f"no training progress in the browser: {status(page)}")
     first_steps = status(page)[1]
+    chart = page.locator(SVG_CHART).first  # while training the curves are a picture
+    first_chart = chart.get_attribute("src")
     time.sleep(1.0)
     assert status(page)[1] > first_steps  # the live view refreshes on its own
-    assert page.locator(".js-plotly-plot").count() >= 2
+    assert chart.get_attribute("src") != first_chart  # and its chart is redrawn
     assert page.get_by_text("Filters: rows of W").is_visible()
+    plotly_charts = page.locator(".js-plotly-plot").count()
 
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
     paused_at = status(page)[1]
     time.sleep(1.5)
     assert status(page) == ("Paused", paused_at)  # the step counter stopped
+    # paused, the curves are an interactive chart again
+    assert page.locator(".js-plotly-plot").count() == plotly_charts + 1
+    assert page.locator(SVG_CHART).count() == 0
+    with page.expect_download() as download:  # files are made when their button is clicked
+        page.get_by_role("button", name="Filters (PNG)").click()
+    picture = Image.open(download.value.path())
+    shown = page.locator("img[src*='/media/']").nth(2).evaluate("image => image.naturalWidth")
+    assert picture.format == "PNG" and picture.width >= 2 * shown  # enlarged for the file
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "rbm_page.png"), full_page=True)
@@ -121,14 +136,14 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     else:
         pytest.fail(f"no GAN training in the browser: {status(page)}")
     first = status(page)[1]
-    grid = page.locator("img").first
+    assert page.locator(SVG_CHART).count() >= 2  # the curves and D's outputs, as pictures
+    grid = page.locator("img[src*='/media/']").first
     first_grid = grid.get_attribute("src")
     deadline = time.monotonic() + 10
     while grid.get_attribute("src") == first_grid and time.monotonic() < deadline:
         time.sleep(0.2)
     assert grid.get_attribute("src") != first_grid  # the fixed-noise grid is redrawn
     assert status(page)[1] > first  # and the losses move on, on their own
-    assert page.locator(".js-plotly-plot").count() >= 2
 
     page.get_by_role("button", name="Sample", exact=True).click()
     page.get_by_text("64 fresh samples G(z)").wait_for(timeout=10_000)
@@ -137,6 +152,7 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     paused_at = status(page)[1]
     time.sleep(1.0)
     assert status(page) == ("Paused", paused_at)
+    assert page.locator(".js-plotly-plot").count() >= 2  # interactive charts when paused
     assert "batch=64" in page.url and "dataset=digits" in page.url
 
     bad = tmp_path / "broken.pt"

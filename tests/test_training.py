@@ -372,6 +372,29 @@ def test_runs_share_training_slots_in_turn_and_a_waiting_run_says_so(digits):
         SlotPool(0)
 
 
+def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
+    from core.training import SlotPool
+
+    pool = SlotPool(1, slice_seconds=0.3, min_turn_seconds=0.01)
+    assert pool.turn_seconds() == pytest.approx(0.3)
+    runs = [
+        TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)), slots=pool)
+        for _ in range(6)
+    ]
+    for run in runs:
+        run.start()
+    wait_for(lambda: pool.waiting() == 5)
+    assert pool.turn_seconds() == pytest.approx(0.05)  # 0.3 s shared by six runs
+    windows = []
+    for _ in range(4):  # in every 0.6 s (twice the slice), every run took steps
+        before = [run.snapshot().steps for run in runs]
+        time.sleep(0.6)
+        windows.append([run.snapshot().steps - b for run, b in zip(runs, before, strict=True)])
+    for run in runs:
+        run.close()
+    assert all(all(moved > 0 for moved in window) for window in windows), windows
+
+
 def test_a_released_session_stops_its_run_and_drops_it(digits):
     from core.training import close_session_run
 
