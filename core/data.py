@@ -198,7 +198,8 @@ def load_dataset(
     """The dataset called ``name``, as float32 pixels in [0, 1] with labels and image shape.
 
     ``split`` is ``"all"``, ``"train"`` or ``"test"``; the offline sets have no official split
-    and accept only ``"all"``. For the online sets, ``mirrors`` replaces the public mirrors,
+    and accept only ``"all"``. For the online sets, ``mirrors`` replaces the public mirrors
+    (so does ``$RBM_GAN_MIRRORS``, space-separated base URLs, e.g. a campus copy),
     ``timeout`` bounds each network wait and ``max_seconds`` each file's whole download (in
     seconds), and ``progress`` hears about each chunk.
     """
@@ -211,6 +212,8 @@ def load_dataset(
             raise ValueError(f"The offline dataset {name!r} has no official {split!r} split.")
         return _load_mnist_5k() if name == "mnist-5k" else _load_sklearn_digits()
     spec = REMOTE_DATASETS[name]
+    if mirrors is None and os.environ.get("RBM_GAN_MIRRORS", "").strip():
+        mirrors = os.environ["RBM_GAN_MIRRORS"].split()
     if mirrors is not None:
         spec = RemoteDataset(**{**spec.__dict__, "mirrors": tuple(mirrors)})
     return load_remote_dataset(

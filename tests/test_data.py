@@ -374,3 +374,15 @@ def test_split_is_seeded_stratified_and_disjoint():
     assert not np.array_equal(train.labels, other.labels)
     with pytest.raises(ValueError):
         train_validation_split(dataset, 1.5)
+
+
+def test_a_mirror_named_in_the_environment_replaces_the_public_ones(server, tmp_path, monkeypatch):
+    from core.data import DatasetError, load_dataset
+
+    server.files = _small_idx_set(tmp_path / "src")  # not the real files: their checksums fail
+    monkeypatch.setenv("RBM_GAN_MIRRORS", f"http://127.0.0.1:9/ {server.url}")
+    with pytest.raises(DatasetError) as refused:
+        load_dataset("mnist", cache_dir=tmp_path / "cache", timeout=2)
+    assert server.requests  # asked our mirror, after the first (closed) one refused
+    assert server.url.rstrip("/") in str(refused.value)
+    assert not list((tmp_path / "cache").rglob("*.gz"))  # nothing unverified was kept
