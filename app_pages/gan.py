@@ -45,6 +45,7 @@ from core.viz import (
     image_grid,
     panels_figure,
     panels_svg,
+    picture_svg,
     png_bytes,
     upscale,
 )
@@ -215,15 +216,18 @@ PANELS = [
 ]
 
 
-def grid_png(pixels: np.ndarray, key: str, version: int) -> bytes:
-    """A grid of images as PNG, encoded once per version."""
-    cache = holder.setdefault("png_cache", {})
+def grid_picture(pixels: np.ndarray, key: str, version: int) -> str:
+    """A grid of images as a picture (a PNG at its own size in an SVG that enlarges it to
+    about 520 pixels, pixel for pixel), drawn once per version."""
+    cache = holder.setdefault("picture_cache", {})
     if version >= 0 and cache.get(key, (None,))[0] == version:
         return cache[key][1]
     grid = image_grid(pixels, dataset.image_shape, columns=8)
-    png = png_bytes(grid, upscale=1, compress_level=1)  # the browser enlarges it
-    cache[key] = (version, png)
-    return png
+    scale = max(1, round(520 / grid.shape[1]))
+    png = png_bytes(grid, upscale=1, compress_level=1)
+    picture = picture_svg(png, grid.shape[1] * scale, grid.shape[0] * scale)
+    cache[key] = (version, picture)
+    return picture
 
 
 def large_grid_png(pixels: np.ndarray) -> bytes:
@@ -293,10 +297,9 @@ def live_view() -> None:
     else:
         left, middle, right = st.columns([5, 4, 4])
         left.image(
-            grid_png(pictures["fixed_noise"], "fixed", version),
+            grid_picture(pictures["fixed_noise"], "fixed", version),
             caption="G(z) for the same 64 z at every refresh",
             width="stretch",
-            output_format="PNG",  # as encoded: "auto" would re-encode it as JPEG each time
         )
         outputs = {k: pictures[k] for k in ("real images", "generated images")}
         histogram_title = "D's output on real and generated images"
@@ -381,10 +384,9 @@ if demand[2].button("New z for the latent explorer", icon=":material/explore:", 
         st.session_state[f"gan_z{i}"] = float(np.round(on_demand["z"][i], 2))
 if "sample" in on_demand:
     st.image(
-        grid_png((on_demand["sample"] + 1) / 2, "sample", -1),
+        grid_picture((on_demand["sample"] + 1) / 2, "sample", -1),
         caption="64 fresh samples G(z)",
         width=520,
-        output_format="PNG",
     )
 if "interpolate" in on_demand:
     row = image_grid((on_demand["interpolate"] + 1) / 2, dataset.image_shape, columns=10)

@@ -44,6 +44,7 @@ from core.viz import (
     image_grid,
     panels_figure,
     panels_svg,
+    picture_svg,
     png_bytes,
     scatter_figure,
     upscale,
@@ -251,18 +252,26 @@ def live_view() -> None:
         pictures = run.read(lambda job: job.pictures())  # paused: follow the slider at once
         version = -1
     if pictures:
-        for column, (_, png, caption, _) in zip(
+        for column, (_, picture, caption, _) in zip(
             st.columns(3), grid_pngs(pictures, version), strict=True
         ):
-            # as encoded: "auto" would decode the PNG and encode it again as JPEG each time
-            column.image(png, caption=caption, width="stretch", output_format="PNG")
+            column.image(picture, caption=caption, width="stretch")
     if snapshot.state != TRAINING and run_every_was_on():
         st.rerun()  # training ended: redraw the page so the timer and the buttons update
 
 
-def grid_pngs(pictures: dict, version: int) -> list[tuple[str, bytes, str, np.ndarray]]:
-    """The three image grids (name, PNG at their own size, caption, pixels), encoded once per
-    new set of pictures."""
+def grid_picture(grid: np.ndarray) -> str:
+    """An image grid as a picture for the live view: a PNG at its own size in an SVG that
+    enlarges it to about 600 pixels wide, pixel for pixel."""
+    scale = max(1, round(600 / grid.shape[1]))
+    return picture_svg(
+        png_bytes(grid, upscale=1, compress_level=1), grid.shape[1] * scale, grid.shape[0] * scale
+    )
+
+
+def grid_pngs(pictures: dict, version: int) -> list[tuple[str, str, str, np.ndarray]]:
+    """The three image grids (name, picture, caption, pixels), drawn once per new set of
+    pictures."""
     key = (version, run.job.reconstruction_steps, id(run))
     cached = holder.get("grid_pngs")
     if version >= 0 and cached and cached[0] == key:
@@ -278,10 +287,7 @@ def grid_pngs(pictures: dict, version: int) -> list[tuple[str, bytes, str, np.nd
         ),
         ("filters", filter_grid(pictures["filters"], shape), "Filters: rows of W"),
     ]
-    encoded = [
-        (name, png_bytes(grid, upscale=1, compress_level=1), caption, grid)
-        for name, grid, caption in grids
-    ]
+    encoded = [(name, grid_picture(grid), caption, grid) for name, grid, caption in grids]
     holder["grid_pngs"] = (key, encoded)
     return encoded
 

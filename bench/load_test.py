@@ -5,9 +5,12 @@
 
 Starts the real dashboard on 127.0.0.1, opens N browser contexts in Debian's Chromium (each
 its own Streamlit session), opens the RBM page in each with its own number of hidden units in
-the link, presses Start everywhere and watches for a bounded time. Reports per N: the server's
-resident memory before, at the end and after the tabs are closed and their sessions released;
-memory per session; training steps per second per session; refreshes per second per session;
+the link (and mini-batches of 10 for 200 epochs, so that no run ends while it is watched),
+presses Start everywhere, waits until every page trains, and watches for a bounded time.
+Reports per N: the server's resident memory when started, warm (after a first visitor has come
+and gone: libraries and the shared dataset loaded), at the end and after the tabs are closed
+and their sessions released; memory per session; training steps per second per session; how
+often each page's live view changed (counted in the page) and the longest it stayed the same;
 errors; and whether every session saw only its own model (the hidden units its link asked for).
 """
 
@@ -23,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_process, slider_to_end  # noqa: E402
+from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_process  # noqa: E402
 
 STATUS = re.compile(r"(\w+) — step (\d+)")
 # In each page: every 50 ms, look at the status line ("Training — step N, … s of training");
@@ -89,12 +92,11 @@ def one_round(playwright, n: int, seconds: float) -> dict:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{url}/rbm?hidden={20 + i}", timeout=120_000)
+            page.goto(f"{url}/rbm?hidden={20 + i}&batch=10&epochs=200", timeout=120_000)
             contexts.append(context)
             pages.append(page)
         for page in pages:
             page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
-            slider_to_end(page, "Epochs")
             page.get_by_role("button", name="Start", exact=True).click()
         clicked = time.perf_counter()
         for page in pages:  # every page has taken its Start (training, or waiting for a slot)

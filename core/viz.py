@@ -529,6 +529,23 @@ def histogram_figure(groups: dict[str, np.ndarray], *, title: str, x_title: str)
     return PreparedFigure({"data": data, "layout": layout})
 
 
+def picture_svg(png: bytes, width: int, height: int) -> str:
+    """A PNG wrapped in an SVG picture that enlarges it pixel for pixel.
+
+    Streamlit keeps every PNG a page shows as a file for the session, and a fragment's reruns
+    never let go of the earlier ones (only a full rerun does): a grid redrawn twice a second
+    would pile up megabytes a minute. A picture whose data travels inside the page leaves
+    nothing behind."""
+    import base64
+
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}"><image width="{width}" height="{height}" '
+        f'style="image-rendering: pixelated" href="data:image/png;base64,{data}"/></svg>'
+    )
+
+
 def _svg_start(width: int, height: int, title: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '

@@ -81,12 +81,11 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     assert status(page) == ("Paused", paused_at)  # the step counter stopped
     # paused, the curves are an interactive chart again
     assert page.locator(".js-plotly-plot").count() == plotly_charts + 1
-    assert page.locator(SVG_CHART).count() == 0
     with page.expect_download() as download:  # files are made when their button is clicked
         page.get_by_role("button", name="Filters (PNG)").click()
     picture = Image.open(download.value.path())
-    shown = page.locator("img[src*='/media/']").nth(2).evaluate("image => image.naturalWidth")
-    assert picture.format == "PNG" and picture.width >= 2 * shown  # enlarged for the file
+    # enlarged for the file: eight filters of 28 pixels make a grid under 300 pixels wide
+    assert picture.format == "PNG" and picture.width >= 400
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "rbm_page.png"), full_page=True)
@@ -137,7 +136,7 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
         pytest.fail(f"no GAN training in the browser: {status(page)}")
     first = status(page)[1]
     assert page.locator(SVG_CHART).count() >= 2  # the curves and D's outputs, as pictures
-    grid = page.locator("img[src*='/media/']").first
+    grid = page.get_by_test_id("stImage").filter(has_text="G(z) for the same 64 z").locator("img")
     first_grid = grid.get_attribute("src")
     deadline = time.monotonic() + 10
     while grid.get_attribute("src") == first_grid and time.monotonic() < deadline:

@@ -193,3 +193,19 @@ def test_histogram_and_bar_pictures_have_bars_as_tall_as_their_counts():
     )
     drawn = [float(r.get("height")) for r in root.findall(f"{ns}rect")[2:]]
     assert drawn[0] == pytest.approx(2 * drawn[1], rel=0.01) and drawn[2] == 0
+
+
+def test_picture_svg_carries_the_png_itself_at_the_size_asked_for():
+    import base64
+
+    from core.viz import picture_svg, png_bytes
+
+    grid = np.tile(np.linspace(0, 1, 30), (20, 1))
+    root, ns = _parsed_svg(picture_svg(png_bytes(grid, upscale=1), 300, 200))
+    assert (root.get("width"), root.get("height")) == ("300", "200")
+    image = root.find(f"{ns}image")
+    assert "pixelated" in image.get("style")
+    header, data = image.get("href").split(",", 1)
+    assert header == "data:image/png;base64"
+    decoded = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert decoded.size == (30, 20)  # the small PNG travels; the browser enlarges it
