@@ -55,8 +55,11 @@ def status_line(run: TrainingRun, snapshot, detail: str, help: str) -> None:
         f"{snapshot.seconds:.1f} s of training",
         help=help,
     )
+    # One slot whether or not the notice shows: the live view keeps the same elements from
+    # one refresh to the next (the notice comes and goes many times a second under load).
+    notice = st.empty()
     if snapshot.waiting >= 0:
-        st.info(
+        notice.info(
             f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
             f"{run.slots.size} run(s) at a time, and the runs take short turns (all of them "
             f"within about {run.slots.slice_seconds:g} s), so every visitor's model moves on.",
@@ -89,14 +92,6 @@ def model_and_history_downloads(columns, model: tuple, snapshot, prefix):
         help="One row per step; after a long run, every "
         f"{snapshot.history_stride}th step (and every evaluation) is kept.",
         on_click="ignore",  # a download needs no rerun
-    )
-
-
-def crisp_pictures() -> None:
-    """Image grids are sent at their own size and enlarged by the browser, pixel for pixel:
-    a PNG a few times smaller to encode and send at every refresh, and sharp digits."""
-    st.html(
-        "<style>[data-testid='stImage'] img[src*='/media/'] { image-rendering: pixelated; }</style>"
     )
 
 

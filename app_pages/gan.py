@@ -12,7 +12,6 @@ import torch
 from app_pages.common import (
     cached_dataset,
     control_row,
-    crisp_pictures,
     model_and_history_downloads,
     settings_from_link,
     settings_to_link,
@@ -83,7 +82,6 @@ def session_holder() -> dict:
 
 
 st.set_page_config(page_title="GAN, live", page_icon="🎭", layout="wide")
-crisp_pictures()
 threads_for_this_thread(1)  # drawing needs one thread; the training worker sets its own
 
 # ---- settings, from the link first -------------------------------------------------------
@@ -267,10 +265,11 @@ def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
 @st.fragment(run_every=REFRESH_SECONDS if run.state == TRAINING else None)
 def live_view() -> None:
     snapshot = run.snapshot()
+    message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:
-        st.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
+        message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
-        st.warning(snapshot.message)
+        message.warning(snapshot.message)
     status_line(
         run, snapshot, "", help="One step is k discriminator updates and one generator update."
     )

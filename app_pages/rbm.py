@@ -13,7 +13,6 @@ import streamlit as st
 from app_pages.common import (
     cached_dataset,
     control_row,
-    crisp_pictures,
     model_and_history_downloads,
     settings_from_link,
     settings_to_link,
@@ -79,7 +78,6 @@ def session_holder() -> dict:
 
 
 st.set_page_config(page_title="RBM, live", page_icon="🔗", layout="wide")
-crisp_pictures()
 st.title("Restricted Boltzmann Machine")
 st.caption(
     "Visible units v (the pixels) and hidden units h are connected by weights W. Training "
@@ -198,10 +196,11 @@ def likelihood_panel(history: list[dict], ais: list[dict]) -> tuple[list[dict], 
 @st.fragment(run_every=REFRESH_SECONDS if run.state == TRAINING else None)
 def live_view() -> None:
     snapshot = run.snapshot()
+    message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:
-        st.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
+        message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
-        st.success(snapshot.message)
+        message.success(snapshot.message)
     epoch = snapshot.latest.get("epoch", 0.0)
     status_line(
         run,
@@ -239,9 +238,10 @@ def live_view() -> None:
             panels_figure(history, panels, **chart_options), width="stretch", key="rbm_curves"
         )
     gap = [r for r in snapshot.history if "free_energy_gap" in r]
+    overfitting = st.empty()
     if len(gap) >= 2 and gap[-1]["free_energy_gap"] - min(r["free_energy_gap"] for r in gap) > 5:
         widening = gap[-1]["free_energy_gap"] - min(r["free_energy_gap"] for r in gap)
-        st.warning(
+        overfitting.warning(
             f"The validation images' free energy is now {widening:.1f} nats further above the "
             "training images' than it was: the model is starting to memorise its training set "
             "(overfitting). Weight decay, fewer hidden units or fewer epochs help."

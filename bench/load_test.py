@@ -121,19 +121,28 @@ def one_round(playwright, n: int, seconds: float) -> dict:
         loaded_threads = threads(process.pid)
         own_model = True
         for index, page in enumerate(pages):
-            page.get_by_text("Settings of this run").click()
-            settings = page.get_by_test_id("stJson").inner_text(timeout=10_000)
+            try:
+                page.get_by_text("Settings of this run").click(timeout=60_000)
+                settings = page.get_by_test_id("stJson").inner_text(timeout=30_000)
+            except Exception as error:  # a page that does not answer is an error; keep a look
+                errors.append(f"session {index}: {type(error).__name__} reading its settings")
+                (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=ROOT / "bench" / "out" / f"load_session_{index}.png")
+                own_model = False
+                continue
             flat = re.sub(r"[\s\"]", "", settings)
             shown = re.search(r"hidden_units:(\d+)", flat)
             own_model &= bool(shown) and int(shown.group(1)) == 20 + index
-            if page.get_by_text("Traceback").count():
-                errors.append(f"session {index}: a traceback on the page")
+            if page.get_by_test_id("stException").count():
+                errors.append(f"session {index}: an exception on the page")
         for context in contexts:
             context.close()
         time.sleep(SESSION_TTL + 10)  # the sessions are released and their runs closed
         released = resident_mb(process.pid)
         released_threads = threads(process.pid)
     browser.close()
+    for error in errors:
+        print(f"  error: {error}", file=sys.stderr)
     rates = [(s - f) / elapsed for s, f in zip(seen, first, strict=True)]
     refreshes = [w["count"] / elapsed for w in watched]
     gaps = [w["longest_gap"] / 1000 for w in watched]
