@@ -1,5 +1,9 @@
 """Entry point: page config and navigation over the pages."""
 
+# Imported here, first thing in every session, rather than lazily where a chart or st.json
+# first needs it: two sessions starting together once imported pandas from two threads by
+# different paths, and one got a partially initialised module (AttributeError on a page).
+import pandas  # noqa: F401
 import streamlit as st
 
 st.set_page_config(page_title="RBM & GAN, live", page_icon="🧠", layout="wide")
