@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,36 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+STATUS = re.compile(r"(\w+) — step (\d+)")
+# In each page: every 50 ms, look at the status line ("Training — step N, … s of training");
+# count how often it changed and the longest time it stayed the same.
+WATCH_STATUS = """() => {
+  const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0};
+  window.__statusWatch = watch;
+  setInterval(() => {
+    const line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+      .find(e => /— step \\d+/.test(e.innerText));
+    if (!line || line.innerText === watch.last) return;
+    const now = performance.now();
+    if (watch.last !== null) {
+      watch.count += 1;
+      watch.longestGap = Math.max(watch.longestGap, now - watch.lastChange);
+    }
+    watch.last = line.innerText;
+    watch.lastChange = now;
+  }, 50);
+}"""
+READ_WATCH = """() => {
+  const watch = window.__statusWatch;
+  const now = performance.now();
+  return {count: watch.count, longest_gap: Math.max(watch.longestGap, now - watch.lastChange)};
+}"""
+
+
+def status(page) -> tuple[str, int]:
+    match = STATUS.search(page.get_by_text(STATUS).first.inner_text(timeout=10_000))
+    return match.group(1), int(match.group(2))
 
 
 def free_port() -> int:

@@ -26,32 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_process  # noqa: E402
+from bench.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    READ_WATCH,
+    WATCH_STATUS,
+    served_process,
+    status,
+)
 
-STATUS = re.compile(r"(\w+) — step (\d+)")
-# In each page: every 50 ms, look at the status line ("Training — step N, … s of training");
-# count how often it changed and the longest time it stayed the same.
-WATCH_STATUS = """() => {
-  const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0};
-  window.__statusWatch = watch;
-  setInterval(() => {
-    const line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
-      .find(e => /— step \\d+/.test(e.innerText));
-    if (!line || line.innerText === watch.last) return;
-    const now = performance.now();
-    if (watch.last !== null) {
-      watch.count += 1;
-      watch.longestGap = Math.max(watch.longestGap, now - watch.lastChange);
-    }
-    watch.last = line.innerText;
-    watch.lastChange = now;
-  }, 50);
-}"""
-READ_WATCH = """() => {
-  const watch = window.__statusWatch;
-  const now = performance.now();
-  return {count: watch.count, longest_gap: Math.max(watch.longestGap, now - watch.lastChange)};
-}"""
 SESSION_TTL = 5  # seconds a closed tab's session lingers (Streamlit's default is 120)
 SETTLE = 3  # seconds between the last page showing "Training" and the measurement
 
@@ -65,11 +48,6 @@ def resident_mb(pid: int) -> float:
 
 def threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
-
-
-def status(page) -> tuple[str, int]:
-    match = STATUS.search(page.get_by_text(STATUS).first.inner_text(timeout=10_000))
-    return match.group(1), int(match.group(2))
 
 
 def one_round(playwright, n: int, seconds: float) -> dict:
