@@ -750,7 +750,13 @@ class GANJob:
     classes and the classifier FID. It keeps a timeline of the fixed-noise grid.
     """
 
-    LIVE = ("learning_rate_generator", "learning_rate_discriminator", "k", "generator_loss")
+    LIVE = (
+        "learning_rate_generator",
+        "learning_rate_discriminator",
+        "k",
+        "generator_loss",
+        "average_decay",
+    )
 
     def __init__(
         self, dataset: Dataset, config: GANConfig, caps: Caps = Caps(), classifier=None

@@ -203,6 +203,88 @@ def test_checkpoint_round_trip_and_rejection(digits, tmp_path):
         wrong_shape.load_checkpoint({"W": torch.zeros(2)})
 
 
+def test_the_average_of_g_follows_its_formula(digits):
+    decay = 0.9
+    trainer = GANTrainer(small_config(average_decay=decay), digits)
+    expected = snapshot(trainer.generator)  # the average starts from G as initialised
+    for _ in range(5):
+        trainer.step()
+        expected = [
+            decay * a + (1 - decay) * w
+            for a, w in zip(expected, snapshot(trainer.generator), strict=True)
+        ]
+    for want, got in zip(expected, trainer.average.parameters(), strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    assert not unchanged(snapshot(trainer.generator), trainer.average)  # not G itself
+
+
+def test_samples_come_from_the_average_with_its_own_statistics(digits):
+    trainer = GANTrainer(small_config(average_decay=0.9), digits)
+    for _ in range(5):
+        trainer.step()
+    z = trainer.sample_noise(16)
+    samples = trainer.generate(z)
+    # BatchNorm statistics measured for the average's weights, on 512 draws of the
+    # trainer's fixed statistics stream: the first layer's running mean is their mean.
+    stream = torch.Generator().manual_seed(GANTrainer.AVERAGE_STATISTICS_SEED)
+    draws = trainer.sample_noise(GANTrainer.AVERAGE_STATISTICS_SAMPLES, stream)
+    first_linear, first_norm = trainer.average.net[0], trainer.average.net[1]
+    with torch.no_grad():
+        torch.testing.assert_close(first_norm.running_mean, first_linear(draws).mean(0))
+        np.testing.assert_allclose(samples, trainer.average(z).numpy(), atol=1e-6)
+    trainer.generator.eval()
+    with torch.no_grad():
+        from_g = trainer.generator(z).numpy()
+    assert np.abs(samples - from_g).max() > 1e-3
+    # Sampling draws nothing from the run's own stream: training goes on as without it.
+    twin = GANTrainer(small_config(average_decay=0.9), digits)
+    for _ in range(5):
+        twin.step()
+    twin.sample_noise(16)
+    assert trainer.step() == twin.step()
+
+
+def test_the_average_switches_on_and_off_between_steps(digits):
+    trainer = GANTrainer(small_config(), digits)
+    trainer.step()
+    assert trainer.average is None and trainer.sampler() is trainer.generator
+    trainer.config.average_decay = 0.5
+    trainer.step()
+    assert trainer.average is not None
+    started_from = snapshot(trainer.generator)
+    trainer.step()
+    for a, w, w_new in zip(
+        trainer.average.parameters(), started_from, trainer.generator.parameters(), strict=True
+    ):
+        torch.testing.assert_close(a, 0.5 * w + 0.5 * w_new)
+    trainer.config.average_decay = 0.0
+    assert trainer.sampler() is trainer.generator
+    trainer.step()
+    assert trainer.average is None
+
+
+def test_a_checkpoint_keeps_the_average(digits):
+    trainer = GANTrainer(small_config(average_decay=0.9), digits)
+    for _ in range(3):
+        trainer.step()
+    buffer = io.BytesIO()
+    torch.save(trainer.checkpoint(), buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=True)
+    assert "average" in loaded
+    other = GANTrainer(small_config(average_decay=0.9, seed=4), digits)
+    other.load_checkpoint(loaded)
+    np.testing.assert_allclose(
+        other.generate(trainer.fixed_noise), trainer.fixed_samples(), atol=1e-6
+    )
+    # A checkpoint from a run without averaging starts the average from its G.
+    plain = GANTrainer(small_config(), digits)
+    plain.step()
+    other.load_checkpoint(plain.checkpoint())
+    for a, w in zip(other.average.parameters(), plain.generator.parameters(), strict=True):
+        torch.testing.assert_close(a, w)
+
+
 @pytest.mark.parametrize(
     "overrides,message",
     [
@@ -213,6 +295,8 @@ def test_checkpoint_round_trip_and_rejection(digits, tmp_path):
         ({"generator_hidden": (32, 0)}, "generator_hidden"),
         ({"noise": "laplace"}, "noise"),
         ({"generator_loss": "wasserstein"}, "generator_loss"),
+        ({"average_decay": 1.0}, "average_decay"),
+        ({"average_decay": -0.5}, "average_decay"),
     ],
 )
 def test_bad_settings_raise_value_error(digits, overrides, message):
