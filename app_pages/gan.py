@@ -54,6 +54,7 @@ PRETRAINED = Path(__file__).resolve().parents[1] / "assets" / "gan_mnist-5k.pt"
 REFRESH_SECONDS = 0.5
 RATES = [1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2]
 BATCHES = [16, 32, 64, 128, 256, 512]
+AVERAGES = [0.0, 0.99, 0.995, 0.998, 0.999]
 SHAPE_SETTINGS = ("dataset", "noise", "seed")  # these need a new model (a Reset)
 
 LINK = (
@@ -63,6 +64,7 @@ LINK = (
     Setting("k", "gan_k", 1, low=1, high=10, integer=True),
     Setting("saturating", "gan_saturating", False, choices=[False, True]),
     Setting("batch", "gan_batch", 128, choices=BATCHES),
+    Setting("average", "gan_average", 0.0, choices=AVERAGES),
     Setting("noise", "gan_noise", "uniform", choices=["uniform", "gaussian"]),
     Setting("seed", "gan_seed", 0, low=0, high=1_000_000, integer=True),
 )
@@ -106,6 +108,16 @@ with st.sidebar:
     lr_d = st.select_slider("Discriminator learning rate α₂", RATES, key="gan_lr_d")
     k = st.slider("D updates per G update (k)", 1, 10, key="gan_k")
     batch_size = st.select_slider("Batch size", BATCHES, key="gan_batch")
+    average_decay = st.select_slider(
+        "Samples from G's average (decay d)",
+        AVERAGES,
+        key="gan_average",
+        format_func=lambda d: "off" if d == 0 else f"{d:g}",
+        help="Pictures and scores come from an average of G's weights over the run, "
+        "w̄ ← d·w̄ + (1 − d)·w after every G update (about 1/(1 − d) updates long): it "
+        "smooths the back-and-forth of the two players, so digits come sooner. Training "
+        "itself is unchanged. Off: the pictures come from G itself, as in the seed.",
+    )
     noise = st.radio("Noise z", ["uniform", "gaussian"], horizontal=True, key="gan_noise")
     seed = st.number_input("Seed", 0, 1_000_000, key="gan_seed")
     st.header("Lecturer presets")
@@ -136,6 +148,7 @@ config = GANConfig(
     learning_rate_generator=float(lr_g),
     learning_rate_discriminator=float(lr_d),
     batch_size=int(batch_size),
+    average_decay=float(average_decay),
     seed=int(seed),
 )
 shape = (dataset_name, noise, int(seed))
@@ -162,7 +175,7 @@ if holder.get("pending_checkpoint"):
 run: TrainingRun = holder["run"]
 shape_changed = holder["shape"] != shape
 if not shape_changed:
-    run.read(lambda job: job.apply(config))  # rates, k, loss and batch size change live
+    run.read(lambda job: job.apply(config))  # rates, k, loss, batch, average: live
 
 if st.session_state.get("gan_preset"):
     name = st.session_state.pop("gan_preset")
@@ -297,7 +310,8 @@ def live_view() -> None:
         left, middle, right = st.columns([5, 4, 4])
         left.image(
             grid_picture(pictures["fixed_noise"], "fixed", version),
-            caption="G(z) for the same 64 z at every refresh",
+            caption="G(z) for the same 64 z at every refresh"
+            + (" (G's average)" if config.average_decay else ""),
             width="stretch",
         )
         outputs = {k: pictures[k] for k in ("real images", "generated images")}
@@ -365,7 +379,10 @@ with st.expander("The game and the algorithm", expanded=True):
 # ---- on demand ---------------------------------------------------------------------------
 
 st.header("Samples on demand")
-st.caption("These use the generator as it is now, training or paused.")
+st.caption(
+    "These use the generator as it is now, training or paused"
+    + (" (the average of its weights, as set in the sidebar)." if config.average_decay else ".")
+)
 demand = st.columns(3)
 on_demand = holder.setdefault("on_demand", {})
 if demand[0].button("Sample", icon=":material/casino:", width="stretch"):

@@ -27,6 +27,7 @@ PAGE_KEYS = {
     "gan_lr_d": "learning_rate_discriminator",
     "gan_k": "k",
     "gan_batch": "batch_size",
+    "gan_average": "average_decay",
 }
 
 

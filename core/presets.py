@@ -5,25 +5,67 @@ from __future__ import annotations
 
 PRESETS = {
     "Healthy run": (
-        {"gan_lr_g": 2e-4, "gan_lr_d": 2e-4, "gan_k": 1, "gan_saturating": False, "gan_batch": 128},
+        {
+            "gan_lr_g": 2e-4,
+            "gan_lr_d": 2e-4,
+            "gan_k": 1,
+            "gan_saturating": False,
+            "gan_batch": 128,
+            "gan_average": 0.0,
+        },
         "The seed's settings. Watch D(x) and D(G(z)) approach each other and the fixed-noise "
         "grid turn from noise into digits over two or three minutes (about 7,000 steps).",
     ),
+    "Digits in a minute": (
+        {
+            "gan_lr_g": 1e-3,
+            "gan_lr_d": 1e-3,
+            "gan_k": 1,
+            "gan_saturating": False,
+            "gan_batch": 64,
+            "gan_average": 0.998,
+        },
+        "Five times the seed's learning rates, batches of 64, and pictures from an average of "
+        "G's weights over its last ~500 updates: the average smooths out the back-and-forth "
+        "that the high rates cause, so digits form in about 4,000 steps instead of 7,000. "
+        "Compare the fixed-noise grid and the FID curve with the healthy run.",
+    ),
     "Mode collapse": (
-        {"gan_lr_g": 2e-3, "gan_lr_d": 1e-4, "gan_k": 1, "gan_saturating": False, "gan_batch": 32},
+        {
+            "gan_lr_g": 2e-3,
+            "gan_lr_d": 1e-4,
+            "gan_k": 1,
+            "gan_saturating": False,
+            "gan_batch": 32,
+            "gan_average": 0.0,
+        },
         "The generator learns 20 times faster than the discriminator: it finds a few digits "
         "that fool D and keeps drawing them. Watch the class-coverage bars (a few tall ones) "
         "and the coverage entropy, which stays far below the healthy run's 2 and more.",
     ),
     "Discriminator wins too fast": (
-        {"gan_lr_g": 5e-5, "gan_lr_d": 1e-3, "gan_k": 5, "gan_saturating": True, "gan_batch": 128},
+        {
+            "gan_lr_g": 5e-5,
+            "gan_lr_d": 1e-3,
+            "gan_k": 5,
+            "gan_saturating": True,
+            "gan_batch": 128,
+            "gan_average": 0.0,
+        },
         "Five D updates per G update, D twenty times faster, and the saturating loss "
         "log(1 − D(G(z))): within a hundred steps D rejects every fake (D(x) ≈ 1, D(G(z)) ≈ 0) "
         "and ‖∇G‖ falls to about 0.03, so G learns almost nothing. Switch the saturating loss "
         "off and ‖∇G‖ jumps a hundredfold (about 20 in our runs): that is why G uses the proxy.",
     ),
     "Learning rate too high": (
-        {"gan_lr_g": 2e-2, "gan_lr_d": 2e-2, "gan_k": 1, "gan_saturating": False, "gan_batch": 128},
+        {
+            "gan_lr_g": 2e-2,
+            "gan_lr_d": 2e-2,
+            "gan_k": 1,
+            "gan_saturating": False,
+            "gan_batch": 128,
+            "gan_average": 0.0,
+        },
         "Both learning rates at 0.02, a hundred times the seed's: within a few hundred steps D "
         "rejects everything (D(x) → 1, D(G(z)) → 0), G's gradient norm swings by orders of "
         "magnitude, every sample looks like the same blob and the classifier FID stays high.",

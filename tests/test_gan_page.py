@@ -106,6 +106,19 @@ def test_presets_apply_their_settings_and_say_what_to_look_for(page):
     assert not page.exception and status(page)[1] == 1
 
 
+def test_the_fast_preset_samples_from_the_average_of_g(page):
+    button(page, "Digits in a minute").click().run()
+    assert page.sidebar.select_slider(key="gan_average").value == 0.998
+    assert page.sidebar.select_slider(key="gan_batch").value == 64
+    assert page.query_params["average"] in ("0.998", ["0.998"])
+    assert any("average of G's weights" in info.value for info in page.info)
+    button(page, "Step").click().run()
+    assert not page.exception and status(page)[1] == 1
+    page.sidebar.select_slider(key="gan_average").set_value(0.0).run()  # off, live
+    button(page, "Step").click().run()
+    assert not page.exception and status(page)[1] == 2 and "average" not in page.query_params
+
+
 def test_a_link_restores_its_settings():
     app = open_page({"dataset": "digits", "lr_g": "0.001", "k": "3", "batch": "64", "seed": "7"})
     assert not app.exception and not app.warning
