@@ -3,13 +3,14 @@ line of a run, and the downloads row. (Not a page: dashboard.py does not list it
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import streamlit as st
 
 from core.data import load_dataset
 from core.links import Setting, link_values, read_link
-from core.training import TrainingRun
+from core.training import TRAINING, TrainingRun, refresh_periods
 from core.viz import history_csv
 
 
@@ -48,11 +49,42 @@ def control_row(controls) -> None:
         )
 
 
-def status_line(run: TrainingRun, snapshot, detail: str, help: str) -> None:
-    """State, step counter and time of a run, and a notice while it waits for a slot."""
+def live_periods(run: TrainingRun, prefix: str, base: float) -> tuple[float | None, ...]:
+    """run_every for the page's two live fragments (status line; charts and pictures), set
+    from the server's load at this full rerun; None for both when the run does not train."""
+    if run.state != TRAINING:
+        st.session_state[f"{prefix}_periods"] = None
+        return None, None
+    periods = refresh_periods(run.slots.wanting(), base)
+    st.session_state[f"{prefix}_periods"] = periods
+    st.session_state.pop(f"{prefix}_periods_differ_since", None)
+    return periods
+
+
+def periods_outdated(run: TrainingRun, prefix: str, base: float, after: float = 3.0) -> bool:
+    """True (from the status fragment) once the server's load has asked for other refresh
+    periods for ``after`` seconds: the page is then redrawn to take them."""
+    current = st.session_state.get(f"{prefix}_periods")
+    if current is None or refresh_periods(run.slots.wanting(), base) == current:
+        st.session_state.pop(f"{prefix}_periods_differ_since", None)
+        return False
+    since = st.session_state.setdefault(f"{prefix}_periods_differ_since", time.monotonic())
+    return time.monotonic() - since >= after
+
+
+def status_line(
+    run: TrainingRun, snapshot, detail: str, help: str, slower_charts: float | None = None
+) -> None:
+    """State, step counter and time of a run; how often its charts redraw when a busy server
+    slows them (``slower_charts``, seconds); a notice while it waits for a slot."""
+    busy = (
+        f" · charts every {slower_charts:.1f} s while {run.slots.wanting()} runs train here"
+        if slower_charts and snapshot.state == TRAINING
+        else ""
+    )
     st.markdown(
         f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**{detail}, "
-        f"{snapshot.seconds:.1f} s of training",
+        f"{snapshot.seconds:.1f} s of training{busy}",
         help=help,
     )
     # One slot whether or not the notice shows: the live view keeps the same elements from

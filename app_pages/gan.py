@@ -12,7 +12,9 @@ import torch
 from app_pages.common import (
     cached_dataset,
     control_row,
+    live_periods,
     model_and_history_downloads,
+    periods_outdated,
     settings_from_link,
     settings_to_link,
     status_line,
@@ -275,8 +277,13 @@ def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
     )
 
 
-@st.fragment(run_every=REFRESH_SECONDS if run.state == TRAINING else None)
-def live_view() -> None:
+# Two live fragments: the status line (cheap) and the charts and pictures (most of a refresh's
+# cost), which a busy server redraws less often; see core.training.refresh_periods.
+STATUS_EVERY, CHARTS_EVERY = live_periods(run, "gan", REFRESH_SECONDS)
+
+
+@st.fragment(run_every=STATUS_EVERY)
+def live_status() -> None:
     snapshot = run.snapshot()
     message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:
@@ -284,8 +291,21 @@ def live_view() -> None:
     elif snapshot.state == FINISHED:
         message.warning(snapshot.message)
     status_line(
-        run, snapshot, "", help="One step is k discriminator updates and one generator update."
+        run,
+        snapshot,
+        "",
+        help="One step is k discriminator updates and one generator update.",
+        slower_charts=CHARTS_EVERY if CHARTS_EVERY and CHARTS_EVERY > REFRESH_SECONDS else None,
     )
+    if snapshot.state != TRAINING and st.session_state.get("gan_was_training", False):
+        st.rerun()  # training ended: redraw the page so the timers and the buttons update
+    if periods_outdated(run, "gan", REFRESH_SECONDS):
+        st.rerun()  # the server's load changed: redraw with the refresh periods it asks for
+
+
+@st.fragment(run_every=CHARTS_EVERY)
+def live_view() -> None:
+    snapshot = run.snapshot()
     training = snapshot.state == TRAINING
     chart_options = dict(
         reference_lines={1: 0.5}, placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)}
@@ -345,11 +365,10 @@ def live_view() -> None:
                 right.plotly_chart(
                     coverage_figure(shares, coverage_title), width="stretch", key="gan_coverage"
                 )
-    if snapshot.state != TRAINING and st.session_state.get("gan_was_training", False):
-        st.rerun()  # training ended: redraw the page so the timer and the buttons update
 
 
 st.session_state["gan_was_training"] = run.state == TRAINING
+live_status()
 live_view()
 
 with st.expander("The game and the algorithm", expanded=True):

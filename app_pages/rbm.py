@@ -13,7 +13,9 @@ import streamlit as st
 from app_pages.common import (
     cached_dataset,
     control_row,
+    live_periods,
     model_and_history_downloads,
+    periods_outdated,
     settings_from_link,
     settings_to_link,
     status_line,
@@ -193,8 +195,13 @@ def likelihood_panel(history: list[dict], ais: list[dict]) -> tuple[list[dict], 
     return history + ais, series
 
 
-@st.fragment(run_every=REFRESH_SECONDS if run.state == TRAINING else None)
-def live_view() -> None:
+# Two live fragments: the status line (cheap) and the charts and pictures (most of a refresh's
+# cost), which a busy server redraws less often; see core.training.refresh_periods.
+STATUS_EVERY, CHARTS_EVERY = live_periods(run, "rbm", REFRESH_SECONDS)
+
+
+@st.fragment(run_every=STATUS_EVERY)
+def live_status() -> None:
     snapshot = run.snapshot()
     message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:
@@ -207,7 +214,17 @@ def live_view() -> None:
         snapshot,
         f", epoch {epoch:.2f} of {run.job.settings.epochs}",
         help="One step is one mini-batch update.",
+        slower_charts=CHARTS_EVERY if CHARTS_EVERY and CHARTS_EVERY > REFRESH_SECONDS else None,
     )
+    if snapshot.state != TRAINING and run_every_was_on():
+        st.rerun()  # training ended: redraw the page so the timers and the buttons update
+    if periods_outdated(run, "rbm", REFRESH_SECONDS):
+        st.rerun()  # the server's load changed: redraw with the refresh periods it asks for
+
+
+@st.fragment(run_every=CHARTS_EVERY)
+def live_view() -> None:
+    snapshot = run.snapshot()
     history, likelihood = likelihood_panel(snapshot.history, holder.get("ais", []))
     panels = [
         ("Surrogate cost F(v) − F(v̂)", [Series("surrogate_cost", "per batch (averaged)")]),
@@ -256,8 +273,6 @@ def live_view() -> None:
             st.columns(3), grid_pngs(pictures, version), strict=True
         ):
             column.image(picture, caption=caption, width="stretch")
-    if snapshot.state != TRAINING and run_every_was_on():
-        st.rerun()  # training ended: redraw the page so the timer and the buttons update
 
 
 def grid_picture(grid: np.ndarray) -> str:
@@ -297,6 +312,7 @@ def run_every_was_on() -> bool:
 
 
 st.session_state["rbm_was_training"] = run.state == TRAINING
+live_status()
 live_view()
 view_options = st.columns([2, 3, 2])
 view_options[0].radio("Horizontal axis", ["steps", "epochs"], horizontal=True, key="rbm_x_axis")

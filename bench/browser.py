@@ -25,12 +25,20 @@ CHROMIUM_FLAGS = [
 ]
 
 STATUS = re.compile(r"(\w+) — step (\d+)")
-# In each page: every 50 ms, look at the status line ("Training — step N, … s of training");
-# count how often it changed and the longest time it stayed the same.
+# In each page: every 50 ms, look at the status line ("Training — step N, … s of training")
+# and at the live charts (the first picture): count how often each changed, and the longest
+# time the status line stayed the same.
 WATCH_STATUS = """() => {
-  const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0};
+  const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0,
+                 charts: 0, lastChart: null};
   window.__statusWatch = watch;
   setInterval(() => {
+    const picture = document.querySelector('[data-testid="stImage"] img');
+    const chart = picture ? picture.src.length + picture.src.slice(-200) : null;
+    if (chart !== null && chart !== watch.lastChart) {
+      if (watch.lastChart !== null) watch.charts += 1;
+      watch.lastChart = chart;
+    }
     const line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
       .find(e => /— step \\d+/.test(e.innerText));
     if (!line || line.innerText === watch.last) return;
@@ -46,7 +54,8 @@ WATCH_STATUS = """() => {
 READ_WATCH = """() => {
   const watch = window.__statusWatch;
   const now = performance.now();
-  return {count: watch.count, longest_gap: Math.max(watch.longestGap, now - watch.lastChange)};
+  return {count: watch.count, charts: watch.charts,
+          longest_gap: Math.max(watch.longestGap, now - watch.lastChange)};
 }"""
 
 

@@ -10,7 +10,8 @@ presses Start everywhere, waits until every page trains, and watches for a bound
 Reports per N: the server's resident memory when started, warm (after a first visitor has come
 and gone: libraries and the shared dataset loaded), at the end and after the tabs are closed
 and their sessions released; memory per session; training steps per second per session; how
-often each page's live view changed (counted in the page) and the longest it stayed the same;
+often each page's status line and its charts changed (counted in the page) and the longest the
+status line stayed the same;
 errors; and whether every session saw only its own model (the hidden units its link asked for).
 """
 
@@ -123,6 +124,7 @@ def one_round(playwright, n: int, seconds: float) -> dict:
         print(f"  error: {error}", file=sys.stderr)
     rates = [(s - f) / elapsed for s, f in zip(seen, first, strict=True)]
     refreshes = [w["count"] / elapsed for w in watched]
+    charts = [w["charts"] / elapsed for w in watched]
     gaps = [w["longest_gap"] / 1000 for w in watched]
     return {
         "n": n,
@@ -136,6 +138,8 @@ def one_round(playwright, n: int, seconds: float) -> dict:
         "steps_total": sum(rates),
         "refresh_median": statistics.median(refreshes),
         "refresh_min": min(refreshes),
+        "charts_median": statistics.median(charts),
+        "charts_min": min(charts),
         "longest_gap": max(gaps),
         "all_started": all_started,
         "errors": len(errors),
@@ -153,11 +157,12 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| sessions | server MB started / warm / loaded / after close | MB per session | "
-        "steps/s per session (median, min; total) | refreshes/s per session (median, min) | "
+        "steps/s per session (median, min; total) | status refreshes/s per session (median, "
+        "min) | chart refreshes/s (median, min) | "
         "longest time a page went unchanged | last Start shown after | errors | "
         "own model | server threads idle / loaded / after close |"
     )
-    print("| ---: | --- | ---: | --- | --- | ---: | ---: | ---: | --- | --- |")
+    print("| ---: | --- | ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |")
     with sync_playwright() as playwright:
         for n in args.sessions:
             r = one_round(playwright, n, args.seconds)
@@ -166,6 +171,7 @@ def main() -> None:
                 f"{r['released']:.0f} ({r['released'] / r['idle'] - 1:+.0%}) | "
                 f"{r['per_session']:.1f} | {r['steps_median']:.0f}, {r['steps_min']:.0f}; "
                 f"{r['steps_total']:.0f} | {r['refresh_median']:.2f}, {r['refresh_min']:.2f} | "
+                f"{r['charts_median']:.2f}, {r['charts_min']:.2f} | "
                 f"{r['longest_gap']:.1f} s | {r['all_started']:.1f} s | "
                 f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} | {r['threads']} |",
                 flush=True,

@@ -454,11 +454,31 @@ class SlotPool:
                 return list(self._queue).index(owner)
             return len(self._queue)
 
+    def wanting(self) -> int:
+        """How many runs train or wait to: the load the pages adapt their refreshes to."""
+        with self._lock:
+            return len(self._holders) + len(self._queue)
+
     def turn_seconds(self) -> float:
         """How long the run holding a slot trains before it lets a waiting run in."""
-        with self._lock:
-            wanting = len(self._holders) + len(self._queue)
-        return max(self.min_turn_seconds, self.slice_seconds * self.size / max(1, wanting))
+        return max(self.min_turn_seconds, self.slice_seconds * self.size / max(1, self.wanting()))
+
+
+def refresh_periods(training_runs: int, base: float) -> tuple[float, float]:
+    """How often a page redraws while its run trains: (status line, charts and pictures).
+
+    Charts and image grids are most of what a refresh costs, on the server and in every
+    visitor's browser. With more runs training on the server they are redrawn less often
+    (down to every 8 base periods), while the status line with the step counter, cheap to
+    draw, keeps moving at least every 0.7 s: every visitor still sees their model advance.
+    """
+    if training_runs <= 3:
+        return base, base
+    if training_runs <= 6:
+        return base, 2 * base
+    if training_runs <= 12:
+        return max(base, 0.6), 4 * base
+    return max(base, 0.7), 8 * base
 
 
 # Runs share the machine: the cores but one (kept for serving pages), in workers of

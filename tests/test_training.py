@@ -384,6 +384,7 @@ def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
     for run in runs:
         run.start()
     wait_for(lambda: pool.waiting() == 5)
+    assert pool.wanting() == 6
     assert pool.turn_seconds() == pytest.approx(0.05)  # 0.3 s shared by six runs
     windows = []
     for _ in range(4):  # in every 0.6 s (twice the slice), every run took steps
@@ -393,6 +394,22 @@ def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
     for run in runs:
         run.close()
     assert all(all(moved > 0 for moved in window) for window in windows), windows
+
+
+def test_a_busy_server_slows_the_charts_before_the_step_counter():
+    from core.training import refresh_periods
+
+    base = 0.4
+    loads = range(0, 41)
+    periods = [refresh_periods(n, base) for n in loads]
+    assert periods[1] == (base, base)  # alone: everything at the page's own pace
+    charts = [c for _, c in periods]
+    assert charts == sorted(charts) and charts[-1] == 8 * base  # slower with load, bounded
+    assert all(status <= max(base, 0.7) for status, _ in periods)  # the counter keeps moving
+    assert all(status <= c for status, c in periods)
+    # Fifty runs' pages at these periods ask for fewer redraws per second than ten at the base.
+    at_fifty = 50 * (1 / periods[-1][1])
+    assert at_fifty < 10 * (1 / base)
 
 
 def test_a_released_session_stops_its_run_and_drops_it(digits):
