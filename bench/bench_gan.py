@@ -36,7 +36,7 @@ DIGITS_SETTINGS = {
     "seed": {"batch_size": 128},  # the lecture's settings: rates 2e-4, k = 1
     "fast": {  # the GAN page's "Digits in a minute" preset
         "batch_size": 64,
-        "learning_rate_generator": 1e-3,
+        "learning_rate_generator": 2e-3,
         "learning_rate_discriminator": 1e-3,
         "average_decay": 0.998,
     },

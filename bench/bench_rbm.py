@@ -51,7 +51,14 @@ def worker(library: str, epochs: int, learning_rate: float, eval_data: str | Non
 
     train, test = _load(eval_data)
     if library == "sklearn":
+        import os
+
         from sklearn.neural_network import BernoulliRBM
+        from threadpoolctl import threadpool_limits
+
+        # core limits numpy's BLAS to one thread (see core/__init__.py); scikit-learn gets
+        # every core, as it would on its own.
+        threadpool_limits(limits=os.cpu_count(), user_api="blas")
     else:
         from core.rbm import BernoulliRBM
 

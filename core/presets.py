@@ -18,17 +18,18 @@ PRESETS = {
     ),
     "Digits in a minute": (
         {
-            "gan_lr_g": 1e-3,
+            "gan_lr_g": 2e-3,
             "gan_lr_d": 1e-3,
             "gan_k": 1,
             "gan_saturating": False,
             "gan_batch": 64,
             "gan_average": 0.998,
         },
-        "Five times the seed's learning rates, batches of 64, and pictures from an average of "
-        "G's weights over its last ~500 updates: the average smooths out the back-and-forth "
-        "that the high rates cause, so digits form in about 4,000 steps instead of 7,000. "
-        "Compare the fixed-noise grid and the FID curve with the healthy run.",
+        "Learning rates ten and five times the seed's, batches of 64, and pictures from an "
+        "average of G's weights over its last ~500 updates: the average smooths out the "
+        "back-and-forth that such rates cause, so digits form in about 3,500 steps instead of "
+        "7,000 (under a minute here). Compare the fixed-noise grid and the FID curve with the "
+        "healthy run.",
     ),
     "Mode collapse": (
         {

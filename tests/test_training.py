@@ -396,6 +396,14 @@ def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
     assert all(all(moved > 0 for moved in window) for window in windows), windows
 
 
+def test_numpy_linear_algebra_leaves_the_cores_to_torch():
+    import core  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
 def test_a_busy_server_slows_the_charts_before_the_step_counter():
     from core.training import refresh_periods
 
