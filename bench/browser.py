@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import socket
@@ -79,10 +80,11 @@ def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
 
 @contextlib.contextmanager
 def served_process(
-    timeout: float = 30.0, options: Sequence[str] = ()
+    timeout: float = 30.0, options: Sequence[str] = (), cpus: set[int] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like served_dashboard, yielding the URL and the server process; ``options`` are extra
-    `streamlit run` flags such as "--server.disconnectedSessionTTL=5"."""
+    `streamlit run` flags such as "--server.disconnectedSessionTTL=5"; ``cpus`` keeps the
+    server on those cores."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -100,6 +102,7 @@ def served_process(
             *options,
         ],
         cwd=ROOT,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         stdout=subprocess.DEVNULL,  # never a pipe nobody reads: a full pipe would stall it
         stderr=subprocess.DEVNULL,
     )

@@ -18,6 +18,7 @@ errors; and whether every session saw only its own model (the hidden units its l
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -51,10 +52,10 @@ def threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
-def one_round(playwright, n: int, seconds: float) -> dict:
+def one_round(playwright, n: int, seconds: float, server_cpus: set[int] | None = None) -> dict:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     options = [f"--server.disconnectedSessionTTL={SESSION_TTL}"]
-    with served_process(timeout=60, options=options) as (url, process):
+    with served_process(timeout=60, options=options, cpus=server_cpus) as (url, process):
         cold = resident_mb(process.pid)
         # Warm up as a first visitor would: the libraries and the shared dataset load once per
         # process and stay; "where the server started" is after that visitor has left.
@@ -154,7 +155,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="the server on the first core alone, the browsers (and this script) on the others: "
+        "what one core of server does when the visitors' browsers run elsewhere",
+    )
     args = parser.parse_args()
+    server_cpus = None
+    if args.split_cores:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            parser.error("--split-cores needs two cores or more")
+        server_cpus = {cores[0]}
+        os.sched_setaffinity(0, set(cores[1:]))  # Chromium and its driver inherit this
+        print(f"Server on core {cores[0]} alone; browsers on cores {cores[1:]}.\n")
     print(
         "| sessions | server MB started / warm / loaded / after close | MB per session | "
         "steps/s per session (median, min; total) | status refreshes/s per session (median, "
@@ -165,7 +180,7 @@ def main() -> None:
     print("| ---: | --- | ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |")
     with sync_playwright() as playwright:
         for n in args.sessions:
-            r = one_round(playwright, n, args.seconds)
+            r = one_round(playwright, n, args.seconds, server_cpus)
             print(
                 f"| {r['n']} | {r['cold']:.0f} / {r['idle']:.0f} / {r['loaded']:.0f} / "
                 f"{r['released']:.0f} ({r['released'] / r['idle'] - 1:+.0%}) | "
