@@ -397,8 +397,9 @@ def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
 
 
 def test_numpy_linear_algebra_leaves_the_cores_to_torch():
-    import core  # noqa: F401
     from threadpoolctl import threadpool_info
+
+    import core  # noqa: F401
 
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
