@@ -72,14 +72,29 @@ def periods_outdated(run: TrainingRun, prefix: str, base: float, after: float = 
     return time.monotonic() - since >= after
 
 
+def redraw_page_when_due(run: TrainingRun, snapshot, prefix: str, base: float) -> None:
+    """From the status fragment: redraw the whole page when training has ended (the timers
+    and the buttons change) or when the server's load asks for other refresh periods."""
+    if snapshot.state != TRAINING and st.session_state.get(f"{prefix}_was_training", False):
+        st.rerun()
+    if periods_outdated(run, prefix, base):
+        st.rerun()
+
+
 def status_line(
-    run: TrainingRun, snapshot, detail: str, help: str, slower_charts: float | None = None
+    run: TrainingRun,
+    snapshot,
+    detail: str,
+    help: str,
+    charts_every: float | None = None,
+    base: float | None = None,
 ) -> None:
     """State, step counter and time of a run; how often its charts redraw when a busy server
-    slows them (``slower_charts``, seconds); a notice while it waits for a slot."""
+    has slowed them (``charts_every`` beyond the page's ``base``); a notice while it waits for
+    a slot."""
     busy = (
-        f" · charts every {slower_charts:.1f} s while {run.slots.wanting()} runs train here"
-        if slower_charts and snapshot.state == TRAINING
+        f" · charts every {charts_every:.1f} s while {run.slots.wanting()} runs train here"
+        if charts_every and base and charts_every > base and snapshot.state == TRAINING
         else ""
     )
     st.markdown(

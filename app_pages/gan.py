@@ -14,7 +14,7 @@ from app_pages.common import (
     control_row,
     live_periods,
     model_and_history_downloads,
-    periods_outdated,
+    redraw_page_when_due,
     settings_from_link,
     settings_to_link,
     status_line,
@@ -295,12 +295,10 @@ def live_status() -> None:
         snapshot,
         "",
         help="One step is k discriminator updates and one generator update.",
-        slower_charts=CHARTS_EVERY if CHARTS_EVERY and CHARTS_EVERY > REFRESH_SECONDS else None,
+        charts_every=CHARTS_EVERY,
+        base=REFRESH_SECONDS,
     )
-    if snapshot.state != TRAINING and st.session_state.get("gan_was_training", False):
-        st.rerun()  # training ended: redraw the page so the timers and the buttons update
-    if periods_outdated(run, "gan", REFRESH_SECONDS):
-        st.rerun()  # the server's load changed: redraw with the refresh periods it asks for
+    redraw_page_when_due(run, snapshot, "gan", REFRESH_SECONDS)
 
 
 @st.fragment(run_every=CHARTS_EVERY)

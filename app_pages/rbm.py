@@ -15,7 +15,7 @@ from app_pages.common import (
     control_row,
     live_periods,
     model_and_history_downloads,
-    periods_outdated,
+    redraw_page_when_due,
     settings_from_link,
     settings_to_link,
     status_line,
@@ -214,12 +214,10 @@ def live_status() -> None:
         snapshot,
         f", epoch {epoch:.2f} of {run.job.settings.epochs}",
         help="One step is one mini-batch update.",
-        slower_charts=CHARTS_EVERY if CHARTS_EVERY and CHARTS_EVERY > REFRESH_SECONDS else None,
+        charts_every=CHARTS_EVERY,
+        base=REFRESH_SECONDS,
     )
-    if snapshot.state != TRAINING and run_every_was_on():
-        st.rerun()  # training ended: redraw the page so the timers and the buttons update
-    if periods_outdated(run, "rbm", REFRESH_SECONDS):
-        st.rerun()  # the server's load changed: redraw with the refresh periods it asks for
+    redraw_page_when_due(run, snapshot, "rbm", REFRESH_SECONDS)
 
 
 @st.fragment(run_every=CHARTS_EVERY)
@@ -305,10 +303,6 @@ def grid_pngs(pictures: dict, version: int) -> list[tuple[str, str, str, np.ndar
     encoded = [(name, grid_picture(grid), caption, grid) for name, grid, caption in grids]
     holder["grid_pngs"] = (key, encoded)
     return encoded
-
-
-def run_every_was_on() -> bool:
-    return st.session_state.get("rbm_was_training", False)
 
 
 st.session_state["rbm_was_training"] = run.state == TRAINING
