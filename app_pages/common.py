@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.data import load_dataset
 from core.links import Setting, link_values, read_link
-from core.training import TRAINING, TrainingRun, refresh_periods
+from core.training import FAILED, FINISHED, TRAINING, TrainingRun, refresh_periods
 from core.viz import history_csv
 
 
@@ -70,6 +70,22 @@ def periods_outdated(run: TrainingRun, prefix: str, base: float, after: float = 
         return False
     since = st.session_state.setdefault(f"{prefix}_periods_differ_since", time.monotonic())
     return time.monotonic() - since >= after
+
+
+def live_status_view(
+    run: TrainingRun, prefix: str, detail, help: str, periods: tuple, base: float, finished
+) -> None:
+    """The body of a page's status fragment: a failed or finished run's message, the status
+    line (``detail(snapshot)`` after the step counter; ``finished`` shows the end message),
+    and a whole-page redraw when one is due."""
+    snapshot = run.snapshot()
+    message = st.empty()  # the same elements at every refresh, shown or not
+    if snapshot.state == FAILED:
+        message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
+    elif snapshot.state == FINISHED:
+        finished(message, snapshot.message)
+    status_line(run, snapshot, detail(snapshot), help, charts_every=periods[1], base=base)
+    redraw_page_when_due(run, snapshot, prefix, base)
 
 
 def redraw_page_when_due(run: TrainingRun, snapshot, prefix: str, base: float) -> None:

@@ -13,11 +13,10 @@ from app_pages.common import (
     cached_dataset,
     control_row,
     live_periods,
+    live_status_view,
     model_and_history_downloads,
-    redraw_page_when_due,
     settings_from_link,
     settings_to_link,
-    status_line,
     upload_message,
 )
 from core.classifier import classifier_path, load_classifier
@@ -27,8 +26,6 @@ from core.links import Setting
 from core.presets import PRESETS
 from core.rbm import MAX_CHECKPOINT_BYTES
 from core.training import (
-    FAILED,
-    FINISHED,
     TRAINING,
     Caps,
     GANJob,
@@ -284,21 +281,15 @@ STATUS_EVERY, CHARTS_EVERY = live_periods(run, "gan", REFRESH_SECONDS)
 
 @st.fragment(run_every=STATUS_EVERY)
 def live_status() -> None:
-    snapshot = run.snapshot()
-    message = st.empty()  # the same elements at every refresh, shown or not
-    if snapshot.state == FAILED:
-        message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
-    elif snapshot.state == FINISHED:
-        message.warning(snapshot.message)
-    status_line(
+    live_status_view(
         run,
-        snapshot,
-        "",
-        help="One step is k discriminator updates and one generator update.",
-        charts_every=CHARTS_EVERY,
-        base=REFRESH_SECONDS,
+        "gan",
+        lambda _: "",
+        "One step is k discriminator updates and one generator update.",
+        (STATUS_EVERY, CHARTS_EVERY),
+        REFRESH_SECONDS,
+        finished=lambda slot, text: slot.warning(text),
     )
-    redraw_page_when_due(run, snapshot, "gan", REFRESH_SECONDS)
 
 
 @st.fragment(run_every=CHARTS_EVERY)

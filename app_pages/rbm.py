@@ -14,11 +14,10 @@ from app_pages.common import (
     cached_dataset,
     control_row,
     live_periods,
+    live_status_view,
     model_and_history_downloads,
-    redraw_page_when_due,
     settings_from_link,
     settings_to_link,
-    status_line,
     upload_message,
 )
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
@@ -26,8 +25,6 @@ from core.links import Setting
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
 from core.training import (
     EXACT_MAX_HIDDEN,
-    FAILED,
-    FINISHED,
     TRAINING,
     Caps,
     RBMJob,
@@ -202,22 +199,15 @@ STATUS_EVERY, CHARTS_EVERY = live_periods(run, "rbm", REFRESH_SECONDS)
 
 @st.fragment(run_every=STATUS_EVERY)
 def live_status() -> None:
-    snapshot = run.snapshot()
-    message = st.empty()  # the same elements at every refresh, shown or not
-    if snapshot.state == FAILED:
-        message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
-    elif snapshot.state == FINISHED:
-        message.success(snapshot.message)
-    epoch = snapshot.latest.get("epoch", 0.0)
-    status_line(
+    live_status_view(
         run,
-        snapshot,
-        f", epoch {epoch:.2f} of {run.job.settings.epochs}",
-        help="One step is one mini-batch update.",
-        charts_every=CHARTS_EVERY,
-        base=REFRESH_SECONDS,
+        "rbm",
+        lambda s: f", epoch {s.latest.get('epoch', 0.0):.2f} of {run.job.settings.epochs}",
+        "One step is one mini-batch update.",
+        (STATUS_EVERY, CHARTS_EVERY),
+        REFRESH_SECONDS,
+        finished=lambda slot, text: slot.success(text),
     )
-    redraw_page_when_due(run, snapshot, "rbm", REFRESH_SECONDS)
 
 
 @st.fragment(run_every=CHARTS_EVERY)
