@@ -68,6 +68,25 @@ def _headless(seconds: float) -> float:
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
+# In the page: the time of the click on Pause (the browser's own click event) and the first
+# time after it that the status line says "Paused" (looked for at every animation frame, i.e.
+# when the browser draws). Playwright's own click first waits for the button to be visible,
+# stable and enabled, which a busy page delays; this is what a visitor sees.
+WATCH_PAUSE = """() => {
+  const watch = {clicked: null, shown: null};
+  window.__pause = watch;
+  const button = [...document.querySelectorAll('button')]
+    .find(b => b.innerText.trim().endsWith('Pause'));
+  button.addEventListener('click', () => { watch.clicked = performance.now(); }, true);
+  const look = () => {
+    const paused = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+      .some(e => /^Paused — step/.test(e.innerText));
+    if (watch.clicked !== null && paused) { watch.shown = performance.now(); return; }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}"""
+
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of one process so far (0 once it has gone)."""
@@ -117,10 +136,13 @@ def page_round(browser, window: float) -> dict[str, float]:
         server_cores = (cpu_seconds(server.pid) - server_cpu) / elapsed
         browser_cores = (browser_cpu_seconds() - browser_cpu) / elapsed
         throughput = (seen - first_steps) / elapsed
+        page.evaluate(WATCH_PAUSE)
         pressed = time.perf_counter()
         page.get_by_role("button", name="Pause", exact=True).click()
         page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
-        pause_latency = time.perf_counter() - pressed
+        pause_driver = time.perf_counter() - pressed
+        page.wait_for_function("() => window.__pause.shown !== null", timeout=5_000)
+        pause_latency = page.evaluate("() => window.__pause.shown - window.__pause.clicked") / 1000
         page.close()
         return {
             "interactive": interactive,
@@ -128,6 +150,7 @@ def page_round(browser, window: float) -> dict[str, float]:
             "status": watched["count"] / elapsed,
             "throughput": throughput,
             "pause": pause_latency,
+            "pause_driver": pause_driver,
             "server_cores": server_cores,
             "browser_cores": browser_cores,
         }
@@ -163,7 +186,14 @@ def main() -> None:
     print(f"| interactive after `streamlit run` | {median('interactive'):.2f} s | ≤ 5 s |")
     print(f"| chart refreshes while training | {median('refreshes'):.1f} /s | ≥ 2 /s |")
     print(f"| status line (step counter) refreshes | {median('status'):.1f} /s | |")
-    print(f"| Pause takes effect (click to 'Paused' shown) | {median('pause'):.2f} s | ≤ 0.5 s |")
+    print(
+        f"| Pause takes effect (click to 'Paused' shown, timed in the page) | "
+        f"{median('pause'):.2f} s | ≤ 0.5 s |"
+    )
+    print(
+        f"| same, timed from Python around Playwright's click (its checks before clicking "
+        f"included) | {median('pause_driver'):.2f} s | |"
+    )
     print(
         f"| training in the page / headless | {median('throughput'):.0f} / {headless:.0f} "
         f"steps/s = **{ratio:.0%}** | ≥ 90% |"
