@@ -3,7 +3,6 @@ line of a run, and the downloads row. (Not a page: dashboard.py does not list it
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import streamlit as st
@@ -51,25 +50,17 @@ def control_row(controls) -> None:
 
 def live_periods(run: TrainingRun, prefix: str, base: float) -> tuple[float | None, ...]:
     """run_every for the page's two live fragments (status line; charts and pictures), set
-    from the server's load at this full rerun; None for both when the run does not train."""
+    from the server's load at this full rerun; None for both when the run does not train.
+
+    They are kept until the page's next full rerun (a click, a setting): a fragment that
+    calls st.rerun() to take new ones races Streamlit's own queue of messages on a busy
+    server. Under load the browser's timers ask for fragment reruns faster than the server
+    sends them; a full rerun started from a fragment then lost the fragments' elements, and
+    the next delta into them blanked the page ("Cannot set a node at a delta path": one page
+    in twenty, within a minute, in the load test)."""
     if run.state != TRAINING:
-        st.session_state[f"{prefix}_periods"] = None
         return None, None
-    periods = refresh_periods(run.slots.wanting(), base)
-    st.session_state[f"{prefix}_periods"] = periods
-    st.session_state.pop(f"{prefix}_periods_differ_since", None)
-    return periods
-
-
-def periods_outdated(run: TrainingRun, prefix: str, base: float, after: float = 3.0) -> bool:
-    """True (from the status fragment) once the server's load has asked for other refresh
-    periods for ``after`` seconds: the page is then redrawn to take them."""
-    current = st.session_state.get(f"{prefix}_periods")
-    if current is None or refresh_periods(run.slots.wanting(), base) == current:
-        st.session_state.pop(f"{prefix}_periods_differ_since", None)
-        return False
-    since = st.session_state.setdefault(f"{prefix}_periods_differ_since", time.monotonic())
-    return time.monotonic() - since >= after
+    return refresh_periods(run.slots.wanting(), base)
 
 
 def live_status_view(
@@ -77,7 +68,7 @@ def live_status_view(
 ) -> None:
     """The body of a page's status fragment: a failed or finished run's message, the status
     line (``detail(snapshot)`` after the step counter; ``finished`` shows the end message),
-    and a whole-page redraw when one is due."""
+    and a whole-page redraw when training has ended."""
     snapshot = run.snapshot()
     message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:
@@ -85,16 +76,8 @@ def live_status_view(
     elif snapshot.state == FINISHED:
         finished(message, snapshot.message)
     status_line(run, snapshot, detail(snapshot), help, charts_every=periods[1], base=base)
-    redraw_page_when_due(run, snapshot, prefix, base)
-
-
-def redraw_page_when_due(run: TrainingRun, snapshot, prefix: str, base: float) -> None:
-    """From the status fragment: redraw the whole page when training has ended (the timers
-    and the buttons change) or when the server's load asks for other refresh periods."""
     if snapshot.state != TRAINING and st.session_state.get(f"{prefix}_was_training", False):
-        st.rerun()
-    if periods_outdated(run, prefix, base):
-        st.rerun()
+        st.rerun()  # training has ended: the buttons and the timers change (once per run)
 
 
 def status_line(
