@@ -114,26 +114,25 @@ def products_speed(config: GANConfig, rounds: int = 7, repeats: int = 20) -> flo
             torch.mm(left, right, out=out)
 
     once()
-    timings = []
+    return flops * median_rate(once, repeats, rounds) / 1e9
+
+
+def median_rate(call, calls: int, rounds: int) -> float:
+    """Calls per second: the median over ``rounds`` windows of ``calls`` calls each."""
+    seconds = []
     for _ in range(rounds):
         started = time.perf_counter()
-        for _ in range(repeats):
-            once()
-        timings.append((time.perf_counter() - started) / repeats)
-    return flops / statistics.median(timings) / 1e9
+        for _ in range(calls):
+            call()
+        seconds.append((time.perf_counter() - started) / calls)
+    return 1 / statistics.median(seconds)
 
 
 def our_speed(data: np.ndarray, steps: int, rounds: int) -> float:
     trainer = GANTrainer(GANConfig(batch_size=128, seed=0), data)
     for _ in range(10):
         trainer.step()
-    seconds = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(steps):
-            trainer.step()
-        seconds.append((time.perf_counter() - started) / steps)
-    return 1 / statistics.median(seconds)
+    return median_rate(trainer.step, steps, rounds)
 
 
 def compiled_speed(data: np.ndarray, steps: int, rounds: int) -> tuple[float, float]:
@@ -203,13 +202,7 @@ def compiled_speed(data: np.ndarray, steps: int, rounds: int) -> tuple[float, fl
     for _ in range(10):
         step()
     first = time.perf_counter() - started
-    seconds = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(steps):
-            step()
-        seconds.append((time.perf_counter() - started) / steps)
-    return 1 / statistics.median(seconds), first
+    return median_rate(step, steps, rounds), first
 
 
 def keras_python() -> Path | None:
