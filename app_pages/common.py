@@ -3,6 +3,7 @@ line of a run, and the downloads row. (Not a page: dashboard.py does not list it
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import streamlit as st
@@ -61,6 +62,27 @@ def live_periods(run: TrainingRun, prefix: str, base: float) -> tuple[float | No
     if run.state != TRAINING:
         return None, None
     return refresh_periods(run.slots.wanting(), base)
+
+
+def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | None):
+    """The snapshot a page's charts fragment draws: a fresh one once the chart period that
+    the server's load asks for now has passed since the last, else the last one again.
+
+    Drawn again from the same snapshot, the pictures are the same bytes, which Streamlit
+    sends as references to messages the browser already holds, and the browser has nothing
+    to decode: so a page drawn while few runs trained (its fragment timer set then) still
+    redraws its charts less often when a class starts training after it, without the
+    whole-page rerun that a fragment must not start (see live_periods). ``timer`` is the
+    fragment's own period: at no more load than when it was set, every run draws afresh."""
+    now = time.monotonic()
+    last = holder.get("charts_snapshot")
+    if last is not None and timer and run.state == TRAINING and last[1].state == TRAINING:
+        _, period = refresh_periods(run.slots.wanting(), base)
+        if period > timer and now - last[0] < period - timer / 2:  # due at the nearest tick
+            return last[1]
+    snapshot = run.snapshot()
+    holder["charts_snapshot"] = (now, snapshot)
+    return snapshot
 
 
 def live_status_view(

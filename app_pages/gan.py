@@ -11,6 +11,7 @@ import torch
 
 from app_pages.common import (
     cached_dataset,
+    charts_snapshot,
     control_row,
     live_periods,
     live_status_view,
@@ -294,7 +295,7 @@ def live_status() -> None:
 
 @st.fragment(run_every=CHARTS_EVERY)
 def live_view() -> None:
-    snapshot = run.snapshot()
+    snapshot = charts_snapshot(run, holder, REFRESH_SECONDS, CHARTS_EVERY)
     training = snapshot.state == TRAINING
     chart_options = dict(
         reference_lines={1: 0.5}, placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)}

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages.common import (
     cached_dataset,
+    charts_snapshot,
     control_row,
     live_periods,
     live_status_view,
@@ -212,7 +213,7 @@ def live_status() -> None:
 
 @st.fragment(run_every=CHARTS_EVERY)
 def live_view() -> None:
-    snapshot = run.snapshot()
+    snapshot = charts_snapshot(run, holder, REFRESH_SECONDS, CHARTS_EVERY)
     history, likelihood = likelihood_panel(snapshot.history, holder.get("ais", []))
     panels = [
         ("Surrogate cost F(v) − F(v̂)", [Series("surrogate_cost", "per batch (averaged)")]),

@@ -425,6 +425,35 @@ def test_a_busy_server_slows_the_charts_before_the_step_counter():
     assert at_fifty < 10 * (1 / base)
 
 
+def test_charts_follow_the_load_without_a_page_rerun(digits, monkeypatch):
+    """A page drawn while few runs trained keeps its fast fragment timer, but its charts are
+    drawn from a new snapshot only as often as the current load allows; in between they are
+    drawn again from the last one (the same pictures, which cost the browser nothing)."""
+    import app_pages.common as common
+
+    run = rbm_run(digits, epochs=200)
+    holder: dict = {}
+    run.start()
+    try:
+        wait_for(lambda: run.snapshot().steps > 0)
+        load = {"periods": (0.4, 0.4)}  # as when the page was drawn: every run draws afresh
+        monkeypatch.setattr(common, "refresh_periods", lambda runs, base: load["periods"])
+        first = common.charts_snapshot(run, holder, 0.4, 0.4)
+        time.sleep(0.1)  # even a timer that fires early
+        second = common.charts_snapshot(run, holder, 0.4, 0.4)
+        assert second is not first and second.steps > first.steps
+        load["periods"] = (0.7, 3.2)  # a class started training: charts every 3.2 s
+        time.sleep(0.4)
+        assert common.charts_snapshot(run, holder, 0.4, 0.4) is second  # drawn again, same data
+        monkeypatch.setattr(time, "monotonic", lambda real=time.monotonic: real() + 3.2)
+        assert common.charts_snapshot(run, holder, 0.4, 0.4) is not second  # due again
+        run.pause()
+        paused = common.charts_snapshot(run, holder, 0.4, None)  # paused: the current state
+        assert paused.state == PAUSED
+    finally:
+        run.close()
+
+
 def test_a_released_session_stops_its_run_and_drops_it(digits):
     from core.training import close_session_run
 
