@@ -49,7 +49,7 @@ def control_row(controls) -> None:
         )
 
 
-def live_periods(run: TrainingRun, prefix: str, base: float) -> tuple[float | None, ...]:
+def live_periods(run: TrainingRun, base: float) -> tuple[float | None, ...]:
     """run_every for the page's two live fragments (status line; charts and pictures), set
     from the server's load at this full rerun; None for both when the run does not train.
 

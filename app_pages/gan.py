@@ -277,7 +277,7 @@ def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
 
 # Two live fragments: the status line (cheap) and the charts and pictures (most of a refresh's
 # cost), which a busy server redraws less often; see core.training.refresh_periods.
-STATUS_EVERY, CHARTS_EVERY = live_periods(run, "gan", REFRESH_SECONDS)
+STATUS_EVERY, CHARTS_EVERY = live_periods(run, REFRESH_SECONDS)
 
 
 @st.fragment(run_every=STATUS_EVERY)

@@ -195,7 +195,7 @@ def likelihood_panel(history: list[dict], ais: list[dict]) -> tuple[list[dict], 
 
 # Two live fragments: the status line (cheap) and the charts and pictures (most of a refresh's
 # cost), which a busy server redraws less often; see core.training.refresh_periods.
-STATUS_EVERY, CHARTS_EVERY = live_periods(run, "rbm", REFRESH_SECONDS)
+STATUS_EVERY, CHARTS_EVERY = live_periods(run, REFRESH_SECONDS)
 
 
 @st.fragment(run_every=STATUS_EVERY)

@@ -329,9 +329,9 @@ def limit_heap_arenas(arenas: int = HEAP_ARENAS) -> bool:
     Every thread that allocates may otherwise get a heap of its own, and a server runs many
     short-lived threads (a worker per training run, a thread per page rerun). Memory freed in
     one heap cannot serve another, so each wave of visitors left tens of MB behind in heaps
-    that only some threads use (measured: after 10 visitors came and went, the server kept
-    +13% over its warm size with the default, +7% with two heaps). False where malloc is not
-    glibc's.
+    that only some threads use (one wave of 10 visitors, measured once each way: the server
+    kept +13% over its warm size with the default, +7% with two heaps; the figure varies by
+    some ten points from one wave to the next). False where malloc is not glibc's.
     """
     import ctypes
 

@@ -493,6 +493,11 @@ def test_runs_on_one_dataset_share_its_prepared_copy(digits):
     for job in (first, second, gan_one, gan_two):
         for _ in range(20):
             job.train_step()
+        job.pictures()
+    first.gibbs_frames("digit", digit=3, k=3)
+    first.latent_views(n=100)
+    first.free_energy_samples(n=50, gibbs_steps=3)
+    first.estimate_log_likelihood(n_betas=20)
     train, validation = train_validation_split(digits, 0.1, 0)
     assert torch.equal(first.train, torch.from_numpy(binarize(train.images)))
     assert torch.equal(first.validation, torch.from_numpy(binarize(validation.images)))
