@@ -74,15 +74,32 @@ def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | 
     redraws its charts less often when a class starts training after it, without the
     whole-page rerun that a fragment must not start (see live_periods). ``timer`` is the
     fragment's own period: at no more load than when it was set, every run draws afresh."""
+    redraw_if_released(run)
     now = time.monotonic()
+    job = id(run.job)  # a Reset installs a new job in the same run
     last = holder.get("charts_snapshot")
-    if last is not None and timer and run.state == TRAINING and last[1].state == TRAINING:
+    if (
+        last is not None
+        and last[2] == job
+        and timer
+        and run.state == TRAINING
+        and last[1].state == TRAINING
+    ):
         _, period = refresh_periods(run.slots.wanting(), base)
         if period > timer and now - last[0] < period - timer / 2:  # due at the nearest tick
             return last[1]
     snapshot = run.snapshot()
-    holder["charts_snapshot"] = (now, snapshot)
+    holder["charts_snapshot"] = (now, snapshot, job)
     return snapshot
+
+
+def redraw_if_released(run: TrainingRun) -> None:
+    """From a fragment: redraw the whole page when the session's run has been released (its
+    session's cache was cleared, e.g. by "Clear cache"): the page then makes a new run, where
+    the fragments' timers would otherwise keep drawing the released one, which has no model.
+    Rare, so the whole-page rerun from a fragment is acceptable here."""
+    if run.job is None:
+        st.rerun()
 
 
 def live_status_view(
@@ -91,6 +108,7 @@ def live_status_view(
     """The body of a page's status fragment: a failed or finished run's message, the status
     line (``detail(snapshot)`` after the step counter; ``finished`` shows the end message),
     and a whole-page redraw when training has ended."""
+    redraw_if_released(run)
     snapshot = run.snapshot()
     message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:

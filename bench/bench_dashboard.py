@@ -44,13 +44,13 @@ from core.training import (  # noqa: E402
 def headless_steps_per_second(seconds: float, threads: int | None = None) -> float:
     """The page's default run, trained in a plain loop (pictures as often as the page asks),
     on torch's default thread count or on ``threads``."""
+    before = torch.get_num_threads()
     if threads is not None:
         threads_for_this_thread(threads)
     try:
         return _headless(seconds)
     finally:
-        if threads is not None:
-            threads_for_this_thread(torch.get_num_threads())
+        threads_for_this_thread(before)
 
 
 def _headless(seconds: float) -> float:

@@ -447,11 +447,40 @@ def test_charts_follow_the_load_without_a_page_rerun(digits, monkeypatch):
         assert common.charts_snapshot(run, holder, 0.4, 0.4) is second  # drawn again, same data
         monkeypatch.setattr(time, "monotonic", lambda real=time.monotonic: real() + 3.2)
         assert common.charts_snapshot(run, holder, 0.4, 0.4) is not second  # due again
+        current = common.charts_snapshot(run, holder, 0.4, 0.4)
+        run.reset(RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20, epochs=200)))
+        run.start()  # a Reset and Start under the same load: the new job's snapshot at once
+        wait_for(lambda: run.snapshot().steps > 0)
+        assert common.charts_snapshot(run, holder, 0.4, 0.4) is not current
         run.pause()
         paused = common.charts_snapshot(run, holder, 0.4, None)  # paused: the current state
         assert paused.state == PAUSED
     finally:
         run.close()
+
+
+def test_fragments_redraw_the_page_when_the_run_was_released(digits, monkeypatch):
+    """A session's cache can be cleared while its page is open (Streamlit's "Clear cache"):
+    its run is released, and the fragments, still on their timers, must not draw a run with
+    no model (the page's next full rerun makes a new one)."""
+    import app_pages.common as common
+
+    class Redraw(Exception):
+        pass
+
+    def rerun():
+        raise Redraw
+
+    monkeypatch.setattr(common.st, "rerun", rerun)
+    run = rbm_run(digits)
+    common.charts_snapshot(run, {}, 0.4, 0.4)  # a live run: drawn, no redraw
+    run.release()
+    with pytest.raises(Redraw):
+        common.charts_snapshot(run, {}, 0.4, 0.4)
+    with pytest.raises(Redraw):
+        common.live_status_view(
+            run, "rbm", lambda s: f"{run.job.settings.epochs}", "", (0.4, 0.4), 0.4, None
+        )
 
 
 def test_a_released_session_stops_its_run_and_drops_it(digits):
