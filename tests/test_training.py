@@ -6,6 +6,7 @@ import gc
 import threading
 import time
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -537,40 +538,72 @@ def test_runs_on_one_dataset_share_its_prepared_copy(digits):
     assert not [key for key in _shared.keys() if key[0] == id(digits)]  # gone with the runs
 
 
-def test_the_server_keeps_few_malloc_heaps():
-    """Threads that come and go (a worker per run, a thread per page rerun) share two glibc
-    malloc heaps instead of one each, so memory freed by one serves the next."""
+HEAP_PROBE = """
+import ctypes, sys, threading
+import core.training as training
+libc = training._LIBC
+def resident_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+def allocate(blocks):
+    for _ in range(24):  # 24 MB in blocks below the mmap threshold: from the thread's heap
+        block = libc.malloc(1 << 20)
+        ctypes.memset(block, 1, 1 << 20)
+        blocks.append(block)
+def worker(end):
+    blocks = []
+    allocate(blocks)
+    for block in blocks:
+        libc.free(block)
+    if end:
+        training.release_thread_heap()
+blocks = []
+mode = sys.argv[1]
+before = resident_mb()
+if mode in ("worker", "worker ending well"):
+    thread = threading.Thread(target=worker, args=(mode == "worker ending well",))
+    thread.start(); thread.join()
+else:  # a session's model: made in its worker's thread, freed by the thread that closes it
+    thread = threading.Thread(target=allocate, args=(blocks,))
+    thread.start(); thread.join()
+    if mode == "freed while trimming":
+        with training.trimming_heaps():
+            for block in blocks: libc.free(block)
+    else:
+        for block in blocks: libc.free(block)
+    training.return_memory()
+print(resident_mb() - before)
+"""
+
+
+@pytest.mark.parametrize(
+    "mode, without",
+    [("worker ending well", "worker"), ("freed while trimming", "freed elsewhere")],
+)
+def test_memory_freed_in_a_threads_heap_goes_back(mode, without):
+    """glibc keeps what was freed at the end of a thread's heap (malloc_trim does not return
+    it): 24 MB freed by a worker, or by the thread closing a session, stay resident unless the
+    worker ends with release_thread_heap or the closing thread frees inside trimming_heaps."""
     import subprocess
     import sys
 
-    probe = """
-import ctypes, os, tempfile, threading
-import core.training
-libc = ctypes.CDLL("libc.so.6")
-libc.malloc.restype = ctypes.c_void_p
-barrier = threading.Barrier(8)
-def allocate():
-    barrier.wait()  # all eight allocate at once, as a busy server's threads do
-    blocks = [libc.malloc(1 << 16) for _ in range(64)]
-    for block in blocks:
-        libc.free(ctypes.c_void_p(block))
-threads = [threading.Thread(target=allocate) for _ in range(8)]
-for thread in threads: thread.start()
-for thread in threads: thread.join()
-path = tempfile.mktemp()
-libc.fopen.restype = ctypes.c_void_p
-stream = libc.fopen(path.encode(), b"w")
-libc.malloc_info(0, ctypes.c_void_p(stream))
-libc.fclose(ctypes.c_void_p(stream))
-print(open(path).read().count("<heap nr="))
-"""
     if not sys.platform.startswith("linux"):
         pytest.skip("glibc's malloc only")
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert int(result.stdout.split()[-1]) <= 2
+
+    def kept_mb(how: str) -> float:
+        result = subprocess.run(
+            [sys.executable, "-c", HEAP_PROBE, how],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return float(result.stdout.split()[-1])
+
+    assert kept_mb(without) > 20  # the probe sees what glibc keeps
+    assert kept_mb(mode) < 4
 
 
 def test_a_threads_setting_stays_in_its_thread():
