@@ -323,7 +323,8 @@ class TrainingRun:
 MMAP_THRESHOLD = 4 * 2**20  # bytes: larger blocks get pages of their own, returned on free
 TRIM_THRESHOLD = 32 * 2**20  # bytes: free memory at a heap's end beyond this goes back
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers
-_heap_lock = threading.RLock()
+_heap_lock = threading.Lock()
+_trimming = [0]  # how many trimming_heaps blocks are open, in any thread
 
 
 def _glibc():
@@ -331,11 +332,14 @@ def _glibc():
 
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt, libc.malloc, libc.free  # noqa: B018  (all three, or none)
+        libc.mallopt, libc.malloc, libc.free, libc.malloc_trim  # noqa: B018  (all, or none)
     except (OSError, AttributeError):
         return None
+    libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    libc.malloc.argtypes = [ctypes.c_size_t]
     libc.malloc.restype = ctypes.c_void_p
     libc.free.argtypes = [ctypes.c_void_p]
+    libc.malloc_trim.argtypes = [ctypes.c_size_t]
     return libc
 
 
@@ -354,10 +358,9 @@ def fix_malloc_thresholds() -> bool:
     glibc's."""
     if _LIBC is None:
         return False
-    return bool(
-        _LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        and _LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-    )
+    mmap_set = _LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    trim_set = _LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    return bool(mmap_set and trim_set)
 
 
 fix_malloc_thresholds()
@@ -378,12 +381,18 @@ def trimming_heaps() -> Iterator[None]:
     if _LIBC is None:
         yield
         return
+    # No lock is held while inside: a block may wait for a worker that ends (and trims) here.
     with _heap_lock:
-        _LIBC.mallopt(_M_TRIM_THRESHOLD, 0)
-        try:
-            yield
-        finally:
-            _LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+        _trimming[0] += 1
+        if _trimming[0] == 1:
+            _LIBC.mallopt(_M_TRIM_THRESHOLD, 0)
+    try:
+        yield
+    finally:
+        with _heap_lock:
+            _trimming[0] -= 1
+            if _trimming[0] == 0:
+                _LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 def release_thread_heap() -> None:
