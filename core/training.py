@@ -419,7 +419,7 @@ def close_session_run(holder: dict) -> None:
     """A page's session-release hook: stop the session's run, drop it, return its memory."""
     run = holder.get("run")
     if run is not None:
-        run.stop()  # first, outside trimming_heaps: the worker trims its own heap as it ends
+        run.stop()  # the worker ends, cutting its own heap back as it goes
     with trimming_heaps():
         holder.clear()
         if run is not None:
