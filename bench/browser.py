@@ -28,27 +28,31 @@ CHROMIUM_FLAGS = [
 STATUS = re.compile(r"(\w+) — step (\d+)")
 # In each page: every 50 ms, look at the status line ("Training — step N, … s of training")
 # and at the live charts (the first picture): count how often each changed, and the longest
-# time the status line stayed the same.
+# time the status line stayed the same. It reads text and attributes only (no innerText,
+# which lays the page out), so that twenty watched pages cost their browser little.
 WATCH_STATUS = """() => {
   const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0,
-                 charts: 0, lastChart: null};
+                 charts: 0, lastChart: null, line: null};
   window.__statusWatch = watch;
+  const isStatus = e => e && e.isConnected && /— step \\d+/.test(e.textContent);
   setInterval(() => {
     const picture = document.querySelector('[data-testid="stImage"] img');
-    const chart = picture ? picture.src.length + picture.src.slice(-200) : null;
+    const chart = picture ? picture.getAttribute('src') : null;
     if (chart !== null && chart !== watch.lastChart) {
       if (watch.lastChart !== null) watch.charts += 1;
       watch.lastChart = chart;
     }
-    const line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
-      .find(e => /— step \\d+/.test(e.innerText));
-    if (!line || line.innerText === watch.last) return;
+    if (!isStatus(watch.line))
+      watch.line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+        .find(isStatus);
+    const text = watch.line ? watch.line.textContent : null;
+    if (text === null || text === watch.last) return;
     const now = performance.now();
     if (watch.last !== null) {
       watch.count += 1;
       watch.longestGap = Math.max(watch.longestGap, now - watch.lastChange);
     }
-    watch.last = line.innerText;
+    watch.last = text;
     watch.lastChange = now;
   }, 50);
 }"""
