@@ -364,8 +364,13 @@ def model_view(name: str, compute):
 
 
 st.header("Look inside")
-latent_tab, energy_tab = st.tabs(["Latent activations", "Free energies"])
-with latent_tab:
+LOOKS = ("Latent activations", "Free energies")
+# One view at a time, computed and drawn only when chosen: while the model trains, every
+# refresh of the live view redraws the whole page in the browser, hidden tabs included.
+look = st.segmented_control(
+    "View", LOOKS, default=LOOKS[0], required=True, key="rbm_look", label_visibility="collapsed"
+)
+if look == LOOKS[0]:
     views, views_step = model_view("latent", lambda job: job.latent_views())
     st.caption(
         "P(h_j = 1 | v) = σ(c_j + W_j v) for held-out images: each row one image, each column "
@@ -400,7 +405,7 @@ with latent_tab:
         ),
         width="stretch",
     )
-with energy_tab:
+else:
     st.caption(
         "F(v) = −bᵀv − Σ_j log(1 + e^{c_j + W_j v}): low for what the model finds likely. "
         "Training pushes the data's free energy down; samples from the model's own Gibbs "

@@ -71,11 +71,16 @@ def test_step_trains_and_the_views_render(page):
         "P(h | v) for 64 images",
         "Mean activation per digit",
         "Hidden codes projected",
-        "Free energy of data, model samples and noise",
     ):
         assert title in specs
+    assert "Free energy of data" not in specs  # the other view is neither computed nor drawn
     captions = " ".join(caption for image in page.get("image") for caption in image.captions)
     assert "Filters" in captions and "Gibbs" in captions and "Training images" in captions
+    page.segmented_control(key="rbm_look").set_value("Free energies").run()
+    assert not page.exception
+    specs = chart_texts(page)
+    assert "Free energy of data, model samples and noise" in specs
+    assert "P(h | v) for 64 images" not in specs
 
 
 def test_start_then_pause(page):
