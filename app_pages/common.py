@@ -49,31 +49,34 @@ def control_row(controls) -> None:
         )
 
 
-def live_periods(run: TrainingRun, base: float) -> tuple[float | None, ...]:
-    """run_every for the page's two live fragments (status line; charts and pictures), set
-    from the server's load at this full rerun; None for both when the run does not train.
+def live_period(run: TrainingRun, base: float) -> float | None:
+    """run_every for the page's live fragment (the status line's period in refresh_periods),
+    set from the server's load (SlotPool.load) at this full rerun; None when the run does not
+    train.
 
-    They are kept until the page's next full rerun (a click, a setting): a fragment that
+    It is kept until the page's next full rerun (a click, a setting): a fragment that
     calls st.rerun() to take new ones races Streamlit's own queue of messages on a busy
     server. Under load the browser's timers ask for fragment reruns faster than the server
     sends them; a full rerun started from a fragment then lost the fragments' elements, and
     the next delta into them blanked the page ("Cannot set a node at a delta path": one page
     in twenty, within a minute, in the load test)."""
     if run.state != TRAINING:
-        return None, None
-    return refresh_periods(run.slots.wanting(), base)
+        return None
+    return refresh_periods(run.slots.load(), base)[0]
 
 
 def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | None):
-    """The snapshot a page's charts fragment draws: a fresh one once the chart period that
-    the server's load asks for now has passed since the last, else the last one again.
+    """The snapshot a page's live fragment draws its charts from: a fresh one once the chart
+    period that the server's load (SlotPool.load) asks for now has passed since the last,
+    else the last one again.
 
     Drawn again from the same snapshot, the pictures are the same bytes, which Streamlit
     sends as references to messages the browser already holds, and the browser has nothing
-    to decode: so a page drawn while few runs trained (its fragment timer set then) still
-    redraws its charts less often when a class starts training after it, without the
-    whole-page rerun that a fragment must not start (see live_periods). ``timer`` is the
-    fragment's own period: at no more load than when it was set, every run draws afresh."""
+    to decode: so the status line refreshes at the fragment's period while the charts follow
+    the load, and a page drawn while few runs trained (its timer set then) still redraws its
+    charts less often when a class starts training after it, without the whole-page rerun
+    that a fragment must not start (see live_period). ``timer`` is the fragment's own period:
+    at no more load than when it was set, every run draws afresh."""
     redraw_if_released(run)
     now = time.monotonic()
     job = id(run.job)  # a Reset installs a new job in the same run
@@ -85,12 +88,26 @@ def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | 
         and run.state == TRAINING
         and last[1].state == TRAINING
     ):
-        _, period = refresh_periods(run.slots.wanting(), base)
+        _, period = refresh_periods(run.slots.load(), base)
         if period > timer and now - last[0] < period - timer / 2:  # due at the nearest tick
             return last[1]
     snapshot = run.snapshot()
     holder["charts_snapshot"] = (now, snapshot, job)
     return snapshot
+
+
+def drawn_once(holder: dict, name: str, snapshot, options, draw):
+    """``draw()`` once per snapshot (and ``options``): the live fragment draws the same
+    snapshot's charts again at every refresh until the load lets a new one in (see
+    charts_snapshot), and a chart drawn afresh each time would cost the server what the
+    browser saves."""
+    cache = holder.setdefault("drawn", {})
+    last = cache.get(name)
+    if last is not None and last[0] is snapshot and last[1] == options:
+        return last[2]
+    picture = draw()
+    cache[name] = (snapshot, options, picture)  # the snapshot kept: its id is not reused
+    return picture
 
 
 def redraw_if_released(run: TrainingRun) -> None:
@@ -103,11 +120,11 @@ def redraw_if_released(run: TrainingRun) -> None:
 
 
 def live_status_view(
-    run: TrainingRun, prefix: str, detail, help: str, periods: tuple, base: float, finished
+    run: TrainingRun, prefix: str, detail, help: str, timer: float | None, base: float, finished
 ) -> None:
-    """The body of a page's status fragment: a failed or finished run's message, the status
-    line (``detail(snapshot)`` after the step counter; ``finished`` shows the end message),
-    and a whole-page redraw when training has ended."""
+    """The top of a page's live fragment (``timer``: its period): a failed or finished run's
+    message, the status line (``detail(snapshot)`` after the step counter; ``finished`` shows
+    the end message), and a whole-page redraw when training has ended."""
     redraw_if_released(run)
     snapshot = run.snapshot()
     message = st.empty()  # the same elements at every refresh, shown or not
@@ -115,7 +132,7 @@ def live_status_view(
         message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
         finished(message, snapshot.message)
-    status_line(run, snapshot, detail(snapshot), help, charts_every=periods[1], base=base)
+    status_line(run, snapshot, detail(snapshot), help, timer=timer, base=base)
     if snapshot.state != TRAINING and st.session_state.get(f"{prefix}_was_training", False):
         st.rerun()  # training has ended: the buttons and the timers change (once per run)
 
@@ -125,17 +142,18 @@ def status_line(
     snapshot,
     detail: str,
     help: str,
-    charts_every: float | None = None,
+    timer: float | None = None,
     base: float | None = None,
 ) -> None:
     """State, step counter and time of a run; how often its charts redraw when a busy server
-    has slowed them (``charts_every`` beyond the page's ``base``); a notice while it waits for
-    a slot."""
-    busy = (
-        f" · charts every {charts_every:.1f} s while {run.slots.wanting()} runs train here"
-        if charts_every and base and charts_every > base and snapshot.state == TRAINING
-        else ""
-    )
+    has slowed them beyond the page's ``base`` period (``timer``: the live fragment's period,
+    which they follow at most); a notice while it waits for a slot."""
+    busy = ""
+    if timer and base and snapshot.state == TRAINING:
+        load = run.slots.load()
+        charts_every = max(timer, refresh_periods(load, base)[1])
+        if charts_every > base:
+            busy = f" · charts every {charts_every:.1f} s while this server has {load} visitors"
     st.markdown(
         f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**{detail}, "
         f"{snapshot.seconds:.1f} s of training{busy}",

@@ -13,7 +13,8 @@ from app_pages.common import (
     cached_dataset,
     charts_snapshot,
     control_row,
-    live_periods,
+    drawn_once,
+    live_period,
     live_status_view,
     model_and_history_downloads,
     settings_from_link,
@@ -275,27 +276,30 @@ def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
     )
 
 
-# Two live fragments: the status line (cheap) and the charts and pictures (most of a refresh's
-# cost), which a busy server redraws less often; see core.training.refresh_periods.
-STATUS_EVERY, CHARTS_EVERY = live_periods(run, REFRESH_SECONDS)
+# One live fragment: the status line at every refresh; the charts and pictures (most of a
+# refresh's cost) from a new snapshot only as often as the server's load allows, and otherwise
+# drawn again from the last one, which costs the browser nothing (see charts_snapshot). Every
+# fragment run costs each browser a redraw of the whole page, so one fragment, not two.
+LIVE_EVERY = live_period(run, REFRESH_SECONDS)
 
 
-@st.fragment(run_every=STATUS_EVERY)
-def live_status() -> None:
+@st.fragment(run_every=LIVE_EVERY)
+def live() -> None:
     live_status_view(
         run,
         "gan",
         lambda _: "",
         "One step is k discriminator updates and one generator update.",
-        (STATUS_EVERY, CHARTS_EVERY),
+        LIVE_EVERY,
         REFRESH_SECONDS,
         finished=lambda slot, text: slot.warning(text),
     )
+    live_view()
 
 
-@st.fragment(run_every=CHARTS_EVERY)
 def live_view() -> None:
-    snapshot = charts_snapshot(run, holder, REFRESH_SECONDS, CHARTS_EVERY)
+    """The charts and pictures, inside the live fragment."""
+    snapshot = charts_snapshot(run, holder, REFRESH_SECONDS, LIVE_EVERY)
     training = snapshot.state == TRAINING
     chart_options = dict(
         reference_lines={1: 0.5}, placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)}
@@ -303,7 +307,14 @@ def live_view() -> None:
     if training:
         # Redrawn twice a second while training: pictures cost the browser a few ms where
         # plotly takes ~0.2 s of CPU; paused, the charts can be hovered and zoomed.
-        st.image(panels_svg(snapshot.history, PANELS, **chart_options), width="stretch")
+        picture = drawn_once(
+            holder,
+            "curves",
+            snapshot,
+            None,
+            lambda: panels_svg(snapshot.history, PANELS, **chart_options),
+        )
+        st.image(picture, width="stretch")
     else:
         st.plotly_chart(
             panels_figure(snapshot.history, PANELS, **chart_options),
@@ -328,7 +339,14 @@ def live_view() -> None:
         histogram_title = "D's output on real and generated images"
         if training:
             middle.image(
-                histogram_svg(outputs, title=histogram_title, x_title="D(·)"), width="stretch"
+                drawn_once(
+                    holder,
+                    "outputs",
+                    snapshot,
+                    None,
+                    lambda: histogram_svg(outputs, title=histogram_title, x_title="D(·)"),
+                ),
+                width="stretch",
             )
         else:
             middle.plotly_chart(
@@ -341,13 +359,19 @@ def live_view() -> None:
             coverage_title = "Which digit the classifier sees in 500 samples"
             if training:
                 right.image(
-                    bars_svg(
-                        [str(c) for c in range(len(shares))],
-                        shares,
-                        title=coverage_title,
-                        x_title="digit",
-                        y_title="share",
-                        reference=1 / len(shares),
+                    drawn_once(
+                        holder,
+                        "coverage",
+                        snapshot,
+                        None,
+                        lambda: bars_svg(
+                            [str(c) for c in range(len(shares))],
+                            shares,
+                            title=coverage_title,
+                            x_title="digit",
+                            y_title="share",
+                            reference=1 / len(shares),
+                        ),
                     ),
                     width="stretch",
                 )
@@ -358,8 +382,7 @@ def live_view() -> None:
 
 
 st.session_state["gan_was_training"] = run.state == TRAINING
-live_status()
-live_view()
+live()
 
 with st.expander("The game and the algorithm", expanded=True):
     left, right = st.columns(2)

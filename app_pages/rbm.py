@@ -14,7 +14,8 @@ from app_pages.common import (
     cached_dataset,
     charts_snapshot,
     control_row,
-    live_periods,
+    drawn_once,
+    live_period,
     live_status_view,
     model_and_history_downloads,
     settings_from_link,
@@ -193,27 +194,30 @@ def likelihood_panel(history: list[dict], ais: list[dict]) -> tuple[list[dict], 
     return history + ais, series
 
 
-# Two live fragments: the status line (cheap) and the charts and pictures (most of a refresh's
-# cost), which a busy server redraws less often; see core.training.refresh_periods.
-STATUS_EVERY, CHARTS_EVERY = live_periods(run, REFRESH_SECONDS)
+# One live fragment: the status line at every refresh; the charts and pictures (most of a
+# refresh's cost) from a new snapshot only as often as the server's load allows, and otherwise
+# drawn again from the last one, which costs the browser nothing (see charts_snapshot). Every
+# fragment run costs each browser a redraw of the whole page, so one fragment, not two.
+LIVE_EVERY = live_period(run, REFRESH_SECONDS)
 
 
-@st.fragment(run_every=STATUS_EVERY)
-def live_status() -> None:
+@st.fragment(run_every=LIVE_EVERY)
+def live() -> None:
     live_status_view(
         run,
         "rbm",
         lambda s: f", epoch {s.latest.get('epoch', 0.0):.2f} of {run.job.settings.epochs}",
         "One step is one mini-batch update.",
-        (STATUS_EVERY, CHARTS_EVERY),
+        LIVE_EVERY,
         REFRESH_SECONDS,
         finished=lambda slot, text: slot.success(text),
     )
+    live_view()
 
 
-@st.fragment(run_every=CHARTS_EVERY)
 def live_view() -> None:
-    snapshot = charts_snapshot(run, holder, REFRESH_SECONDS, CHARTS_EVERY)
+    """The charts and pictures, inside the live fragment."""
+    snapshot = charts_snapshot(run, holder, REFRESH_SECONDS, LIVE_EVERY)
     history, likelihood = likelihood_panel(snapshot.history, holder.get("ais", []))
     panels = [
         ("Surrogate cost F(v) − F(v̂)", [Series("surrogate_cost", "per batch (averaged)")]),
@@ -238,7 +242,14 @@ def live_view() -> None:
     if snapshot.state == TRAINING:
         # Redrawn twice a second while training: a picture costs the browser a few ms where
         # plotly takes ~0.2 s of CPU; paused, the chart can be hovered and zoomed.
-        st.image(panels_svg(history, panels, **chart_options), width="stretch")
+        picture = drawn_once(
+            holder,
+            "curves",
+            snapshot,
+            (x_key, len(holder.get("ais", []))),
+            lambda: panels_svg(history, panels, **chart_options),
+        )
+        st.image(picture, width="stretch")
     else:
         st.plotly_chart(
             panels_figure(history, panels, **chart_options), width="stretch", key="rbm_curves"
@@ -297,8 +308,7 @@ def grid_pngs(pictures: dict, version: int) -> list[tuple[str, str, str, np.ndar
 
 
 st.session_state["rbm_was_training"] = run.state == TRAINING
-live_status()
-live_view()
+live()
 view_options = st.columns([2, 3, 2])
 view_options[0].radio("Horizontal axis", ["steps", "epochs"], horizontal=True, key="rbm_x_axis")
 view_options[1].slider(

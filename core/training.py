@@ -146,6 +146,7 @@ class TrainingRun:
         self._thread: threading.Thread | None = None
         self._install(job)
         weakref.finalize(self, self._stop.set)
+        self.slots.join(self)
 
     def _install(self, job: Job | None) -> None:
         self.job = job
@@ -258,6 +259,7 @@ class TrainingRun:
         hold the model and its data there. A released run does not start again.
         """
         self.stop()
+        self.slots.leave(self)
         with self._step_lock, self._data_lock:
             self._install(None)
             self._state = FINISHED
@@ -509,6 +511,7 @@ class SlotPool:
         self._holders: set[int] = set()
         self._queue: deque[int] = deque()
         self._wakeups: dict[int, threading.Event] = {}
+        self._open: weakref.WeakSet = weakref.WeakSet()  # runs whose pages are open
 
     def acquire(self, owner: int, still_wanted: Callable[[], bool]) -> bool:
         """Wait for a slot in turn; False (and out of the queue) once no longer wanted."""
@@ -557,28 +560,49 @@ class SlotPool:
             return len(self._queue)
 
     def wanting(self) -> int:
-        """How many runs train or wait to: the load the pages adapt their refreshes to."""
+        """How many runs train or wait to."""
         with self._lock:
             return len(self._holders) + len(self._queue)
+
+    def join(self, run: object) -> None:
+        """Count ``run`` among the open ones (its page is open: it may train at any moment)."""
+        with self._lock:
+            self._open.add(run)
+
+    def leave(self, run: object) -> None:
+        with self._lock:
+            self._open.discard(run)
+
+    def load(self) -> int:
+        """The load the pages adapt their refreshes to: the runs training or waiting to, or,
+        if more, the runs whose pages are open.
+
+        A page sets its refresh timers when it is drawn, and keeps them until its next full
+        rerun (see app_pages.common.live_period). When a class opens the page and then
+        presses Start one after another, the first Starts see few runs training and would
+        keep the fastest timers for the whole lesson; the open pages are what is coming."""
+        with self._lock:
+            return max(len(self._holders) + len(self._queue), len(self._open))
 
     def turn_seconds(self) -> float:
         """How long the run holding a slot trains before it lets a waiting run in."""
         return max(self.min_turn_seconds, self.slice_seconds * self.size / max(1, self.wanting()))
 
 
-def refresh_periods(training_runs: int, base: float) -> tuple[float, float]:
-    """How often a page redraws while its run trains: (status line, charts and pictures).
+def refresh_periods(load: int, base: float) -> tuple[float, float]:
+    """How often a page redraws while its run trains: (status line, charts and pictures),
+    at a server ``load`` (SlotPool.load: runs training, or open, on this server).
 
     Charts and image grids are most of what a refresh costs, on the server and in every
-    visitor's browser. With more runs training on the server they are redrawn less often
-    (down to every 8 base periods), while the status line with the step counter, cheap to
-    draw, keeps moving at least every 0.7 s: every visitor still sees their model advance.
+    visitor's browser. With more runs on the server they are redrawn less often (down to
+    every 8 base periods), while the status line with the step counter keeps moving at least
+    every 0.7 s: every visitor still sees their model advance.
     """
-    if training_runs <= 3:
+    if load <= 3:
         return base, base
-    if training_runs <= 6:
+    if load <= 6:
         return base, 2 * base
-    if training_runs <= 12:
+    if load <= 12:
         return max(base, 0.6), 4 * base
     return max(base, 0.7), 8 * base
 

@@ -410,6 +410,38 @@ def test_numpy_linear_algebra_leaves_the_cores_to_torch():
     assert blas and all(pool["num_threads"] == 1 for pool in blas), blas
 
 
+def test_the_load_counts_open_pages_before_they_train(digits):
+    """A class opens the page, then presses Start one after another: the first Starts must
+    already see the class (a page keeps the timers of its last full rerun), and a run that is
+    released or collected stops counting."""
+    import gc
+
+    from app_pages.common import live_period
+    from core.training import SlotPool
+
+    pool = SlotPool(1)
+    runs = [
+        TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)), slots=pool)
+        for _ in range(20)
+    ]
+    assert pool.wanting() == 0 and pool.load() == 20
+    first = runs[0]
+    first.start()
+    try:
+        wait_for(lambda: first.snapshot().steps > 0)
+        assert live_period(first, 0.4) == 0.7  # the first Start of twenty open pages
+        for run in runs[10:]:
+            run.release()  # their sessions ended
+        assert pool.load() == 10
+        del runs[1:]
+        gc.collect()
+        assert pool.load() == 1 and pool.wanting() == 1
+        assert live_period(first, 0.4) == 0.4  # alone again: the page's own pace
+    finally:
+        first.release()
+    assert pool.load() == 0
+
+
 def test_a_busy_server_slows_the_charts_before_the_step_counter():
     from core.training import refresh_periods
 
@@ -458,6 +490,30 @@ def test_charts_follow_the_load_without_a_page_rerun(digits, monkeypatch):
         assert paused.state == PAUSED
     finally:
         run.close()
+
+
+def test_a_snapshot_s_charts_are_drawn_once(digits):
+    """The live fragment draws the same snapshot again until the load lets a new one in; its
+    charts are made once per snapshot (and view options), not at every refresh."""
+    from app_pages.common import drawn_once
+
+    run = rbm_run(digits)
+    run.step()
+    holder: dict = {}
+    drawn = []
+
+    def draw(snapshot, options):
+        return drawn_once(
+            holder, "curves", snapshot, options, lambda: drawn.append(1) or f"{len(drawn)}"
+        )
+
+    first = run.snapshot()
+    assert draw(first, ("step", 0)) == "1"
+    assert draw(first, ("step", 0)) == "1" and len(drawn) == 1  # the same picture again
+    assert draw(first, ("epoch", 0)) == "2"  # another axis: drawn anew
+    run.step()
+    assert draw(run.snapshot(), ("epoch", 0)) == "3"  # a new snapshot: drawn anew
+    run.close()
 
 
 def test_fragments_redraw_the_page_when_the_run_was_released(digits, monkeypatch):
