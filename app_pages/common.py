@@ -3,6 +3,7 @@ line of a run, and the downloads row. (Not a page: dashboard.py does not list it
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -65,6 +66,12 @@ def live_period(run: TrainingRun, base: float) -> float | None:
     return refresh_periods(run.slots.load(), base)[0]
 
 
+def charts_cadence(timer: float, period: float) -> float:
+    """How often charts_snapshot gives a fragment on a ``timer`` a new snapshot when the load
+    asks for one every ``period``: at the first tick at least period − timer/2 after the last."""
+    return timer * max(1, math.ceil(period / timer - 0.5 - 1e-9))
+
+
 def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | None):
     """The snapshot a page's live fragment draws its charts from: a fresh one once the chart
     period that the server's load (SlotPool.load) asks for now has passed since the last,
@@ -113,7 +120,7 @@ def drawn_once(holder: dict, name: str, snapshot, options, draw):
 def redraw_if_released(run: TrainingRun) -> None:
     """From a fragment: redraw the whole page when the session's run has been released (its
     session's cache was cleared, e.g. by "Clear cache"): the page then makes a new run, where
-    the fragments' timers would otherwise keep drawing the released one, which has no model.
+    the fragment's timer would otherwise keep drawing the released one, which has no model.
     Rare, so the whole-page rerun from a fragment is acceptable here."""
     if run.job is None:
         st.rerun()
@@ -151,9 +158,9 @@ def status_line(
     busy = ""
     if timer and base and snapshot.state == TRAINING:
         load = run.slots.load()
-        charts_every = max(timer, refresh_periods(load, base)[1])
+        charts_every = charts_cadence(timer, refresh_periods(load, base)[1])
         if charts_every > base:
-            busy = f" · charts every {charts_every:.1f} s while this server has {load} visitors"
+            busy = f" · charts every {charts_every:.1f} s while {load} runs are open here"
     st.markdown(
         f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**{detail}, "
         f"{snapshot.seconds:.1f} s of training{busy}",

@@ -305,7 +305,7 @@ def live_view() -> None:
         reference_lines={1: 0.5}, placeholders={i: "Measured every 250 steps" for i in (3, 4, 5)}
     )
     if training:
-        # Redrawn twice a second while training: pictures cost the browser a few ms where
+        # Redrawn at every refresh while training: pictures cost the browser a few ms where
         # plotly takes ~0.2 s of CPU; paused, the charts can be hovered and zoomed.
         picture = drawn_once(
             holder,

@@ -240,7 +240,7 @@ def live_view() -> None:
         placeholders={5: "Press “Estimate the log-likelihood (AIS)” below"},
     )
     if snapshot.state == TRAINING:
-        # Redrawn twice a second while training: a picture costs the browser a few ms where
+        # Redrawn at every refresh while training: a picture costs the browser a few ms where
         # plotly takes ~0.2 s of CPU; paused, the chart can be hovered and zoomed.
         picture = drawn_once(
             holder,

@@ -575,12 +575,15 @@ class SlotPool:
 
     def load(self) -> int:
         """The load the pages adapt their refreshes to: the runs training or waiting to, or,
-        if more, the runs whose pages are open.
+        if more, the open runs (one per training page a live session has opened, from its
+        first drawing until the session ends; a closed tab's session lingers for Streamlit's
+        disconnectedSessionTTL, 120 s by default).
 
-        A page sets its refresh timers when it is drawn, and keeps them until its next full
+        A page sets its refresh timer when it is drawn, and keeps it until its next full
         rerun (see app_pages.common.live_period). When a class opens the page and then
         presses Start one after another, the first Starts see few runs training and would
-        keep the fastest timers for the whole lesson; the open pages are what is coming."""
+        keep the fastest timer for the whole lesson; the open runs are what is coming. The
+        price: on a server with many live sessions, a lone run's charts redraw less often."""
         with self._lock:
             return max(len(self._holders) + len(self._queue), len(self._open))
 

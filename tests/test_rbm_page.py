@@ -73,7 +73,7 @@ def test_step_trains_and_the_views_render(page):
         "Hidden codes projected",
     ):
         assert title in specs
-    assert "Free energy of data" not in specs  # the other view is neither computed nor drawn
+    assert "Free energy of data" not in specs  # the other view is not drawn
     captions = " ".join(caption for image in page.get("image") for caption in image.captions)
     assert "Filters" in captions and "Gibbs" in captions and "Training images" in captions
     page.segmented_control(key="rbm_look").set_value("Free energies").run()

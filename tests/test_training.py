@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 import time
 import weakref
@@ -414,8 +415,6 @@ def test_the_load_counts_open_pages_before_they_train(digits):
     """A class opens the page, then presses Start one after another: the first Starts must
     already see the class (a page keeps the timers of its last full rerun), and a run that is
     released or collected stops counting."""
-    import gc
-
     from app_pages.common import live_period
     from core.training import SlotPool
 
@@ -492,6 +491,33 @@ def test_charts_follow_the_load_without_a_page_rerun(digits, monkeypatch):
         run.close()
 
 
+@pytest.mark.parametrize(("timer", "period"), [(0.7, 3.2), (0.6, 1.6), (0.4, 0.8), (0.4, 0.4)])
+def test_the_status_line_gives_the_charts_real_cadence(digits, monkeypatch, timer, period):
+    """The status line says how often the charts redraw: the figure must be what
+    charts_snapshot does with the fragment's timer, not the load's period."""
+    import app_pages.common as common
+
+    run = rbm_run(digits, epochs=200)
+    run.start()
+    try:
+        wait_for(lambda: run.snapshot().steps > 0)
+        clock = {"now": 1000.0}
+        monkeypatch.setattr(time, "monotonic", lambda: clock["now"])
+        monkeypatch.setattr(common, "refresh_periods", lambda load, base: (timer, period))
+        holder: dict = {}
+        fresh, last = [], None
+        for tick in range(60):
+            clock["now"] = 1000.0 + tick * timer
+            snapshot = common.charts_snapshot(run, holder, 0.4, timer)
+            if snapshot is not last:
+                fresh.append(clock["now"])
+                last = snapshot
+        gaps = {round(b - a, 6) for a, b in itertools.pairwise(fresh)}
+        assert gaps == {round(common.charts_cadence(timer, period), 6)}
+    finally:
+        run.close()
+
+
 def test_a_snapshot_s_charts_are_drawn_once(digits):
     """The live fragment draws the same snapshot again until the load lets a new one in; its
     charts are made once per snapshot (and view options), not at every refresh."""
@@ -518,7 +544,7 @@ def test_a_snapshot_s_charts_are_drawn_once(digits):
 
 def test_fragments_redraw_the_page_when_the_run_was_released(digits, monkeypatch):
     """A session's cache can be cleared while its page is open (Streamlit's "Clear cache"):
-    its run is released, and the fragments, still on their timers, must not draw a run with
+    its run is released, and the live fragment, still on its timer, must not draw a run with
     no model (the page's next full rerun makes a new one)."""
     import app_pages.common as common
 
