@@ -1,59 +1,8 @@
-"""Entry point: page config and navigation over the pages."""
+"""Entry point: `streamlit run dashboard.py` serves navigation.py (the pages) on Streamlit's
+own server, with one more route: the live status line's (see app_pages.live_line)."""
 
-# Imported here, first thing in every session, rather than lazily where a chart or st.json
-# first needs it: two sessions starting together once imported pandas from two threads by
-# different paths, and one got a partially initialised module (AttributeError on a page).
-import pandas  # noqa: F401
 import streamlit as st
 
-st.set_page_config(page_title="RBM & GAN, live", page_icon="🧠", layout="wide")
+from app_pages.live_line import mounted_routes
 
-
-def home() -> None:
-    st.title("Generative models, live: RBMs and GANs")
-    st.markdown(
-        "Two ways to teach a computer to *draw* digits, trained live in your browser. Press "
-        "Start on a page and watch the model learn; pause it, step it, look inside it."
-    )
-    rbm, gan = st.columns(2)
-    with rbm:
-        st.subheader("Restricted Boltzmann Machine")
-        st.markdown(
-            "Pixels v and hidden features h, joined by weights W. The model gives every image "
-            "an energy; training lowers the energy of real digits. Sampling runs a Gibbs chain "
-            "h ~ P(h | v), v ~ P(v | h)."
-        )
-        st.latex(r"E(v,h) = -b^\top v - c^\top h - h^\top W v")
-        st.latex(r"F(v) = -b^\top v - \sum_j \log\left(1 + e^{c_j + W_j v}\right)")
-        st.page_link("app_pages/rbm.py", label="Train an RBM", icon=":material/hub:")
-    with gan:
-        st.subheader("Generative Adversarial Network")
-        st.markdown(
-            "A generator G turns random noise z into images; a discriminator D tries to tell "
-            "them from real digits. Each gets better by beating the other."
-        )
-        st.latex(
-            r"\min_G \max_D \; \mathbb{E}_{x}\left[\log D(x)\right] + "
-            r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
-        )
-        st.page_link("app_pages/gan.py", label="Train a GAN", icon=":material/theater_comedy:")
-
-
-navigation = st.navigation(
-    [
-        st.Page(home, title="Home", icon=":material/home:", default=True),
-        st.Page(
-            "app_pages/rbm.py",
-            title="Restricted Boltzmann Machine",
-            icon=":material/hub:",
-            url_path="rbm",
-        ),
-        st.Page(
-            "app_pages/gan.py",
-            title="Generative Adversarial Network",
-            icon=":material/theater_comedy:",
-            url_path="gan",
-        ),
-    ]
-)
-navigation.run()
+app = st.App("navigation.py", routes=mounted_routes())

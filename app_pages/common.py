@@ -1,5 +1,5 @@
 """What both pages share: the process-wide dataset cache, settings from the link, the status
-line of a run, and the downloads row. (Not a page: dashboard.py does not list it.)"""
+line of a run, and the downloads row. (Not a page: navigation.py does not list it.)"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from app_pages import live_line
 from core.data import load_dataset
 from core.links import Setting, link_values, read_link
 from core.training import FAILED, FINISHED, TRAINING, TrainingRun, refresh_periods
@@ -51,9 +52,10 @@ def control_row(controls) -> None:
 
 
 def live_period(run: TrainingRun, base: float) -> float | None:
-    """run_every for the page's live fragment (the status line's period in refresh_periods),
-    set from the server's load (SlotPool.load) at this full rerun; None when the run does not
-    train.
+    """run_every for the page's live fragment, set from the server's load (SlotPool.load) at
+    this full rerun; None when the run does not train. Where the status line moves by itself
+    (live_line.served), the fragment only redraws the charts: their period in
+    refresh_periods; otherwise the status line's.
 
     It is kept until the page's next full rerun (a click, a setting): a fragment that
     calls st.rerun() to take new ones races Streamlit's own queue of messages on a busy
@@ -63,7 +65,8 @@ def live_period(run: TrainingRun, base: float) -> float | None:
     in twenty, within a minute, in the load test)."""
     if run.state != TRAINING:
         return None
-    return refresh_periods(run.slots.load(), base)[0]
+    status, charts = refresh_periods(run.slots.load(), base)
+    return charts if live_line.served else status
 
 
 def charts_cadence(timer: float, period: float) -> float:
@@ -127,21 +130,84 @@ def redraw_if_released(run: TrainingRun) -> None:
 
 
 def live_status_view(
-    run: TrainingRun, prefix: str, detail, help: str, timer: float | None, base: float, finished
+    run: TrainingRun,
+    holder: dict,
+    prefix: str,
+    detail,
+    help: str,
+    timer: float | None,
+    base: float,
+    finished,
 ) -> None:
     """The top of a page's live fragment (``timer``: its period): a failed or finished run's
     message, the status line (``detail(snapshot)`` after the step counter; ``finished`` shows
-    the end message), and a whole-page redraw when training has ended."""
+    the end message), and a whole-page redraw when training has ended.
+
+    While the run trains on a server with the live route (live_line.served), the line is the
+    live-line component, which asks the server for its fields at the status period; else it
+    is drawn here, at every run of the fragment."""
     redraw_if_released(run)
-    snapshot = run.snapshot()
+    snapshot = run.snapshot(history=False)
     message = st.empty()  # the same elements at every refresh, shown or not
     if snapshot.state == FAILED:
         message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
         finished(message, snapshot.message)
-    status_line(run, snapshot, detail(snapshot), help, timer=timer, base=base)
+    if live_line.served and snapshot.state == TRAINING:
+        line = page_line(holder, run, detail)
+        line.timer, line.base = timer, base
+        status_every = refresh_periods(run.slots.load(), base)[0]
+        live_line.live_line_view(line, status_every, help, key=f"{prefix}_live_line")
+    else:
+        status_line(run, snapshot, detail(snapshot), help, timer=timer, base=base)
     if snapshot.state != TRAINING and st.session_state.get(f"{prefix}_was_training", False):
         st.rerun()  # training has ended: the buttons and the timers change (once per run)
+
+
+def page_line(holder: dict, run: TrainingRun, detail) -> live_line.LiveLine:
+    """The session's live line (one per page's holder, so it goes with the session), whose
+    fields are those of ``run`` at the time of asking."""
+    line = holder.get("live_line")
+    if line is None:
+
+        def fields() -> dict | None:
+            if run.job is None:  # released: the page makes a new run at its next full rerun
+                return None
+            snapshot = run.snapshot(history=False)
+            return status_fields(run, snapshot, detail(snapshot), line.timer, line.base)
+
+        line = holder["live_line"] = live_line.LiveLine(fields)
+        line.timer = line.base = None
+    return line
+
+
+def status_fields(
+    run: TrainingRun, snapshot, detail: str, timer: float | None, base: float | None
+) -> dict:
+    """A run's status line in parts: its state, the state's label, the step count, the rest
+    (``detail``, the time trained and how often its charts redraw when a busy server has
+    slowed them beyond the page's ``base`` period; ``timer`` is the live fragment's period,
+    which they follow at most) and a notice while it waits for a slot ("" otherwise)."""
+    busy = ""
+    if timer and base and snapshot.state == TRAINING:
+        load = run.slots.load()
+        charts_every = charts_cadence(timer, refresh_periods(load, base)[1])
+        if charts_every > base:
+            busy = f" · charts every {charts_every:.1f} s while {load} runs are open here"
+    notice = ""
+    if snapshot.waiting >= 0:
+        notice = (
+            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
+            f"{run.slots.size} run(s) at a time, and the runs take short turns (all of them "
+            f"within about {run.slots.slice_seconds:g} s), so every visitor's model moves on."
+        )
+    return {
+        "state": snapshot.state,
+        "label": snapshot.state.capitalize(),
+        "steps": snapshot.steps,
+        "rest": f"{detail}, {snapshot.seconds:.1f} s of training{busy}",
+        "notice": notice,
+    }
 
 
 def status_line(
@@ -152,30 +218,15 @@ def status_line(
     timer: float | None = None,
     base: float | None = None,
 ) -> None:
-    """State, step counter and time of a run; how often its charts redraw when a busy server
-    has slowed them beyond the page's ``base`` period (``timer``: the live fragment's period,
-    which they follow at most); a notice while it waits for a slot."""
-    busy = ""
-    if timer and base and snapshot.state == TRAINING:
-        load = run.slots.load()
-        charts_every = charts_cadence(timer, refresh_periods(load, base)[1])
-        if charts_every > base:
-            busy = f" · charts every {charts_every:.1f} s while {load} runs are open here"
-    st.markdown(
-        f"**{snapshot.state.capitalize()}** — step **{snapshot.steps}**{detail}, "
-        f"{snapshot.seconds:.1f} s of training{busy}",
-        help=help,
-    )
+    """State, step counter and time of a run (see status_fields), drawn by Streamlit; a
+    notice while it waits for a slot."""
+    fields = status_fields(run, snapshot, detail, timer, base)
+    st.markdown(f"**{fields['label']}** — step **{fields['steps']}**{fields['rest']}", help=help)
     # One slot whether or not the notice shows: the live view keeps the same elements from
     # one refresh to the next (the notice comes and goes many times a second under load).
     notice = st.empty()
-    if snapshot.waiting >= 0:
-        notice.info(
-            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
-            f"{run.slots.size} run(s) at a time, and the runs take short turns (all of them "
-            f"within about {run.slots.slice_seconds:g} s), so every visitor's model moves on.",
-            icon=":material/hourglass_top:",
-        )
+    if fields["notice"]:
+        notice.info(fields["notice"], icon=":material/hourglass_top:")
 
 
 def model_and_history_downloads(columns, model: tuple, snapshot, prefix):

@@ -276,7 +276,8 @@ def coverage_figure(shares: list[float], title: str) -> PreparedFigure:
     )
 
 
-# One live fragment: the status line at every refresh; the charts and pictures (most of a
+# One live fragment: the status line (which moves by itself between the fragment's runs where
+# the server has the live route: see app_pages.live_line); the charts and pictures (most of a
 # refresh's cost) from a new snapshot only as often as the server's load allows, and otherwise
 # drawn again from the last one, which costs the browser nothing (see charts_snapshot). Every
 # fragment run costs each browser a redraw of the whole page, so one fragment, not two.
@@ -287,6 +288,7 @@ LIVE_EVERY = live_period(run, REFRESH_SECONDS)
 def live() -> None:
     live_status_view(
         run,
+        holder,
         "gan",
         lambda _: "",
         "One step is k discriminator updates and one generator update.",

@@ -194,7 +194,8 @@ def likelihood_panel(history: list[dict], ais: list[dict]) -> tuple[list[dict], 
     return history + ais, series
 
 
-# One live fragment: the status line at every refresh; the charts and pictures (most of a
+# One live fragment: the status line (which moves by itself between the fragment's runs where
+# the server has the live route: see app_pages.live_line); the charts and pictures (most of a
 # refresh's cost) from a new snapshot only as often as the server's load allows, and otherwise
 # drawn again from the last one, which costs the browser nothing (see charts_snapshot). Every
 # fragment run costs each browser a redraw of the whole page, so one fragment, not two.
@@ -205,6 +206,7 @@ LIVE_EVERY = live_period(run, REFRESH_SECONDS)
 def live() -> None:
     live_status_view(
         run,
+        holder,
         "rbm",
         lambda s: f", epoch {s.latest.get('epoch', 0.0):.2f} of {run.job.settings.epochs}",
         "One step is one mini-batch update.",

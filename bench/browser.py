@@ -43,8 +43,8 @@ WATCH_STATUS = """() => {
       watch.lastChart = chart;
     }
     if (!isStatus(watch.line))
-      watch.line = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
-        .find(isStatus);
+      watch.line = [...document.querySelectorAll(
+        '.live-status, [data-testid="stMarkdownContainer"]')].find(isStatus);
     const text = watch.line ? watch.line.textContent : null;
     if (text === null || text === watch.last) return;
     const now = performance.now();
@@ -84,11 +84,15 @@ def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
 
 @contextlib.contextmanager
 def served_process(
-    timeout: float = 30.0, options: Sequence[str] = (), cpus: set[int] | None = None
+    timeout: float = 30.0,
+    options: Sequence[str] = (),
+    cpus: set[int] | None = None,
+    script: str = "dashboard.py",
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like served_dashboard, yielding the URL and the server process; ``options`` are extra
     `streamlit run` flags such as "--server.disconnectedSessionTTL=5"; ``cpus`` keeps the
-    server on those cores."""
+    server on those cores; ``script`` (relative to the repository, which is on its path) is
+    what it serves."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -96,7 +100,7 @@ def served_process(
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            script,
             "--server.port",
             str(port),
             "--server.address",
@@ -106,6 +110,10 @@ def served_process(
             *options,
         ],
         cwd=ROOT,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        },
         preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         stdout=subprocess.DEVNULL,  # never a pipe nobody reads: a full pipe would stall it
         stderr=subprocess.DEVNULL,

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, CHROMIUM_FLAGS, served_dashboard, slider_to_end
+from bench.browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    served_dashboard,
+    served_process,
+    slider_to_end,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -163,3 +169,33 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "gan_page.png"), full_page=True)
     page.close()
+
+
+def test_the_live_line_moves_by_itself_and_tells_the_page_when_training_ends(browser):
+    """A page whose live fragment has no timer (tests/apps/live_line_page.py): while the run
+    trains, only the line's own requests to the server move its step counter, without a rerun
+    of the fragment; when the run finishes, the line reruns the fragment, which redraws the
+    page with the end message."""
+    with served_process(script="tests/apps/live_line_app.py") as (url, _):
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(f"{url}/?epochs=150")
+        page.get_by_role("button", name="Start").click()
+        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=15_000)
+        runs = page.get_by_text(re.compile(r"Fragment runs: \d+")).inner_text()
+        seen = set()
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and status(page)[0] == "Training":
+            seen.add(status(page)[1])
+            time.sleep(0.1)
+        assert len(seen) >= 4, seen  # the counter moved, several times ...
+        # ... with no run of the fragment: the line asked the server itself
+        assert page.get_by_text(re.compile(r"Fragment runs: \d+")).inner_text() == runs
+        polls = [u for u in requests if "/api/live-status?line=" in u]
+        assert len(polls) >= 4 and len(set(polls)) == 1  # one line, asked again and again
+        # the end message is drawn by Streamlit, in the page's redraw
+        page.get_by_text("Finished the 150 epochs asked for.").wait_for(timeout=60_000)
+        assert status(page)[0] == "Finished"
+        assert page.get_by_text(re.compile(r"Fragment runs: \d+")).inner_text() != runs
+        page.close()

@@ -562,7 +562,7 @@ def test_fragments_redraw_the_page_when_the_run_was_released(digits, monkeypatch
         common.charts_snapshot(run, {}, 0.4, 0.4)
     with pytest.raises(Redraw):
         common.live_status_view(
-            run, "rbm", lambda s: f"{run.job.settings.epochs}", "", (0.4, 0.4), 0.4, None
+            run, {}, "rbm", lambda s: f"{run.job.settings.epochs}", "", 0.4, 0.4, None
         )
 
 

@@ -1,0 +1,43 @@
+"""A training page whose live fragment has no timer: only the live line's own requests move
+its status line, and only the line's trigger tells the page that training has ended."""
+
+import streamlit as st
+
+from app_pages.common import cached_dataset, live_status_view
+from core.training import TRAINING, RBMJob, RBMJobSettings, TrainingRun, close_session_run
+
+
+@st.cache_resource(scope="session", on_release=close_session_run)
+def session_holder() -> dict:
+    return {"run": None}
+
+
+holder = session_holder()
+if holder["run"] is None:
+    settings = RBMJobSettings(
+        hidden_units=8, batch_size=10, epochs=int(st.query_params.get("epochs", 30))
+    )
+    holder["run"] = TrainingRun(RBMJob(cached_dataset("digits"), settings))
+run = holder["run"]
+st.button("Start", on_click=run.start)
+st.session_state["test_was_training"] = run.state == TRAINING
+st.session_state.setdefault("fragment_runs", 0)
+
+
+@st.fragment
+def live() -> None:
+    st.session_state["fragment_runs"] += 1
+    live_status_view(
+        run,
+        holder,
+        "test",
+        lambda snapshot: f", epoch {snapshot.latest.get('epoch', 0.0):.2f}",
+        "One step is one mini-batch update.",
+        None,
+        0.25,
+        finished=lambda slot, text: slot.success(text),
+    )
+    st.caption(f"Fragment runs: {st.session_state['fragment_runs']}")
+
+
+live()
