@@ -143,9 +143,10 @@ def live_status_view(
     message, the status line (``detail(snapshot)`` after the step counter; ``finished`` shows
     the end message), and a whole-page redraw when training has ended.
 
-    While the run trains on a server with the live route (live_line.served), the line is the
-    live-line component, which asks the server for its fields at the status period; else it
-    is drawn here, at every run of the fragment."""
+    While the run trains on a server with the live route (live_line.served) and the fragment
+    runs less often than the line should move (refresh_periods), the line is the live-line
+    component, which asks the server for its fields at the status period; else it is drawn
+    here, at every run of the fragment."""
     redraw_if_released(run)
     snapshot = run.snapshot(history=False)
     message = st.empty()  # the same elements at every refresh, shown or not
@@ -153,32 +154,42 @@ def live_status_view(
         message.error(f"Training stopped: {snapshot.message} Press Reset to start again.")
     elif snapshot.state == FINISHED:
         finished(message, snapshot.message)
+    fields = None
     if live_line.served and snapshot.state == TRAINING:
-        line = page_line(holder, run, detail)
-        line.timer, line.base = timer, base
         status_every = refresh_periods(run.slots.load(), base)[0]
-        live_line.live_line_view(line, status_every, help, key=f"{prefix}_live_line")
+        if not timer or timer > status_every:  # else the fragment moves the line often enough
+            line = page_line(holder, run, detail, timer, base)
+            fields = line.fields()
+            if fields is not None and fields["state"] != TRAINING:
+                snapshot = run.snapshot(history=False)  # it has just ended: draw the end
+    if fields is not None and fields["state"] == TRAINING:
+        live_line.live_line_view(line, fields, status_every, help, key=f"{prefix}_live_line")
     else:
         status_line(run, snapshot, detail(snapshot), help, timer=timer, base=base)
     if snapshot.state != TRAINING and st.session_state.get(f"{prefix}_was_training", False):
         st.rerun()  # training has ended: the buttons and the timers change (once per run)
 
 
-def page_line(holder: dict, run: TrainingRun, detail) -> live_line.LiveLine:
-    """The session's live line (one per page's holder, so it goes with the session), whose
-    fields are those of ``run`` at the time of asking."""
+def page_line(
+    holder: dict, run: TrainingRun, detail, timer: float | None, base: float
+) -> live_line.LiveLine:
+    """The session's live line (one per page's holder, so it goes with the session), showing
+    ``run`` with the page's ``detail`` and periods of this rerun."""
     line = holder.get("live_line")
     if line is None:
-
-        def fields() -> dict | None:
-            if run.job is None:  # released: the page makes a new run at its next full rerun
-                return None
-            snapshot = run.snapshot(history=False)
-            return status_fields(run, snapshot, detail(snapshot), line.timer, line.base)
-
-        line = holder["live_line"] = live_line.LiveLine(fields)
-        line.timer = line.base = None
+        line = holder["live_line"] = live_line.LiveLine(line_fields)
+    line.run, line.detail, line.timer, line.base = run, detail, timer, base
     return line
+
+
+def line_fields(line: live_line.LiveLine) -> dict | None:
+    """A live line's fields now; None once its run is released (the page then makes a new
+    one at its next full rerun)."""
+    run = line.run
+    if run.job is None:
+        return None
+    snapshot = run.snapshot(history=False)
+    return status_fields(run, snapshot, line.detail(snapshot), line.timer, line.base)
 
 
 def status_fields(
@@ -187,7 +198,9 @@ def status_fields(
     """A run's status line in parts: its state, the state's label, the step count, the rest
     (``detail``, the time trained and how often its charts redraw when a busy server has
     slowed them beyond the page's ``base`` period; ``timer`` is the live fragment's period,
-    which they follow at most) and a notice while it waits for a slot ("" otherwise)."""
+    which they follow at most), a notice while it waits for a slot ("" otherwise), and when
+    they were taken (the server's monotonic clock, so that the page shows the latest)."""
+    taken = time.monotonic()
     busy = ""
     if timer and base and snapshot.state == TRAINING:
         load = run.slots.load()
@@ -207,6 +220,7 @@ def status_fields(
         "steps": snapshot.steps,
         "rest": f"{detail}, {snapshot.seconds:.1f} s of training{busy}",
         "notice": notice,
+        "at": taken,
     }
 
 

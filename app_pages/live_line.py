@@ -17,6 +17,7 @@ and the fragment redraws the status line itself at the status period.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import weakref
@@ -34,18 +35,24 @@ served = False  # True once dashboard.py's App has the route (see mounted_routes
 served_path = "/" + PATH
 _lines: weakref.WeakValueDictionary[str, LiveLine] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
+_log = logging.getLogger(__name__)
 
 
 class LiveLine:
     """A page's status line as the route serves it: ``fields()`` gives the line's state (the
-    run's), label, steps, rest and notice (see app_pages.common.status_fields). Owned by the
-    session; the route forgets it when the session's holder goes."""
+    run's), label, steps, rest, notice and the time they were taken (see
+    app_pages.common.status_fields), or None once the run is released; ``source(line)`` makes
+    them from what the page keeps on the line. Owned by the session (its holder); the route
+    forgets it when the session goes."""
 
-    def __init__(self, fields: Callable[[], dict]) -> None:
+    def __init__(self, source: Callable[[LiveLine], dict | None]) -> None:
         self.token = secrets.token_urlsafe(18)  # the page's key to its own line, not guessable
-        self.fields = fields
+        self._source = source
         with _lock:
             _lines[self.token] = self
+
+    def fields(self) -> dict | None:
+        return self._source(self)
 
 
 def line_for(token: str) -> LiveLine | None:
@@ -61,8 +68,8 @@ def status_endpoint(request: Request) -> JSONResponse:
     if line is not None:
         try:
             fields = line.fields()
-        except Exception:  # a run released while the request ran: the same as gone
-            fields = None
+        except Exception:  # a bug, not a released run (that gives None): say so in the log
+            _log.exception("The live status line could not be made.")
     if fields is None:
         return JSONResponse({"state": "gone"}, status_code=404, headers=NO_STORE)
     return JSONResponse(fields, headers=NO_STORE)
@@ -78,10 +85,12 @@ def mounted_routes() -> list[Route]:
     return [Route(served_path, status_endpoint, methods=["GET"])]
 
 
-# The script keeps one polling loop per mounted line (the component's function runs again at
-# every rerun of the fragment, with fresh fields); it writes text only (textContent), never
-# markup. When the line's run is no longer training, or the server no longer knows the line,
-# it sets the "ended" trigger once per line, which reruns the fragment.
+# The component's function runs again at every rerun of the fragment, with fresh fields (its
+# cleanup only when the line is unmounted): one polling loop per line, the latest call's, and
+# fields older than those shown (a fragment's, computed before it drew its charts) are not
+# shown. It writes text only (textContent), never markup. When the run is no longer training,
+# or the server no longer knows the line, it sets the "ended" trigger (once, until the line is
+# drawn training again), which reruns the fragment.
 JS = """
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -96,7 +105,14 @@ export default function (component) {
       '<div class="live-notice" hidden></div>';
     parentElement.appendChild(line);
   }
+  let poll = parentElement.__livePoll;
+  if (!poll) {
+    poll = parentElement.__livePoll = { timer: null, generation: 0, ended: null, shownAt: -1 };
+  }
+  const generation = ++poll.generation;  // this call's loop; an older one stops
   const show = (fields) => {
+    if (fields.at < poll.shownAt) return;  // older than what the line shows
+    poll.shownAt = fields.at;
     line.querySelector(".live-label").textContent = fields.label;
     line.querySelector(".live-steps").textContent = fields.steps;
     line.querySelector(".live-rest").textContent = fields.rest;
@@ -104,46 +120,50 @@ export default function (component) {
     notice.textContent = fields.notice || "";
     notice.hidden = !fields.notice;
   };
-  line.querySelector(".live-help").title = data.help;
-  show(data.fields);
-  let poll = parentElement.__livePoll;
-  if (!poll) {
-    poll = parentElement.__livePoll = { timer: null, stopped: false, ended: null };
-  }
-  poll.url = data.url;
-  poll.every = data.every;
-  const end = (token) => {
-    if (poll.ended !== token) {
-      poll.ended = token;
-      setTriggerValue("ended", token);
+  const end = () => {
+    if (poll.ended !== data.url) {
+      poll.ended = data.url;
+      setTriggerValue("ended", Date.now());
     }
   };
+  line.querySelector(".live-help").title = data.help;
+  if (poll.timer !== null) clearTimeout(poll.timer);
+  poll.timer = null;
+  if (data.fields.state !== "training") {
+    show(data.fields);
+    end();
+    return;
+  }
+  poll.ended = null;  // training (again): the next end is news
+  show(data.fields);
   const tick = async () => {
     poll.timer = null;
-    if (poll.stopped) return;
-    const url = poll.url;
+    if (generation !== poll.generation) return;
     try {
-      const response = await fetch(url, { cache: "no-store" });
-      if (poll.stopped || url !== poll.url) return;
+      const response = await fetch(data.url, {
+        cache: "no-store",
+        signal: AbortSignal.timeout(Math.max(5000, data.every * 4000)),
+      });
+      if (generation !== poll.generation) return;
       const fields = await response.json();
+      if (generation !== poll.generation) return;
       if (!response.ok || fields.state !== "training") {
         if (response.ok) show(fields);
-        end(url);
+        end();
         return;
       }
       show(fields);
     } catch (error) {
-      // the server is out of reach for now: try again at the next period
+      // out of reach or slow for now: ask again at the next period
     }
-    if (!poll.stopped && poll.timer === null) poll.timer = setTimeout(tick, poll.every * 1000);
+    if (generation === poll.generation) poll.timer = setTimeout(tick, data.every * 1000);
   };
-  if (data.fields.state === "training" && poll.timer === null && poll.ended !== data.url) {
-    poll.timer = setTimeout(tick, poll.every * 1000);
-  }
+  poll.timer = setTimeout(tick, data.every * 1000);
   return () => {
-    poll.stopped = true;
+    if (generation !== poll.generation) return;  // a later call owns the loop
+    poll.generation += 1;
     if (poll.timer !== null) clearTimeout(poll.timer);
-    delete parentElement.__livePoll;
+    poll.timer = null;
   };
 }
 """
@@ -166,15 +186,15 @@ CSS = """
 _component = st.components.v2.component("live_status_line", js=JS, css=CSS, isolate_styles=False)
 
 
-def live_line_view(line: LiveLine, every: float, help: str, key: str) -> None:
-    """Mount the line (from a fragment, while the run trains): it shows the fields of now,
-    then asks the server for new ones every ``every`` seconds."""
+def live_line_view(line: LiveLine, fields: dict, every: float, help: str, key: str) -> None:
+    """Mount the line (from a fragment): it shows ``fields`` (the line's, just taken), then,
+    while the run trains, asks the server for new ones every ``every`` seconds."""
     _component(
         data={
             "url": f"{served_path}?line={line.token}",
             "every": every,
             "help": help,
-            "fields": line.fields(),
+            "fields": fields,
         },
         key=key,
         on_ended_change=lambda: None,  # the trigger reruns the fragment; nothing more to do

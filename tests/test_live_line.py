@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import time
 
 import pytest
-from starlette.requests import Request
+from starlette.applications import Starlette
+from streamlit import config
 
 from app_pages import common, live_line
 from core.training import RBMJob, RBMJobSettings, SlotPool, TrainingRun, close_session_run
@@ -21,34 +23,68 @@ def wait_for(condition, timeout=10.0) -> None:
         time.sleep(0.01)
 
 
-def ask(token: str) -> tuple[int, dict, str]:
-    """GET the route for ``token`` as Starlette hands it to the endpoint."""
-    request = Request(
-        {
-            "type": "http",
-            "method": "GET",
-            "path": live_line.served_path,
-            "query_string": f"line={token}".encode(),
-            "headers": [],
-        }
-    )
-    response = live_line.status_endpoint(request)
-    return response.status_code, json.loads(response.body), response.headers["cache-control"]
+@pytest.fixture(scope="module")
+def server():
+    """The route as dashboard.py mounts it, in a Starlette app (Starlette runs the endpoint in
+    its thread pool, as in the dashboard)."""
+    served = live_line.served
+    app = Starlette(routes=live_line.mounted_routes())
+    live_line.served = served  # the pages in this process keep drawing the line themselves
+    return app
+
+
+def request(app, path: str, query: str) -> tuple[int, dict, bytes]:
+    """GET path?query from the ASGI app: status, headers, body."""
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8501),
+    }
+    asyncio.run(app(scope, receive, send))
+    headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+    return sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def asker(app):
+    def ask(token: str) -> tuple[int, dict, str]:
+        status, headers, body = request(app, "/api/live-status", f"line={token}")
+        return status, json.loads(body), headers["cache-control"]
+
+    return ask
 
 
 def detail(snapshot) -> str:
     return f", epoch {snapshot.latest.get('epoch', 0.0):.2f} of 200"
 
 
-def test_the_route_serves_a_page_its_own_run_until_the_session_ends(digits):
+def test_the_route_serves_a_page_its_own_run_until_the_session_ends(digits, server):
+    ask = asker(server)
     pool = SlotPool(2)
     runs = [
         TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=h, epochs=200)), slots=pool)
         for h in (8, 9)
     ]
     holders = [{"run": run, "dataset": "digits"} for run in runs]
-    lines = [common.page_line(h, run, detail) for h, run in zip(holders, runs, strict=True)]
-    assert common.page_line(holders[0], runs[0], detail) is lines[0]  # one per page
+    lines = [
+        common.page_line(h, run, detail, 3.2, 0.4) for h, run in zip(holders, runs, strict=True)
+    ]
+    assert common.page_line(holders[0], runs[0], detail, 3.2, 0.4) is lines[0]  # one per page
     assert lines[0].token != lines[1].token and len(lines[0].token) >= 24
     runs[0].start()
     try:
@@ -62,8 +98,10 @@ def test_the_route_serves_a_page_its_own_run_until_the_session_ends(digits):
             and "s of training" in fields["rest"]
         )
         assert fields["notice"] == ""
+        # the fragment's timer (3.2 s) against the page's period (0.4 s): the charts' cadence
+        assert " · charts every 3.2 s while 2 runs are open here" in fields["rest"]
         code, later, _ = ask(lines[0].token)
-        assert later["steps"] >= fields["steps"]
+        assert later["steps"] >= fields["steps"] and later["at"] > fields["at"]
         # the other page's line: its own run, which has not started
         code, other, _ = ask(lines[1].token)
         assert code == 200 and other["state"] == "idle" and other["steps"] == 0
@@ -81,14 +119,15 @@ def test_the_route_serves_a_page_its_own_run_until_the_session_ends(digits):
     assert live_line.line_for(token) is None  # ... and forgotten with their sessions
 
 
-def test_a_waiting_run_says_so_in_the_line(digits):
+def test_a_waiting_run_says_so_in_the_line(digits, server):
+    ask = asker(server)
     pool = SlotPool(1, slice_seconds=30.0, min_turn_seconds=30.0)
     first, second = (
         TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)), slots=pool)
         for _ in range(2)
     )
     holder = {"run": second}
-    line = common.page_line(holder, second, lambda snapshot: "")
+    line = common.page_line(holder, second, lambda snapshot: "", 3.2, 0.4)
     first.start()
     try:
         wait_for(lambda: first.snapshot().steps > 0)
@@ -122,3 +161,21 @@ def test_with_the_route_the_fragment_runs_only_for_the_charts(
     finally:
         for run in runs:
             run.release()
+
+
+def test_the_route_sits_under_the_servers_base_path(monkeypatch):
+    """Streamlit serves its own routes under server.baseUrlPath; the line's goes there too."""
+    monkeypatch.setattr(live_line, "served", False)
+    monkeypatch.setattr(live_line, "served_path", live_line.served_path)
+    before = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", "/class/")
+    try:
+        routes = live_line.mounted_routes()
+    finally:
+        config.set_option("server.baseUrlPath", before)
+    assert live_line.served and [route.path for route in routes] == ["/class/api/live-status"]
+    app = Starlette(routes=routes)
+    status, headers, body = request(app, "/class/api/live-status", "line=nobody")
+    assert status == 404 and json.loads(body) == {"state": "gone"}
+    assert request(app, "/api/live-status", "line=nobody")[0] == 404
+    assert headers["cache-control"] == "no-store"
