@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -250,7 +251,11 @@ def panels_figure(
         if not any(line.xs for line in lines) and placeholders and index in placeholders:
             annotations.append(
                 {
-                    "text": placeholders[index],
+                    # wrapped: one line of it is wider than a panel of three, and spilled over
+                    # the next panel
+                    "text": "<br>".join(
+                        textwrap.wrap(placeholders[index], 28, break_on_hyphens=False)
+                    ),
                     "x": left + width / 2,
                     "y": top - height / 2,
                     "xref": "paper",
