@@ -260,6 +260,9 @@ def panels_figure(
                     "y": top - height / 2,
                     "xref": "paper",
                     "yref": "paper",
+                    "xanchor": "center",  # "auto" anchors it by its end in the last column
+                    "yanchor": "middle",
+                    "align": "center",
                     "showarrow": False,
                     "font": {"size": 14, "color": "grey"},
                 }

@@ -92,8 +92,10 @@ def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label(
     assert [a["text"] for a in empty.spec["layout"]["annotations"]] == ["Later", "Soon"]
     wide = "Press “Estimate the log-likelihood (AIS)” below"  # kept within its panel
     wrapped = panels_figure([], [("AIS", [Series("ais", "x")])], placeholders={0: wide})
-    lines = wrapped.spec["layout"]["annotations"][1]["text"].split("<br>")
+    note = wrapped.spec["layout"]["annotations"][1]
+    lines = note["text"].split("<br>")
     assert " ".join(lines) == wide and len(lines) == 2 and max(map(len, lines)) <= 28
+    assert (note["xanchor"], note["align"]) == ("center", "center")  # about the panel's middle
     checked = go.Figure(figure.spec)  # raises if any property is not plotly's
     assert len(checked.data) == 3 and len(checked.data[0].x) == 100
     assert [t.showlegend for t in checked.data] == [True, True, False]  # "per batch" once
