@@ -205,3 +205,35 @@ def test_the_live_line_moves_by_itself_and_tells_the_page_when_training_ends(bro
         time.sleep(2.0)  # and the line has stopped: no more requests, no more reruns
         assert (fragment_runs.inner_text(), len(requests)) == ended
         page.close()
+
+
+def test_with_four_pages_open_the_rbm_page_line_is_moved_by_its_component(server, browser):
+    """From four open runs the charts slow down (refresh_periods) and the status line is
+    moved by the live-line component between the fragment's runs. (Last in this module: the
+    pages it opens count as open runs until their sessions expire.)"""
+    others = []
+    for hidden in (21, 22, 23):
+        other = browser.new_context().new_page()
+        other.goto(f"{server}/rbm?hidden={hidden}")
+        others.append(other)
+    for other in others:
+        other.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
+    page = browser.new_page()
+    polls = []
+    page.on("request", lambda r: polls.append(r.url) if "/api/live-status?line=" in r.url else None)
+    page.goto(f"{server}/rbm?batch=10&epochs=200")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=15_000)
+    busy = re.compile(r"charts every \d+\.\d s while \d+ runs are open here")
+    page.get_by_text(busy).wait_for(timeout=5_000)
+    first = status(page)[1]
+    time.sleep(2.0)
+    assert status(page)[1] > first and len(polls) >= 3
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
+    asked = len(polls)
+    time.sleep(1.0)
+    assert len(polls) == asked  # paused: drawn by Streamlit, nothing asked
+    page.close()
+    for other in others:
+        other.context.close()
