@@ -5,22 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import time
 
 import pytest
 from starlette.applications import Starlette
 from streamlit import config
+from test_training import wait_for
 
 from app_pages import common, live_line
 from core.training import RBMJob, RBMJobSettings, SlotPool, TrainingRun, close_session_run
-
-
-def wait_for(condition, timeout=10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
