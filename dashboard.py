@@ -1,8 +1,11 @@
-"""Entry point: `streamlit run dashboard.py` serves navigation.py (the pages) on Streamlit's
-own server, with one more route: the live status line's (see app_pages.live_line)."""
+"""Entry point: `streamlit run dashboard.py`. Tunes the process once for serving and training
+(core.process), then serves the pages (pages/navigation.py) on Streamlit's own server with
+one more route: the live status line's (see pages.live_line)."""
 
 import streamlit as st
 
-from app_pages.live_line import mounted_routes
+from core.process import tune_process
+from pages.live_line import mounted_routes
 
-app = st.App("navigation.py", routes=mounted_routes())
+tune_process()
+app = st.App("pages/navigation.py", routes=mounted_routes())

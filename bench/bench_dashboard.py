@@ -22,7 +22,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.browser import (  # noqa: E402
+from bench.machine import describe  # noqa: E402
+from core.data import load_dataset  # noqa: E402
+from core.jobs import RBMJob, RBMJobSettings  # noqa: E402
+from core.process import threads_for_this_thread, tune_process, worker_threads  # noqa: E402
+from tests.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_FLAGS,
     READ_WATCH,
@@ -30,14 +34,6 @@ from bench.browser import (  # noqa: E402
     served_process,
     slider_to_end,
     status,
-)
-from bench.machine import describe  # noqa: E402
-from core.data import load_dataset  # noqa: E402
-from core.training import (  # noqa: E402
-    RBMJob,
-    RBMJobSettings,
-    intra_op_threads,
-    threads_for_this_thread,
 )
 
 
@@ -185,6 +181,7 @@ def page_round(browser, window: float, server_cpus: set[int] | None) -> dict[str
 
 
 def main() -> None:
+    tune_process()  # the headless runs below run as tuned as the dashboard's server
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -214,10 +211,10 @@ def main() -> None:
             rounds.append(page_round(browser, args.window, server_cpus))
         browser.close()
     os.sched_setaffinity(0, set(cores))
-    # The same run headless: the worker's thread count (intra_op_threads), and for comparison
+    # The same run headless: the worker's thread count (worker_threads), and for comparison
     # torch's default (every core).
     same_run = statistics.median(
-        headless_steps_per_second(args.window, threads=intra_op_threads())
+        headless_steps_per_second(args.window, threads=worker_threads())
         for _ in range(args.rounds)
     )
     every_core = statistics.median(
@@ -243,7 +240,7 @@ def main() -> None:
         f"included) | {median('pause_driver'):.2f} s | |"
     )
     print(
-        f"| training in the page / the same run headless ({intra_op_threads()} thread(s), as "
+        f"| training in the page / the same run headless ({worker_threads()} thread(s), as "
         f"the page's worker; one core is kept for serving pages) | "
         f"{median('throughput'):.0f} / {same_run:.0f} steps/s = **{ratio:.0%}** | ≥ 90% |"
     )

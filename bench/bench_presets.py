@@ -19,8 +19,8 @@ import torch  # noqa: E402
 from core.classifier import classifier_path, load_classifier  # noqa: E402
 from core.data import load_dataset  # noqa: E402
 from core.gan import GANConfig  # noqa: E402
+from core.jobs import GANJob  # noqa: E402
 from core.presets import PRESETS  # noqa: E402
-from core.training import GANJob  # noqa: E402
 
 PAGE_KEYS = {
     "gan_lr_g": "learning_rate_generator",

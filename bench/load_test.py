@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.browser import (  # noqa: E402
+from tests.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_FLAGS,
     READ_WATCH,

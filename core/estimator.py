@@ -12,13 +12,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from core.rbm import (
-    RBM,
-    RBMTrainer,
-    _check_non_negative,
-    _check_positive_int,
-)
+from core.rbm import RBM, RBMTrainer
 from core.sampling import RandomSource, bernoulli
+from core.validation import check_non_negative, check_positive, check_positive_int
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -76,14 +72,13 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     # ---- validation --------------------------------------------------------------------
 
     def _validate_params(self) -> None:
-        _check_positive_int("n_components", self.n_components)
-        _check_positive_int("batch_size", self.batch_size)
-        _check_positive_int("n_iter", self.n_iter)
-        _check_positive_int("k", self.k)
-        if _check_non_negative("learning_rate", self.learning_rate) == 0:
-            raise ValueError("learning_rate must be positive, got 0.")
-        _check_non_negative("momentum", self.momentum, upper=1.0)
-        _check_non_negative("weight_decay", self.weight_decay)
+        check_positive_int("n_components", self.n_components)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("n_iter", self.n_iter)
+        check_positive_int("k", self.k)
+        check_positive("learning_rate", self.learning_rate)
+        check_non_negative("momentum", self.momentum, upper=1.0)
+        check_non_negative("weight_decay", self.weight_decay)
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}.")
         resolve_device(self.device)
@@ -306,14 +301,14 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         rbm = self._check_fitted()
         v = self._visible_tensor(X)
         with torch.no_grad():
-            return torch.sigmoid(torch.addmm(rbm.c, v, rbm.W.t())).cpu().numpy()
+            return torch.sigmoid(rbm.hidden_input(v, checked=True)).cpu().numpy()
 
     def free_energy(self, X) -> np.ndarray:
         """F(v) for each row of X."""
         rbm = self._check_fitted()
         v = self._visible_tensor(X)
         with torch.no_grad():
-            return rbm._free_energy(v).cpu().numpy()
+            return rbm.free_energy(v, checked=True).cpu().numpy()
 
     def score_samples(self, X) -> np.ndarray:
         """The pseudo-log-likelihood of each row, flipping the same bits scikit-learn flips."""
@@ -322,8 +317,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         rng = check_random_state(self.random_state)
         flip_index = torch.from_numpy(rng.randint(0, v.shape[1], v.shape[0])).to(v.device)
         with torch.no_grad():
-            hidden_input = torch.addmm(rbm.c, v, rbm.W.t())
-            return rbm._pseudo_log_likelihood(v, hidden_input, flip_index).cpu().numpy()
+            return rbm.pseudo_log_likelihood(v, flip_index, checked=True).cpu().numpy()
 
     def gibbs(self, v) -> np.ndarray:
         """One Gibbs step: h ~ P(h | v), then v ~ P(v | h); boolean, as scikit-learn's."""

@@ -20,7 +20,6 @@ the oscillation of adversarial training, so recognisable digits come in fewer st
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -28,7 +27,10 @@ import torch
 import torch.nn.functional as F_nn
 from torch import nn
 
+from core.checkpoints import MAX_CHECKPOINT_BYTES, all_finite, read_checkpoint, write_checkpoint
+from core.gan_networks import Discriminator, Generator, SeededDropout
 from core.sampling import RandomSource
+from core.validation import check_non_negative, check_positive, check_positive_int
 
 NOISE_KINDS = ("uniform", "gaussian")
 GENERATOR_LOSSES = ("proxy", "minimax")
@@ -61,30 +63,24 @@ class GANConfig:
     def validate(self) -> None:
         """Raise ValueError naming the first setting out of range."""
         for name in ("n_pixels", "noise_dim", "k", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+            check_positive_int(name, getattr(self, name))
         for name in ("generator_hidden", "discriminator_hidden"):
             sizes = getattr(self, name)
-            if not sizes or any(
-                isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1
-                for size in sizes
-            ):
-                raise ValueError(f"{name} must be positive layer sizes, got {sizes!r}.")
+            try:
+                if not sizes:
+                    raise ValueError
+                for size in sizes:
+                    check_positive_int(name, size)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name} must be positive layer sizes, got {sizes!r}.") from None
         for name in ("learning_rate_generator", "learning_rate_discriminator"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}.")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}.")
-        if not (
-            isinstance(self.average_decay, int | float)
-            and not isinstance(self.average_decay, bool)
-            and 0 <= self.average_decay < 1
-        ):
-            raise ValueError(f"average_decay must lie in [0, 1), got {self.average_decay!r}.")
-        if len(self.betas) != 2 or not all(0 <= beta < 1 for beta in self.betas):
+            check_positive(name, getattr(self, name))
+        check_non_negative("dropout", self.dropout, upper=1.0)
+        check_non_negative("average_decay", self.average_decay, upper=1.0)
+        if len(self.betas) != 2:
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}.")
+        for beta in self.betas:
+            check_non_negative("betas", beta, upper=1.0)
         if self.noise not in NOISE_KINDS:
             raise ValueError(f"noise must be one of {NOISE_KINDS}, got {self.noise!r}.")
         if self.generator_loss not in GENERATOR_LOSSES:
@@ -109,72 +105,6 @@ class GANConfig:
         config = cls(**known)
         config.validate()
         return config
-
-
-def glorot_initialise(module: nn.Module) -> None:
-    """Dense weights ~ U(±sqrt(6 / (fan_in + fan_out))) and zero biases, as in the Keras seed."""
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
-
-
-class Generator(nn.Module):
-    """G(z): noise to pixels in [-1, 1]."""
-
-    def __init__(self, noise_dim: int, hidden: tuple[int, ...], n_pixels: int) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        width = noise_dim
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.LeakyReLU(0.2)]
-            width = size
-        layers += [nn.Linear(width, n_pixels), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
-        glorot_initialise(self)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z)
-
-
-class SeededDropout(nn.Module):
-    """Dropout whose masks come from the run's own RandomSource.
-
-    Each run then has its own reproducible randomness (two sessions never disturb each
-    other), and the masks are drawn several times faster than by ``nn.Dropout`` on the CPU.
-    """
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = float(p)
-        self.random: RandomSource | None = None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0:
-            return x
-        if self.random is None:
-            uniform = torch.rand(x.shape, device=x.device, dtype=x.dtype)
-        else:
-            uniform = self.random.uniform(x.shape, x.dtype).to(x.device)
-        return x * uniform.ge_(self.p).mul_(1.0 / (1.0 - self.p))
-
-
-class Discriminator(nn.Module):
-    """D(x) as a logit: σ(D(x)) is the probability that x is real."""
-
-    def __init__(self, n_pixels: int, hidden: tuple[int, ...], dropout: float) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        width = n_pixels
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2), SeededDropout(dropout)]
-            width = size
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
-        glorot_initialise(self)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(1)
 
 
 @dataclass(frozen=True)
@@ -471,37 +401,51 @@ class GANTrainer:
 
     def load_checkpoint(self, checkpoint: dict) -> None:
         """Load G and D from ``checkpoint``; on any mismatch raise ValueError, changing nothing."""
-        if not isinstance(checkpoint, dict) or checkpoint.get("kind") != "gan":
-            raise ValueError("This file is not a GAN checkpoint of this dashboard.")
-        config = GANConfig.from_dict(checkpoint.get("config", {}))
-        if (
-            config.n_pixels,
-            config.noise_dim,
-            config.generator_hidden,
-            config.discriminator_hidden,
-        ) != (
-            self.config.n_pixels,
-            self.config.noise_dim,
-            self.config.generator_hidden,
-            self.config.discriminator_hidden,
-        ):
-            raise ValueError(
-                "The checkpoint's model shape does not match this GAN "
-                f"({config.n_pixels} pixels, hidden {config.generator_hidden} / "
-                f"{config.discriminator_hidden}); reset with matching settings first."
-            )
-        generator = Generator(config.noise_dim, config.generator_hidden, config.n_pixels)
-        discriminator = Discriminator(config.n_pixels, config.discriminator_hidden, config.dropout)
-        average = copy.deepcopy(generator)
-        try:
-            generator.load_state_dict(checkpoint["generator"])
-            discriminator.load_state_dict(checkpoint["discriminator"])
-            # A checkpoint without an average starts one from its G.
-            average.load_state_dict(checkpoint.get("average", checkpoint["generator"]))
-        except (KeyError, RuntimeError, TypeError, AttributeError) as error:
-            raise ValueError(f"The checkpoint's weights do not fit this GAN: {error}") from None
+        generator, discriminator, average = checkpoint_networks(checkpoint, self.config)
         self.generator.load_state_dict(generator.state_dict())
         self.discriminator.load_state_dict(discriminator.state_dict())
         if self.average is not None:
             self.average.load_state_dict(average.state_dict())
             self._average_statistics_at = -1
+
+
+def checkpoint_networks(checkpoint: dict, config: GANConfig) -> tuple[nn.Module, ...]:
+    """G, D and G's average from a checkpoint dict, checked to fit a GAN of ``config``'s
+    shape; ValueError for anything else. A checkpoint without an average starts one from G."""
+    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != "gan":
+        raise ValueError("This file is not a GAN checkpoint of this dashboard.")
+    stored = GANConfig.from_dict(checkpoint.get("config", {}))
+    shape = ("n_pixels", "noise_dim", "generator_hidden", "discriminator_hidden")
+    if any(getattr(stored, name) != getattr(config, name) for name in shape):
+        raise ValueError(
+            "The checkpoint's model shape does not match this GAN "
+            f"({stored.n_pixels} pixels, hidden {stored.generator_hidden} / "
+            f"{stored.discriminator_hidden}); reset with matching settings first."
+        )
+    generator = Generator(stored.noise_dim, stored.generator_hidden, stored.n_pixels)
+    discriminator = Discriminator(stored.n_pixels, stored.discriminator_hidden, stored.dropout)
+    average = copy.deepcopy(generator)
+    try:
+        generator.load_state_dict(checkpoint["generator"])
+        discriminator.load_state_dict(checkpoint["discriminator"])
+        average.load_state_dict(checkpoint.get("average", checkpoint["generator"]))
+    except (KeyError, RuntimeError, TypeError, AttributeError) as error:
+        raise ValueError(f"The checkpoint's weights do not fit this GAN: {error}") from None
+    return generator, discriminator, average
+
+
+def checkpoint_bytes(trainer: GANTrainer, **extra) -> bytes:
+    """G, D (and G's average) as a torch file with the config and ``extra`` (the dataset)."""
+    return write_checkpoint({**trainer.checkpoint(), **extra})
+
+
+def load_checkpoint_bytes(
+    data: bytes, config: GANConfig, max_bytes: int = MAX_CHECKPOINT_BYTES
+) -> dict:
+    """The checkpoint dict in ``data``, checked to fit a GAN of ``config``'s shape with finite
+    weights (read with ``weights_only=True``); ValueError with a sentence for anything else."""
+    checkpoint = read_checkpoint(data, "gan", max_bytes)
+    networks = checkpoint_networks(checkpoint, config)
+    if not all_finite(t for network in networks for t in network.state_dict().values()):
+        raise ValueError("The checkpoint's weights hold NaN or inf.")
+    return checkpoint

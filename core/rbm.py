@@ -1,5 +1,5 @@
-"""The Bernoulli Restricted Boltzmann Machine, its CD-k / PCD-k trainer, and an estimator
-that is a drop-in replacement for scikit-learn's ``BernoulliRBM``.
+"""The Bernoulli Restricted Boltzmann Machine, its CD-k / PCD-k trainer and its checkpoints
+(scikit-learn's ``BernoulliRBM`` API is in core.estimator, which builds on this module).
 
 Symbols, as on the dashboard: visible units v (D of them), hidden units h (H of them),
 weights W (H x D), visible biases b, hidden biases c.
@@ -15,7 +15,6 @@ negative log-likelihood gradient.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,28 +22,13 @@ import torch
 import torch.nn.functional as F_nn
 
 from core import metrics
+from core.checkpoints import MAX_CHECKPOINT_BYTES, all_finite, read_checkpoint, write_checkpoint
 from core.sampling import RandomSource, bernoulli
+from core.validation import check_non_negative, check_positive, check_positive_int
 
 
 class TrainingDivergedError(FloatingPointError):
     """A training update produced NaN or inf; the model keeps its last finite parameters."""
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _check_non_negative(name: str, value: object, upper: float | None = None) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}.") from None
-    if not np.isfinite(number) or number < 0 or (upper is not None and number >= upper):
-        bound = f"in [0, {upper})" if upper is not None else "finite and ≥ 0"
-        raise ValueError(f"{name} must be {bound}, got {value!r}.")
-    return number
 
 
 class RBM(torch.nn.Module):
@@ -61,8 +45,8 @@ class RBM(torch.nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        n_visible = _check_positive_int("n_visible", n_visible)
-        n_hidden = _check_positive_int("n_hidden", n_hidden)
+        n_visible = check_positive_int("n_visible", n_visible)
+        n_hidden = check_positive_int("n_hidden", n_hidden)
         if weight_scale:
             generator = torch.Generator().manual_seed(seed) if seed is not None else None
             weights = torch.randn(n_hidden, n_visible, generator=generator, dtype=dtype)
@@ -151,14 +135,22 @@ class RBM(torch.nn.Module):
         h = self.as_hidden(h)
         return -(v @ self.b) - (h @ self.c) - ((h @ self.W) * v).sum(dim=1)
 
-    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
-        """F(v) = -bᵀv - Σ_j log(1 + exp(c_j + W_j v)) = -log Σ_h exp(-E(v, h))."""
-        v = self.as_visible(v)
-        return self._free_energy(v)
+    def hidden_input(self, v: torch.Tensor, *, checked: bool = False) -> torch.Tensor:
+        """c + W v for each row: the hidden units' total input (``checked``: v is valid)."""
+        v = v if checked else self.as_visible(v)
+        return torch.addmm(self.c, v, self.W.t())
 
-    def _free_energy(
-        self, v: torch.Tensor, hidden_input: torch.Tensor | None = None
+    def free_energy(
+        self,
+        v: torch.Tensor,
+        hidden_input: torch.Tensor | None = None,
+        *,
+        checked: bool = False,
     ) -> torch.Tensor:
+        """F(v) = -bᵀv - Σ_j log(1 + exp(c_j + W_j v)) = -log Σ_h exp(-E(v, h)).
+
+        ``hidden_input`` reuses c + W v when the caller has it; ``checked``: v is valid."""
+        v = v if checked else self.as_visible(v)
         if hidden_input is None:
             hidden_input = torch.addmm(self.c, v, self.W.t())
         return -(v @ self.b) - F_nn.softplus(hidden_input).sum(dim=1)
@@ -198,7 +190,7 @@ class RBM(torch.nn.Module):
         P(v | h) that state was drawn from (``probabilities[0]`` is ``v``), which makes
         smoother pictures of the same chain.
         """
-        k = _check_positive_int("k", k)
+        k = check_positive_int("k", k)
         v = self.as_visible(v)
         samples = [v]
         probabilities = [v]
@@ -215,13 +207,17 @@ class RBM(torch.nn.Module):
         v: torch.Tensor,
         flip_index: torch.Tensor | np.ndarray | None = None,
         generator: RandomSource | torch.Generator | None = None,
+        *,
+        hidden_input: torch.Tensor | None = None,
+        checked: bool = False,
     ) -> torch.Tensor:
         """The one-bit-flip pseudo-log-likelihood D · log σ(F(ṽ) - F(v)) of each row.
 
         ṽ is v with one feature per row flipped (v_i → 1 - v_i); ``flip_index`` picks which,
         or a random one per row is drawn. This is scikit-learn's ``score_samples``.
+        ``hidden_input`` reuses c + W v when the caller has it; ``checked``: v is valid.
         """
-        v = self.as_visible(v)
+        v = v if checked else self.as_visible(v)
         n = v.shape[0]
         if flip_index is None:
             if isinstance(generator, RandomSource):
@@ -230,20 +226,16 @@ class RBM(torch.nn.Module):
                 0, self.n_visible, (n,), generator=generator, device=v.device
             )
         flip_index = torch.as_tensor(flip_index, device=v.device, dtype=torch.long)
-        return self._pseudo_log_likelihood(v, torch.addmm(self.c, v, self.W.t()), flip_index)
-
-    def _pseudo_log_likelihood(
-        self, v: torch.Tensor, hidden_input: torch.Tensor, flip_index: torch.Tensor
-    ) -> torch.Tensor:
-        rows = torch.arange(v.shape[0], device=v.device)
-        old = v[rows, flip_index]
-        change = 1.0 - 2.0 * old  # +1 where a 0 becomes 1, -1 where a 1 becomes 0
+        if hidden_input is None:
+            hidden_input = torch.addmm(self.c, v, self.W.t())
+        rows = torch.arange(n, device=v.device)
+        change = 1.0 - 2.0 * v[rows, flip_index]  # +1 where a 0 becomes 1, -1 where a 1 becomes 0
         flipped_input = hidden_input + change.unsqueeze(1) * self.W[:, flip_index].t()
-        free_energy = -(v @ self.b) - F_nn.softplus(hidden_input).sum(dim=1)
-        flipped_free_energy = (
-            -(v @ self.b) - change * self.b[flip_index] - F_nn.softplus(flipped_input).sum(dim=1)
+        # F(ṽ) - F(v): the visible-bias term changes by one pixel, the softplus sum by the flip.
+        gap = -change * self.b[flip_index] - (
+            F_nn.softplus(flipped_input).sum(dim=1) - F_nn.softplus(hidden_input).sum(dim=1)
         )
-        return -self.n_visible * F_nn.softplus(-(flipped_free_energy - free_energy))
+        return -self.n_visible * F_nn.softplus(-gap)
 
     def reconstruction_error(
         self, v: torch.Tensor, generator: RandomSource | torch.Generator | None = None
@@ -273,15 +265,12 @@ class RBM(torch.nn.Module):
             return float((-self.free_energy(v)).double().mean().item() - log_z)
 
 
-MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024
-
-
 def checkpoint_bytes(rbm: RBM, **extra) -> bytes:
     """The RBM as a torch file: state dict and a small config (loadable with weights_only)."""
-    buffer = io.BytesIO()
     state = {name: tensor.detach().cpu() for name, tensor in rbm.state_dict().items()}
-    torch.save({"kind": "rbm", "config": {**rbm.config(), **extra}, "state_dict": state}, buffer)
-    return buffer.getvalue()
+    return write_checkpoint(
+        {"kind": "rbm", "config": {**rbm.config(), **extra}, "state_dict": state}
+    )
 
 
 def load_checkpoint_bytes(data: bytes, max_bytes: int = MAX_CHECKPOINT_BYTES) -> tuple[RBM, dict]:
@@ -290,17 +279,7 @@ def load_checkpoint_bytes(data: bytes, max_bytes: int = MAX_CHECKPOINT_BYTES) ->
     The file is read with ``weights_only=True`` (no code runs), and must hold finite W, b, c
     of consistent shapes.
     """
-    if len(data) > max_bytes:
-        raise ValueError(
-            f"The file is {len(data) / 1e6:.1f} MB; checkpoints here are at most "
-            f"{max_bytes / 1e6:.0f} MB."
-        )
-    try:
-        checkpoint = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as error:  # torch.load raises many kinds for a damaged file
-        raise ValueError(f"This is not a readable checkpoint ({type(error).__name__}).") from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != "rbm":
-        raise ValueError("This file is not an RBM checkpoint of this dashboard.")
+    checkpoint = read_checkpoint(data, "rbm", max_bytes)
     try:
         config = dict(checkpoint["config"])
         state = checkpoint["state_dict"]
@@ -308,7 +287,7 @@ def load_checkpoint_bytes(data: bytes, max_bytes: int = MAX_CHECKPOINT_BYTES) ->
         rbm.load_state_dict({name: torch.as_tensor(state[name]).float() for name in "Wbc"})
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise ValueError(f"The checkpoint is incomplete or inconsistent: {error}") from None
-    if not all(torch.isfinite(p).all() for p in rbm.parameters()):
+    if not all_finite(rbm.parameters()):
         raise ValueError("The checkpoint's weights hold NaN or inf.")
     return rbm, config
 
@@ -349,7 +328,7 @@ class RBMTrainer:
         self.persistent = bool(persistent)
         self.momentum = momentum
         self.weight_decay = weight_decay
-        self.n_persistent_chains = _check_positive_int("n_persistent_chains", n_persistent_chains)
+        self.n_persistent_chains = check_positive_int("n_persistent_chains", n_persistent_chains)
         self.random = RandomSource(seed, rbm.device)
         self.persistent_hidden: torch.Tensor | None = None
         self.steps_done = 0
@@ -358,12 +337,10 @@ class RBMTrainer:
 
     def validate_hyperparameters(self) -> None:
         """Raise ValueError for a learning rate, k, momentum or weight decay out of range."""
-        rate = _check_non_negative("learning_rate", self.learning_rate)
-        if rate == 0:
-            raise ValueError("learning_rate must be positive, got 0.")
-        _check_positive_int("k", self.k)
-        _check_non_negative("momentum", self.momentum, upper=1.0)
-        _check_non_negative("weight_decay", self.weight_decay)
+        check_positive("learning_rate", self.learning_rate)
+        check_positive_int("k", self.k)
+        check_non_negative("momentum", self.momentum, upper=1.0)
+        check_non_negative("weight_decay", self.weight_decay)
 
     def _run_chain(self, h: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         """k steps h → v → h ... ending on v; returns (P(v | h), sampled v) of the last step."""
@@ -421,12 +398,14 @@ class RBMTrainer:
         # The batch's metrics describe the model that produced the samples (before the update).
         metrics = None
         if compute_metrics:
-            free_energy_data = rbm._free_energy(v, hidden_input)
-            free_energy_model = rbm._free_energy(v_model, model_hidden_input)
+            free_energy_data = rbm.free_energy(v, hidden_input, checked=True)
+            free_energy_model = rbm.free_energy(v_model, model_hidden_input, checked=True)
             flip_index = torch.randint(
                 0, rbm.n_visible, (n,), generator=random.torch_generator, device=v.device
             )
-            pseudo = rbm._pseudo_log_likelihood(v, hidden_input, flip_index)
+            pseudo = rbm.pseudo_log_likelihood(
+                v, flip_index, hidden_input=hidden_input, checked=True
+            )
             if self.persistent or k > 1:
                 h_first = bernoulli(h_data, random)
                 reconstruction = torch.sigmoid(torch.addmm(b, h_first, W))
@@ -485,13 +464,3 @@ class RBMTrainer:
         c.copy_(new_c)
         self.steps_done += 1
         return metrics
-
-
-def __getattr__(name: str):
-    # The scikit-learn estimator lives in core.estimator so that importing the model (as the
-    # dashboard does) does not import scikit-learn; ``from core.rbm import BernoulliRBM`` works.
-    if name == "BernoulliRBM":
-        from core.estimator import BernoulliRBM
-
-        return BernoulliRBM
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,16 @@
-"""Fixtures the test modules share."""
+"""Fixtures the test modules share, in a process tuned as the dashboard's server is."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.data import load_dataset
+from core.process import tune_process
+
+# The pages and runs are tested as the dashboard serves them, after its one process-tuning
+# call; that importing the engine alone changes nothing is checked in a fresh process
+# (test_process.py).
+tune_process()
 
 
 @pytest.fixture(scope="session")

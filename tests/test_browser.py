@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.browser import (
+from tests.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     served_dashboard,
@@ -49,6 +49,24 @@ def status(page) -> tuple[str, int]:
 
 
 SVG_CHART = "img[src^='data:image/svg+xml']"
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_navigation(browser):
+    """Streamlit takes a pages/ folder beside its main script for an old-style multipage app
+    until a session calls st.navigation; a link to a page, opened before anyone saw the home
+    page, must still get the titled navigation, the page config and the link's settings."""
+    with served_process() as (url, _):
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        page.goto(f"{url}/gan?k=3&dataset=digits")
+        page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
+        navigation = page.get_by_test_id("stSidebarNav")
+        titles = [text.split("\n")[-1] for text in navigation.get_by_role("link").all_inner_texts()]
+        assert titles == ["Home", "Restricted Boltzmann Machine", "Generative Adversarial Network"]
+        assert page.title() == "GAN, live"
+        k = page.locator('[data-testid="stSlider"]').filter(has_text="D updates per G update")
+        assert k.get_by_test_id("stSliderThumbValue").inner_text() == "3"
+        assert "k=3" in page.url and not page.get_by_text("in the link").count()
+        page.close()
 
 
 def test_rbm_page_trains_draws_and_pauses(server, browser):

@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def test_home_page_renders_title_formulas_and_links():
-    app = AppTest.from_file("../navigation.py", default_timeout=30).run()
+    app = AppTest.from_file("../pages/navigation.py", default_timeout=30).run()
     assert not app.exception
     assert "RBMs and GANs" in app.title[0].value
     formulas = " ".join(block.value for block in app.latex)

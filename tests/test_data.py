@@ -21,18 +21,15 @@ import pytest
 from core import data
 from core.data import (
     DatasetError,
-    RemoteDataset,
-    RemoteFile,
     binarize,
     binarize_stochastic,
     from_tanh_range,
     load_dataset,
     load_remote_dataset,
-    read_idx,
     to_tanh_range,
     train_validation_split,
-    write_idx,
 )
+from core.downloads import RemoteDataset, RemoteFile, read_idx, write_idx
 
 
 def test_mnist_5k_is_the_offline_default():

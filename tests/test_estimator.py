@@ -16,7 +16,8 @@ from sklearn.neural_network import BernoulliRBM as SklearnRBM
 from sklearn.pipeline import Pipeline
 
 from core.data import binarize, load_dataset
-from core.rbm import BernoulliRBM, TrainingDivergedError
+from core.estimator import BernoulliRBM
+from core.rbm import TrainingDivergedError
 
 
 @pytest.fixture(scope="module")

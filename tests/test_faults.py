@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from bench.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, served_process
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, served_process
 
 pytest.importorskip("playwright.sync_api")
 if not __import__("pathlib").Path(CHROMIUM).exists():

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-PAGE = "../app_pages/gan.py"
+PAGE = "../pages/gan.py"
 
 
 def open_page(query: dict | None = None) -> AppTest:

@@ -9,10 +9,13 @@ import json
 import pytest
 from starlette.applications import Starlette
 from streamlit import config
-from test_training import wait_for
 
-from app_pages import common, live_line
-from core.training import RBMJob, RBMJobSettings, SlotPool, TrainingRun, close_session_run
+from core.jobs import RBMJob, RBMJobSettings
+from core.runs import TrainingRun
+from core.slots import SlotPool
+from pages import live, live_line
+from pages.session import PageSession, close_session
+from tests.helpers import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +75,11 @@ def test_the_route_serves_a_page_its_own_run_until_the_session_ends(digits, serv
         TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=h, epochs=200)), slots=pool)
         for h in (8, 9)
     ]
-    holders = [{"run": run, "dataset": "digits"} for run in runs]
+    sessions = [PageSession(run=run, made_with="digits") for run in runs]
     lines = [
-        common.page_line(h, run, detail, 3.2, 0.4) for h, run in zip(holders, runs, strict=True)
+        live.page_line(s, run, detail, 3.2, 0.4) for s, run in zip(sessions, runs, strict=True)
     ]
-    assert common.page_line(holders[0], runs[0], detail, 3.2, 0.4) is lines[0]  # one per page
+    assert live.page_line(sessions[0], runs[0], detail, 3.2, 0.4) is lines[0]  # one per page
     assert lines[0].token != lines[1].token and len(lines[0].token) >= 24
     runs[0].start()
     try:
@@ -101,12 +104,12 @@ def test_the_route_serves_a_page_its_own_run_until_the_session_ends(digits, serv
         runs[0].pause()
         assert ask(lines[0].token)[1]["state"] == "paused"  # what makes the page redraw itself
     finally:
-        for holder in holders:
-            close_session_run(holder)  # the sessions end
+        for session in sessions:
+            close_session(session)  # the sessions end
     # released, the runs no longer have a model: their lines are gone at once ...
     assert ask(lines[0].token) == (404, {"state": "gone"}, "no-store")
     token = lines[1].token
-    del lines, holders
+    del lines, sessions
     gc.collect()
     assert live_line.line_for(token) is None  # ... and forgotten with their sessions
 
@@ -118,8 +121,7 @@ def test_a_waiting_run_says_so_in_the_line(digits, server):
         TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)), slots=pool)
         for _ in range(2)
     )
-    holder = {"run": second}
-    line = common.page_line(holder, second, lambda snapshot: "", 3.2, 0.4)
+    line = live.page_line(PageSession(run=second), second, lambda snapshot: "", 3.2, 0.4)
     first.start()
     try:
         wait_for(lambda: first.snapshot().steps > 0)
@@ -149,7 +151,7 @@ def test_with_the_route_the_fragment_runs_only_for_the_charts(
     runs[0].start()
     try:
         wait_for(lambda: runs[0].snapshot().steps > 0)
-        assert common.live_period(runs[0], 0.4) == expected
+        assert live.live_period(runs[0], 0.4) == expected
     finally:
         for run in runs:
             run.release()

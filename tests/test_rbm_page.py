@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 @pytest.fixture()
 def page() -> AppTest:
     st.cache_resource.clear()  # each test is a fresh browser session with its own run
-    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60)
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
     app.session_state["rbm_dataset"] = "digits"  # small and fast
     return app.run()
 
@@ -143,7 +143,7 @@ def test_the_gibbs_steps_slider_changes_the_samples_view(page):
 
 def test_start_from_the_pretrained_rbm():
     st.cache_resource.clear()
-    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60).run()  # mnist-5k
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60).run()  # mnist-5k
     next(b for b in app.button if b.label == "Start from the pretrained RBM").click().run()
     assert not app.exception
     assert any("Continuing from the pretrained RBM" in block.value for block in app.success)
@@ -170,7 +170,7 @@ def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais
 
 def test_a_link_restores_the_rbm_settings_and_garbage_falls_back():
     st.cache_resource.clear()
-    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60)
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
     for key, value in {"dataset": "digits", "hidden": "24", "lr": "0.1", "method": "PCD"}.items():
         app.query_params[key] = value
     app.run()
@@ -182,7 +182,7 @@ def test_a_link_restores_the_rbm_settings_and_garbage_falls_back():
     assert "step **1**" in status_line(app)
 
     st.cache_resource.clear()
-    app = AppTest.from_file("../app_pages/rbm.py", default_timeout=60)
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
     for key, value in {"dataset": "cifar", "hidden": "99999", "k": "two"}.items():
         app.query_params[key] = value
     app.run()

@@ -3,22 +3,24 @@ its status line, and only the line's trigger tells the page that training has en
 
 import streamlit as st
 
-from app_pages.common import cached_dataset, live_status_view
-from core.training import TRAINING, RBMJob, RBMJobSettings, TrainingRun, close_session_run
+from core.jobs import RBMJob, RBMJobSettings
+from core.runs import TRAINING, Caps
+from pages.live import live_status_view
+from pages.session import PageSession, cached_dataset, close_session
 
 
-@st.cache_resource(scope="session", on_release=close_session_run)
-def session_holder() -> dict:
-    return {"run": None}
+@st.cache_resource(scope="session", on_release=close_session)
+def page_session() -> PageSession:
+    return PageSession()
 
 
-holder = session_holder()
-if holder["run"] is None:
+session = page_session()
+if session.run is None:
     settings = RBMJobSettings(
         hidden_units=8, batch_size=10, epochs=int(st.query_params.get("epochs", 30))
     )
-    holder["run"] = TrainingRun(RBMJob(cached_dataset("digits"), settings))
-run = holder["run"]
+    session.start_over(RBMJob(cached_dataset("digits"), settings), Caps(), settings)
+run = session.run
 st.button("Start", on_click=run.start)
 st.session_state["test_was_training"] = run.state == TRAINING
 st.session_state.setdefault("fragment_runs", 0)
@@ -29,7 +31,7 @@ def live() -> None:
     st.session_state["fragment_runs"] += 1
     live_status_view(
         run,
-        holder,
+        session,
         "test",
         lambda snapshot: f", epoch {snapshot.latest.get('epoch', 0.0):.2f}",
         "One step is one mini-batch update.",

@@ -1,4 +1,5 @@
-"""The real dashboard in a real browser, shared by the browser test and the dashboard bench."""
+"""The real dashboard in a real browser: served on a free port, and watched in the page (used
+by the browser tests, and by the benchmarks that drive the pages)."""
 
 from __future__ import annotations
 

@@ -1,68 +1,70 @@
-"""What both pages share: the process-wide dataset cache, settings from the link, the status
-line of a run, and the downloads row. (Not a page: navigation.py does not list it.)"""
+"""The live view of a training page: one fragment that redraws the status line and the
+charts while the run trains, at periods that follow the server's load."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 
 import streamlit as st
 
-from app_pages import live_line
-from core.data import load_dataset
-from core.links import Setting, link_values, read_link
-from core.training import FAILED, FINISHED, TRAINING, TrainingRun, refresh_periods
-from core.viz import history_csv
+from core.runs import FAILED, FINISHED, TRAINING, RunSnapshot, TrainingRun
+from pages import live_line
+from pages.session import PageSession
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
-def cached_dataset(name: str):
-    """Datasets are loaded once per process and shared read-only by every session."""
-    return load_dataset(name)
+def refresh_periods(load: int, base: float) -> tuple[float, float]:
+    """How often a page redraws while its run trains: (status line, charts and pictures),
+    at a server ``load`` (SlotPool.load: runs training, or open, on this server).
+
+    Charts and image grids are most of what a refresh costs, on the server and in every
+    visitor's browser. With more runs on the server they are redrawn less often (down to
+    every 8 base periods), while the status line with the step counter keeps moving at least
+    every 0.7 s: every visitor still sees their model advance.
+    """
+    if load <= 3:
+        return base, base
+    if load <= 6:
+        return base, 2 * base
+    if load <= 12:
+        return max(base, 0.6), 4 * base
+    return max(base, 0.7), 8 * base
 
 
-def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
-    """On a session's first run, take the settings from the link into the widgets' state
-    (widgets are then created without defaults) and show a notice for each refused value."""
-    if f"{prefix}_link_read" not in st.session_state:
-        st.session_state[f"{prefix}_link_read"] = True
-        values, notices = read_link(st.query_params.to_dict(), link)
-        for setting in link:
-            st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
-        st.session_state[f"{prefix}_link_notices"] = notices
-    for notice in st.session_state.get(f"{prefix}_link_notices", []):
-        st.warning(notice, icon=":material/link_off:")
+def live_fragment(
+    session: PageSession,
+    prefix: str,
+    base: float,
+    *,
+    detail: Callable[[RunSnapshot], str],
+    help: str,
+    finished: Callable,
+    draw: Callable[[float | None], None],
+) -> None:
+    """The page's one live fragment: the status line (which moves by itself between the
+    fragment's runs where the server has the live route), then ``draw(timer)``: the charts
+    and pictures, from a new snapshot only as often as the server's load allows (see
+    charts_snapshot). Every fragment run costs each browser a redraw of the whole page, so
+    one fragment, not two. ``base`` is the page's refresh period alone on the server."""
+    run = session.run
+    timer = live_period(run, base)
 
+    @st.fragment(run_every=timer)
+    def live() -> None:
+        live_status_view(run, session, prefix, detail, help, timer, base, finished)
+        draw(timer)
 
-def settings_to_link(link: Sequence[Setting]) -> None:
-    """Write the widgets' current values to the address bar, so the link reproduces them."""
-    st.query_params.from_dict(link_values(st.session_state, link))
-
-
-def control_row(controls) -> None:
-    """One row of buttons from (label, material icon, callback, disabled) rows. Callbacks run
-    before the page is drawn, so every button shows the state after the click."""
-    for column, (label, icon, action, disabled) in zip(
-        st.columns(len(controls)), controls, strict=True
-    ):
-        column.button(
-            label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
-        )
+    st.session_state[f"{prefix}_was_training"] = run.state == TRAINING
+    live()
 
 
 def live_period(run: TrainingRun, base: float) -> float | None:
-    """run_every for the page's live fragment, set from the server's load (SlotPool.load) at
-    this full rerun; None when the run does not train. Where the status line moves by itself
-    (live_line.served), the fragment only redraws the charts: their period in
-    refresh_periods; otherwise the status line's.
-
-    It is kept until the page's next full rerun (a click, a setting): a fragment that
-    calls st.rerun() to take new ones races Streamlit's own queue of messages on a busy
-    server. Under load the browser's timers ask for fragment reruns faster than the server
-    sends them; a full rerun started from a fragment then lost the fragments' elements, and
-    the next delta into them blanked the page ("Cannot set a node at a delta path": one page
-    in twenty, within a minute, in the load test)."""
+    """run_every for the page's live fragment, from the server's load at this full rerun;
+    None when the run does not train. Where the status line moves by itself
+    (live_line.served), the fragment only redraws the charts: their period; otherwise the
+    status line's. Kept until the next full rerun: a fragment that reruns the whole page to
+    take new periods blanked pages under load (docs/architecture.md)."""
     if run.state != TRAINING:
         return None
     status, charts = refresh_periods(run.slots.load(), base)
@@ -75,22 +77,17 @@ def charts_cadence(timer: float, period: float) -> float:
     return timer * max(1, math.ceil(period / timer - 0.5 - 1e-9))
 
 
-def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | None):
-    """The snapshot a page's live fragment draws its charts from: a fresh one once the chart
-    period that the server's load (SlotPool.load) asks for now has passed since the last,
-    else the last one again.
+def charts_snapshot(run: TrainingRun, session: PageSession, base: float, timer: float | None):
+    """The snapshot the live fragment draws its charts from: a fresh one once the chart period
+    that the server's load asks for now has passed since the last, else the last one again.
 
     Drawn again from the same snapshot, the pictures are the same bytes, which Streamlit
-    sends as references to messages the browser already holds, and the browser has nothing
-    to decode: so the status line refreshes at the fragment's period while the charts follow
-    the load, and a page drawn while few runs trained (its timer set then) still redraws its
-    charts less often when a class starts training after it, without the whole-page rerun
-    that a fragment must not start (see live_period). ``timer`` is the fragment's own period:
-    at no more load than when it was set, every run draws afresh."""
+    sends as references the browser already holds: so the charts follow the load without a
+    whole-page rerun. ``timer`` is the fragment's own period."""
     redraw_if_released(run)
     now = time.monotonic()
     job = id(run.job)  # a Reset installs a new job in the same run
-    last = holder.get("charts_snapshot")
+    last = session.charts_snapshot
     if (
         last is not None
         and last[2] == job
@@ -102,16 +99,16 @@ def charts_snapshot(run: TrainingRun, holder: dict, base: float, timer: float | 
         if period > timer and now - last[0] < period - timer / 2:  # due at the nearest tick
             return last[1]
     snapshot = run.snapshot()
-    holder["charts_snapshot"] = (now, snapshot, job)
+    session.charts_snapshot = (now, snapshot, job)
     return snapshot
 
 
-def drawn_once(holder: dict, name: str, snapshot, options, draw):
+def drawn_once(session: PageSession, name: str, snapshot, options, draw):
     """``draw()`` once per snapshot (and ``options``): the live fragment draws the same
     snapshot's charts again at every refresh until the load lets a new one in (see
     charts_snapshot), and a chart drawn afresh each time would cost the server what the
     browser saves."""
-    cache = holder.setdefault("drawn", {})
+    cache = session.drawn
     last = cache.get(name)
     if last is not None and last[0] is snapshot and last[1] == options:
         return last[2]
@@ -131,7 +128,7 @@ def redraw_if_released(run: TrainingRun) -> None:
 
 def live_status_view(
     run: TrainingRun,
-    holder: dict,
+    session: PageSession,
     prefix: str,
     detail,
     help: str,
@@ -158,7 +155,7 @@ def live_status_view(
     if live_line.served and snapshot.state == TRAINING:
         status_every = refresh_periods(run.slots.load(), base)[0]
         if not timer or timer > status_every:  # else the fragment moves the line often enough
-            line = page_line(holder, run, detail, timer, base)
+            line = page_line(session, run, detail, timer, base)
             fields = line.fields()
             if fields is not None and fields["state"] != TRAINING:
                 snapshot = run.snapshot(history=False)  # it has just ended: draw the end
@@ -171,13 +168,13 @@ def live_status_view(
 
 
 def page_line(
-    holder: dict, run: TrainingRun, detail, timer: float | None, base: float
+    session: PageSession, run: TrainingRun, detail, timer: float | None, base: float
 ) -> live_line.LiveLine:
-    """The session's live line (one per page's holder, so it goes with the session), showing
+    """The session's live line (one per page session, so it goes with the session), showing
     ``run`` with the page's ``detail`` and periods of this rerun."""
-    line = holder.get("live_line")
+    line = session.live_line
     if line is None:
-        line = holder["live_line"] = live_line.LiveLine(line_fields)
+        line = session.live_line = live_line.LiveLine(line_fields)
     line.run, line.detail, line.timer, line.base = run, detail, timer, base
     return line
 
@@ -241,38 +238,3 @@ def status_line(
     notice = st.empty()
     if fields["notice"]:
         notice.info(fields["notice"], icon=":material/hourglass_top:")
-
-
-def model_and_history_downloads(columns, model: tuple, snapshot, prefix):
-    """The model file and the history CSV, in the first two of ``columns``; each file is made
-    when its button is clicked (``model``'s data is a function), not at every rerun."""
-    label, data, file_name, help_text = model
-    columns[0].download_button(
-        label,
-        data,
-        file_name,
-        "application/octet-stream",
-        icon=":material/download:",
-        width="stretch",
-        help=help_text,
-        on_click="ignore",  # a download needs no rerun
-    )
-    columns[1].download_button(
-        "History (CSV)",
-        lambda: history_csv(snapshot.history),
-        f"{prefix}_history.csv",
-        "text/csv",
-        icon=":material/download:",
-        width="stretch",
-        disabled=not snapshot.history,
-        help="One row per step; after a long run, every "
-        f"{snapshot.history_stride}th step (and every evaluation) is kept.",
-        on_click="ignore",  # a download needs no rerun
-    )
-
-
-def upload_message(holder: dict) -> None:
-    """The outcome of the last checkpoint upload, if any."""
-    if holder.get("upload_message"):
-        kind, text = holder["upload_message"]
-        getattr(st, kind)(text)

@@ -41,7 +41,7 @@ _log = logging.getLogger(__name__)
 class LiveLine:
     """A page's status line as the route serves it: ``fields()`` gives the line's state (the
     run's), label, steps, rest, notice and the time they were taken (see
-    app_pages.common.status_fields), or None once the run is released; ``source(line)`` makes
+    pages.live.status_fields), or None once the run is released; ``source(line)`` makes
     them from what the page keeps on the line. Owned by the session (its holder); the route
     forgets it when the session goes."""
 

@@ -1,4 +1,4 @@
-"""Pictures and exports built from plain arrays."""
+"""Charts of a run's history and of the model: plotly figures and their static SVG twins."""
 
 from __future__ import annotations
 
@@ -8,45 +8,10 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from PIL import Image
 
-from core.viz import (
-    filter_grid,
-    gif_bytes,
-    history_csv,
-    history_figure,
-    image_grid,
-    png_bytes,
-    upscale,
-)
-
-
-def test_image_grid_places_each_image_in_its_cell():
-    images = np.stack([np.full(6, value) for value in (0.0, 0.5, 1.0)]).astype(np.float32)
-    grid = image_grid(images, (2, 3), columns=2, padding=1)
-    assert grid.shape == (2 * 3 + 1, 2 * 4 + 1)
-    assert np.all(grid[1:3, 1:4] == 0.0) and np.all(grid[1:3, 5:8] == 0.5)
-    assert np.all(grid[4:6, 1:4] == 1.0)
-    assert np.all(grid[4:6, 5:8] == 1.0)  # the empty cell shows the background
-    with pytest.raises(ValueError, match="rows of 6 pixels"):
-        image_grid(images[:, :5], (2, 3))
-
-
-def test_filter_grid_maps_zero_weight_to_grey():
-    weights = np.array([[-2.0, 0.0, 2.0, 1.0]])
-    grid = filter_grid(weights, (2, 2), columns=1)
-    np.testing.assert_allclose(grid[1:3, 1:3].ravel(), [0.0, 0.5, 1.0, 0.75])
-
-
-def test_png_and_gif_are_real_images_of_the_right_size():
-    picture = np.linspace(0, 1, 12).reshape(3, 4)
-    image = Image.open(io.BytesIO(png_bytes(picture, upscale=5)))
-    assert image.format == "PNG" and image.size == (20, 15)
-    assert upscale(picture, 40).shape == (30, 40)
-    animation = Image.open(io.BytesIO(gif_bytes([picture, 1 - picture, picture * 0.5])))
-    assert animation.format == "GIF" and animation.n_frames == 3
-    with pytest.raises(ValueError):
-        gif_bytes([])
+from core.charts import bars_figure, history_figure
+from core.images import history_csv
+from tests.helpers import parsed_svg
 
 
 def test_history_csv_and_figure():
@@ -59,7 +24,7 @@ def test_history_csv_and_figure():
 
 
 def test_heatmap_scatter_and_histogram_figures():
-    from core.viz import heatmap_figure, histogram_figure, scatter_figure
+    from core.charts import heatmap_figure, histogram_figure, scatter_figure
 
     heat = heatmap_figure(np.eye(3), title="H", x_title="unit", y_title="digit", y_labels=[7, 8, 9])
     assert list(heat.data[0].y) == ["7", "8", "9"]
@@ -72,7 +37,7 @@ def test_heatmap_scatter_and_histogram_figures():
 
 
 def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label():
-    from core.viz import Series, panels_figure
+    from core.charts import Series, panels_figure
 
     history = [{"step": float(i), "loss": 1 / i, "other": float(i)} for i in range(1, 2001)]
     history[99]["evaluation"] = 1.0
@@ -104,16 +69,9 @@ def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label(
     assert checked.data[0].y[0] == pytest.approx(np.mean([1 / i for i in range(1, 21)]))
 
 
-def _parsed_svg(text: str):
-    import xml.etree.ElementTree as ElementTree
-
-    root = ElementTree.fromstring(text)  # raises on anything that is not well-formed XML
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    return root, "{http://www.w3.org/2000/svg}"
-
-
 def test_panels_svg_draws_each_series_where_its_values_are():
-    from core.viz import Series, panels_svg
+    from core.charts import Series
+    from core.svg_charts import panels_svg
 
     history = [{"step": float(i), "loss": 1 / i, "other": float(i)} for i in range(1, 2001)]
     history[99].update(evaluation=1.0, held_out=0.5)
@@ -123,7 +81,7 @@ def test_panels_svg_draws_each_series_where_its_values_are():
         ("Other", [Series("other", "per batch")]),
         ("Empty", [Series("missing", "never measured")]),
     ]
-    root, ns = _parsed_svg(
+    root, ns = parsed_svg(
         panels_svg(
             history,
             panels,
@@ -151,9 +109,10 @@ def test_panels_svg_draws_each_series_where_its_values_are():
 
 
 def test_panels_svg_survives_a_single_point_and_non_finite_values():
-    from core.viz import Series, panels_svg
+    from core.charts import Series
+    from core.svg_charts import panels_svg
 
-    root, ns = _parsed_svg(
+    root, ns = parsed_svg(
         panels_svg(
             [{"step": 1.0, "a": 2.0}, {"step": 2.0, "a": float("nan")}],
             [("A", [Series("a", "a")])],
@@ -164,7 +123,7 @@ def test_panels_svg_survives_a_single_point_and_non_finite_values():
 
 
 def test_nice_ticks_are_round_and_cover_the_range():
-    from core.viz import nice_ticks
+    from core.svg_charts import nice_ticks
 
     for low, high in [(0, 1), (-3.2, 17.5), (0.001, 0.0042), (100, 9000), (-150, -80)]:
         ticks = nice_ticks(low, high, 6)
@@ -177,9 +136,9 @@ def test_nice_ticks_are_round_and_cover_the_range():
 
 
 def test_histogram_and_bar_pictures_have_bars_as_tall_as_their_counts():
-    from core.viz import bars_svg, histogram_svg
+    from core.svg_charts import bars_svg, histogram_svg
 
-    root, ns = _parsed_svg(
+    root, ns = parsed_svg(
         histogram_svg(
             {"real": np.full(30, 0.9), "fake": np.r_[np.full(10, 0.1), np.full(5, 0.5)]},
             title="D",
@@ -192,7 +151,7 @@ def test_histogram_and_bar_pictures_have_bars_as_tall_as_their_counts():
     assert len(heights) == 3  # three non-empty bins
     assert heights[2] == pytest.approx(3 * heights[1], rel=0.01)
     assert heights[1] == pytest.approx(2 * heights[0], rel=0.01)
-    root, ns = _parsed_svg(
+    root, ns = parsed_svg(
         bars_svg(
             ["0", "1", "2"], [0.5, 0.25, 0.0], title="t", x_title="x", y_title="y", reference=1 / 3
         )
@@ -201,17 +160,22 @@ def test_histogram_and_bar_pictures_have_bars_as_tall_as_their_counts():
     assert drawn[0] == pytest.approx(2 * drawn[1], rel=0.01) and drawn[2] == 0
 
 
-def test_picture_svg_carries_the_png_itself_at_the_size_asked_for():
-    import base64
-
-    from core.viz import picture_svg, png_bytes
-
-    grid = np.tile(np.linspace(0, 1, 30), (20, 1))
-    root, ns = _parsed_svg(picture_svg(png_bytes(grid, upscale=1), 300, 200))
-    assert (root.get("width"), root.get("height")) == ("300", "200")
-    image = root.find(f"{ns}image")
-    assert "pixelated" in image.get("style")
-    header, data = image.get("href").split(",", 1)
-    assert header == "data:image/png;base64"
-    decoded = Image.open(io.BytesIO(base64.b64decode(data)))
-    assert decoded.size == (30, 20)  # the small PNG travels; the browser enlarges it
+def test_bars_figure_has_a_bar_per_label_and_the_reference_level():
+    figure = bars_figure(
+        ["0", "1", "2"],
+        [0.5, 0.3, 0.2],
+        title="Coverage",
+        x_title="digit",
+        y_title="share",
+        reference=1 / 3,
+    )
+    spec = figure.to_plotly_json()
+    assert spec["data"][0]["x"] == ["0", "1", "2"] and spec["data"][0]["y"] == [0.5, 0.3, 0.2]
+    assert spec["layout"]["shapes"][0]["y0"] == pytest.approx(1 / 3)
+    go.Figure(spec)  # a valid plotly spec
+    assert (
+        "shapes"
+        not in bars_figure(["a"], [1.0], title="", x_title="", y_title="").to_plotly_json()[
+            "layout"
+        ]
+    )

@@ -1,0 +1,426 @@
+"""What a training run trains: an RBM or a GAN with its data, one update per step, with the
+evaluations, pictures and views its page shows."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+from core.data import Dataset, binarize, to_tanh_range, train_validation_split
+from core.gan import GANConfig, GANTrainer
+from core.rbm import RBM, RBMTrainer
+from core.runs import Caps
+
+T = TypeVar("T")
+EVALUATE_EVERY = 200  # most steps between two evaluations (there is also one per epoch)
+EXACT_MAX_HIDDEN = 12  # up to here each evaluation includes the exact log-likelihood (4096 states)
+
+
+class _Shared:
+    """Arrays derived from a dataset, shared read-only by every run that uses them."""
+
+    __slots__ = ("dataset", "value", "__weakref__")
+
+    def __init__(self, dataset: Dataset, value) -> None:
+        self.dataset = dataset  # kept alive with the value, so its id is not reused meanwhile
+        self.value = value
+
+
+_shared: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
+
+
+def shared_from_dataset(dataset: Dataset, key: tuple, make: Callable[[], T]) -> _Shared:
+    """``make()``'s result for this dataset and key, made once while some run holds it.
+
+    Forty visitors at the default seed share one binarized (RBM) or rescaled (GAN) copy
+    instead of 16 MB of mnist-5k each. A job keeps the returned holder (the copy lives as long
+    as some job does) and never writes into its arrays.
+    """
+    with _shared_lock:
+        entry = _shared.get((id(dataset), key))
+        if entry is None or entry.dataset is not dataset:
+            entry = _Shared(dataset, make())
+            _shared[(id(dataset), key)] = entry
+        return entry
+
+
+def _binarized_split(dataset: Dataset, validation_fraction: float, seed: int) -> tuple:
+    train, validation = train_validation_split(dataset, validation_fraction, seed)
+    return (
+        torch.from_numpy(binarize(train.images)),
+        train.labels,
+        torch.from_numpy(binarize(validation.images)),
+        validation.labels,
+    )
+
+
+@dataclass
+class RBMJobSettings:
+    """The RBM page's settings; learning rate, k, momentum and weight decay change live."""
+
+    hidden_units: int = 100
+    learning_rate: float = 0.05
+    k: int = 1
+    persistent: bool = False
+    batch_size: int = 100
+    momentum: float = 0.5
+    weight_decay: float = 1e-4
+    seed: int = 0
+    epochs: int = 50
+    validation_fraction: float = 0.1
+    extra: dict = field(default_factory=dict)
+
+
+class RBMJob:
+    """An RBM on a binarized dataset, trained one mini-batch per step."""
+
+    def __init__(self, dataset: Dataset, settings: RBMJobSettings, caps: Caps = Caps()) -> None:
+        caps.check(
+            hidden_units=settings.hidden_units,
+            batch_size=settings.batch_size,
+            epochs=settings.epochs,
+        )
+        self.caps = caps
+        self.settings = settings
+        self.dataset = dataset
+        fraction, seed = float(settings.validation_fraction), int(settings.seed)
+        self._split = shared_from_dataset(
+            dataset,
+            ("binarized split", fraction, seed),
+            lambda: _binarized_split(dataset, fraction, seed),
+        )
+        self.train, self.train_labels, self.validation, self.validation_labels = self._split.value
+        self.rbm = RBM(dataset.n_pixels, settings.hidden_units, seed=settings.seed)
+        self.trainer = RBMTrainer(
+            self.rbm,
+            learning_rate=settings.learning_rate,
+            k=settings.k,
+            persistent=settings.persistent,
+            momentum=settings.momentum,
+            weight_decay=settings.weight_decay,
+            n_persistent_chains=settings.batch_size,
+            seed=settings.seed,
+        )
+        self._shuffle = torch.Generator().manual_seed(settings.seed)
+        self._order = torch.randperm(len(self.train), generator=self._shuffle)
+        self._position = 0
+        self.epoch = 0
+        self._last_evaluation = 0
+        flips = torch.Generator().manual_seed(settings.seed + 1)
+        self._eval_train = self.train[:500]
+        self._eval_validation = self.validation[:500]
+        self._eval_train_flips = torch.randint(
+            dataset.n_pixels, (len(self._eval_train),), generator=flips
+        )
+        self._eval_validation_flips = torch.randint(
+            dataset.n_pixels, (len(self._eval_validation),), generator=flips
+        )
+
+    @property
+    def done(self) -> str:
+        """Why this job has finished ('' while it has epochs to go)."""
+        if self.epoch >= self.settings.epochs:
+            return f"Finished the {self.settings.epochs} epochs asked for."
+        return ""
+
+    def apply(self, settings: RBMJobSettings) -> None:
+        """Take over the settings that change without a reset (rate, k, CD/PCD, epochs...)."""
+        self.caps.check(epochs=settings.epochs)
+        self.trainer.learning_rate = settings.learning_rate
+        self.trainer.k = settings.k
+        self.trainer.momentum = settings.momentum
+        self.trainer.weight_decay = settings.weight_decay
+        self.trainer.persistent = settings.persistent
+        self.settings = settings
+
+    def train_step(self) -> dict[str, float]:
+        size = min(self.settings.batch_size, len(self.train))
+        batch = self.train[self._order[self._position : self._position + size]]
+        self._position += size
+        metrics = self.trainer.step(batch)
+        epoch_done = self._position + size > len(self.train)  # no full batch left
+        if epoch_done:
+            self._order = torch.randperm(len(self.train), generator=self._shuffle)
+            self._position = 0
+            self.epoch += 1
+        record = {
+            "epoch": self.epoch_progress,
+            "surrogate_cost": metrics.surrogate_cost,
+            "reconstruction_error": metrics.reconstruction_error,
+            "pseudo_log_likelihood": metrics.pseudo_log_likelihood,
+        }
+        steps = self.trainer.steps_done
+        if steps == 1 or epoch_done or steps - self._last_evaluation >= EVALUATE_EVERY:
+            record.update(self.evaluate())
+            self._last_evaluation = steps
+        return record
+
+    @property
+    def epoch_progress(self) -> float:
+        """Epochs done, with the fraction of the current one."""
+        return self.epoch + self._position / len(self.train)
+
+    @property
+    def exact_likelihood(self) -> bool:
+        """Whether log Z can be had exactly at every evaluation (few hidden units)."""
+        return self.rbm.n_hidden <= EXACT_MAX_HIDDEN
+
+    def evaluate(self, n: int = 500) -> dict[str, float]:
+        """Metrics on fixed training and validation images (the same ones every time).
+
+        Mean free energy (a validation mean rising above the training mean is overfitting),
+        reconstruction error, pseudo-likelihood with fixed flipped pixels and, for a small
+        model, the exact average log-likelihood log P(v) = -F(v) - log Z.
+        """
+        record: dict[str, float] = {"evaluation": 1.0}
+        with torch.no_grad():
+            log_z = self.rbm.log_partition_exact() if self.exact_likelihood else None
+            for name, images, flips in (
+                ("train", self._eval_train, self._eval_train_flips),
+                ("validation", self._eval_validation, self._eval_validation_flips),
+            ):
+                hidden_input = self.rbm.hidden_input(images, checked=True)
+                free_energy = self.rbm.free_energy(images, hidden_input, checked=True)
+                noise = torch.Generator().manual_seed(self.settings.seed + 2)  # same each time
+                record[f"free_energy_{name}"] = free_energy.mean().item()
+                record[f"reconstruction_error_{name}"] = (
+                    self.rbm.reconstruction_error(images, generator=noise).mean().item()
+                )
+                record[f"pseudo_log_likelihood_{name}"] = (
+                    self.rbm.pseudo_log_likelihood(
+                        images, flips, hidden_input=hidden_input, checked=True
+                    )
+                    .mean()
+                    .item()
+                )
+                if log_z is not None:
+                    record[f"log_likelihood_{name}"] = -free_energy.double().mean().item() - log_z
+        record["free_energy_gap"] = record["free_energy_validation"] - record["free_energy_train"]
+        return record
+
+    def estimate_log_likelihood(
+        self, n_betas: int = 5000, progress: Callable[[float], None] | None = None
+    ) -> dict[str, float]:
+        """Average log-likelihood of the evaluation images, log Z by AIS (±3 s.e. bounds)."""
+        result = self.rbm.log_partition_ais(
+            data=self.train, n_runs=100, n_betas=n_betas, seed=self.settings.seed, progress=progress
+        )
+        record = {"log_z": result.log_z}
+        with torch.no_grad():
+            evaluation_sets = (("train", self._eval_train), ("validation", self._eval_validation))
+            for name, images in evaluation_sets:
+                minus_f = -self.rbm.free_energy(images).double().mean().item()
+                record[f"ais_log_likelihood_{name}"] = minus_f - result.log_z
+                record[f"ais_log_likelihood_{name}_low"] = minus_f - result.log_z_high
+                record[f"ais_log_likelihood_{name}_high"] = minus_f - result.log_z_low
+        return record
+
+    def latent_views(self, n: int = 600) -> dict[str, np.ndarray]:
+        """P(h | v) of validation images, its mean per class, and a 2-D PCA projection."""
+        with torch.no_grad():
+            activations = self.rbm.hidden_probabilities(self.validation[:n]).numpy()
+        labels = self.validation_labels[:n]
+        classes = np.unique(labels)
+        centred = activations - activations.mean(axis=0)
+        _, _, directions = np.linalg.svd(centred, full_matrices=False)
+        return {
+            "activations": activations[:64],
+            "class_means": np.stack([activations[labels == c].mean(axis=0) for c in classes]),
+            "classes": classes,
+            "projection": centred @ directions[:2].T,
+            "labels": labels,
+        }
+
+    def free_energy_samples(self, n: int = 400, gibbs_steps: int = 100) -> dict[str, np.ndarray]:
+        """F(v) of validation images, of model samples (chains from noise) and of noise."""
+        generator = torch.Generator().manual_seed(self.settings.seed)
+        noise = (torch.rand(n, self.rbm.n_visible, generator=generator) < 0.5).float()
+        with torch.no_grad():
+            samples, _ = self.rbm.gibbs_chain(noise, gibbs_steps, generator=generator)
+            return {
+                "data": self.rbm.free_energy(self.validation[:n]).numpy(),
+                "model samples": self.rbm.free_energy(samples[-1]).numpy(),
+                "noise": self.rbm.free_energy(noise).numpy(),
+            }
+
+    def gibbs_frames(
+        self, start: str = "noise", digit: int = 0, k: int = 30, n_chains: int = 16
+    ) -> list[np.ndarray]:
+        """P(v | h) after each of k Gibbs steps, for chains started from noise or a digit."""
+        generator = torch.Generator().manual_seed(self.settings.seed)
+        if start == "noise":
+            v = (torch.rand(n_chains, self.rbm.n_visible, generator=generator) < 0.5).float()
+        else:
+            labels = torch.from_numpy(self.train_labels)
+            members = torch.nonzero(labels == digit).flatten()
+            if len(members) == 0:
+                raise ValueError(f"There is no {digit} in the training data.")
+            v = self.train[members[torch.randint(len(members), (n_chains,), generator=generator)]]
+        _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
+        return [frame.numpy().copy() for frame in probabilities]
+
+    def load_weights(self, rbm: RBM) -> None:
+        """Continue from a checkpoint's weights (same shape as this job's RBM)."""
+        if (rbm.n_visible, rbm.n_hidden) != (self.rbm.n_visible, self.rbm.n_hidden):
+            raise ValueError(
+                f"The checkpoint has {rbm.n_visible} visible and {rbm.n_hidden} hidden units; "
+                f"this model has {self.rbm.n_visible} and {self.rbm.n_hidden}."
+            )
+        self.rbm.load_state_dict(rbm.state_dict())
+        self.trainer.reset_chains()
+
+    reconstruction_steps = 1  # Gibbs steps between the originals and their samples; a page sets it
+
+    def pictures(self) -> dict[str, np.ndarray]:
+        with torch.no_grad():
+            originals = self.train[:32]
+            _, probabilities = self.rbm.gibbs_chain(
+                originals, int(self.reconstruction_steps), generator=self.trainer.random
+            )
+            return {
+                "originals": originals.numpy().copy(),
+                "reconstructions": probabilities[-1].numpy().copy(),
+                "filters": self.rbm.W[:64].numpy().copy(),
+            }
+
+
+QUALITY_EVERY = 250  # GAN steps between two measurements of sample quality
+TIMELINE_FRAMES = 48  # fixed-noise snapshots kept for the timeline (thinned when full)
+
+
+class GANJob:
+    """A GAN on a dataset scaled to [-1, 1], trained one k:1 step at a time.
+
+    With a reference ``classifier`` (see core.classifier) it measures the quality of fresh
+    samples every QUALITY_EVERY steps: the share recognised confidently, the coverage of the
+    classes and the classifier FID. It keeps a timeline of the fixed-noise grid.
+    """
+
+    LIVE = (
+        "learning_rate_generator",
+        "learning_rate_discriminator",
+        "k",
+        "generator_loss",
+        "average_decay",
+    )
+
+    def __init__(
+        self, dataset: Dataset, config: GANConfig, caps: Caps = Caps(), classifier=None
+    ) -> None:
+        caps.check(batch_size=config.batch_size)
+        self.caps = caps
+        self.dataset = dataset
+        self._data = shared_from_dataset(
+            dataset, ("tanh range",), lambda: torch.from_numpy(to_tanh_range(dataset.images))
+        )
+        self.trainer = GANTrainer(config, self._data.value)
+        self.classifier = classifier
+        self.real_features = None
+        if classifier is not None:
+            real = dataset.images[: min(1000, len(dataset.images))]
+            self.real_features = classifier.predict(real)[1]
+        self.timeline: list[tuple[int, np.ndarray]] = []
+        self._timeline_every = 1
+        self._pictures_drawn = 0
+        self.latest_quality: dict[str, np.ndarray] = {}
+
+    @property
+    def config(self) -> GANConfig:
+        return self.trainer.config
+
+    @property
+    def steps(self) -> int:
+        return self.trainer.generator_updates
+
+    def apply(self, config: GANConfig) -> None:
+        """Take over the settings that change without a reset (learning rates, k, loss, batch)."""
+        self.caps.check(batch_size=config.batch_size)
+        config.validate()
+        current = self.trainer.config
+        for name in (*self.LIVE, "batch_size"):
+            setattr(current, name, getattr(config, name))
+
+    def _record(self, report) -> dict[str, float]:
+        record = {
+            "discriminator_loss": report.discriminator_loss,
+            "generator_loss": report.generator_loss,
+            "d_real": report.d_real,
+            "d_fake": report.d_fake,
+            "discriminator_grad_norm": report.discriminator_grad_norm,
+            "generator_grad_norm": report.generator_grad_norm,
+        }
+        if self.classifier is not None and self.steps % QUALITY_EVERY == 1:
+            record.update(self.quality())
+        return record
+
+    def train_step(self) -> dict[str, float]:
+        return self._record(self.trainer.step())
+
+    def train_discriminator_only(self) -> dict[str, float]:
+        """One discriminator update and no generator update (GAN Lab's "train D")."""
+        loss, d_real, d_fake, norm = self.trainer.update_discriminator()
+        return {
+            "discriminator_loss": loss,
+            "d_real": d_real,
+            "d_fake": d_fake,
+            "discriminator_grad_norm": norm,
+            "discriminator_only": 1.0,
+        }
+
+    def train_generator_only(self) -> dict[str, float]:
+        """One generator update against the current discriminator ("train G")."""
+        loss, d_fake, norm = self.trainer.update_generator()
+        return {
+            "generator_loss": loss,
+            "d_fake": d_fake,
+            "generator_grad_norm": norm,
+            "generator_only": 1.0,
+        }
+
+    def quality(self, n: int = 500) -> dict[str, float]:
+        """Sample quality of n fresh samples, judged by the reference classifier."""
+        from core.metrics import sample_quality
+
+        generated = (self.trainer.generate(n) + 1) / 2
+        result = sample_quality(self.classifier, generated, self.real_features)
+        self.latest_quality = {"class_shares": np.asarray(result.coverage.shares)}
+        return {
+            "evaluation": 1.0,
+            "confident_share": result.confident_share,
+            "coverage_entropy": result.coverage.entropy,
+            "classifier_fid": result.classifier_fid,
+        }
+
+    @torch.no_grad()
+    def discriminator_outputs(self, n: int = 256) -> dict[str, np.ndarray]:
+        """D's output (a probability) on n real images and n generated ones, dropout off."""
+        real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n]]
+        fake = torch.as_tensor(self.trainer.generate(n))
+        discriminator = self.trainer.discriminator
+        discriminator.eval()
+        try:
+            return {
+                "real images": torch.sigmoid(discriminator(real)).flatten().numpy(),
+                "generated images": torch.sigmoid(discriminator(fake)).flatten().numpy(),
+            }
+        finally:
+            discriminator.train()
+
+    def pictures(self) -> dict[str, np.ndarray]:
+        fixed = (self.trainer.fixed_samples() + 1) / 2
+        step = self.steps
+        self._pictures_drawn += 1
+        fresh = not self.timeline or self.timeline[-1][0] != step
+        if fresh and self._pictures_drawn % self._timeline_every == 0:
+            self.timeline.append((step, fixed))
+            if len(self.timeline) > TIMELINE_FRAMES:  # keep the whole run, coarser
+                self._timeline_every *= 2
+                self.timeline = self.timeline[::2]
+        return {"fixed_noise": fixed, **self.discriminator_outputs(), **self.latest_quality}

@@ -1,0 +1,321 @@
+"""The GAN page: train the seed's MNIST GAN live, watch the game, sample on demand.
+
+Top to bottom as the user sees it: settings and lecturer presets (sidebar), controls, the live
+view, the game and its algorithm, samples on demand, export, and continuing from a checkpoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.classifier import classifier_path, load_classifier
+from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
+from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
+from core.images import gif_bytes, image_grid
+from core.jobs import GANJob
+from core.links import Setting
+from core.presets import PRESETS
+from core.process import threads_for_this_thread
+from core.runs import TRAINING, Caps
+from pages.gan_views import (
+    GANSession,
+    latent_explorer,
+    live_charts,
+    on_demand_views,
+    timeline_view,
+)
+from pages.live import live_fragment
+from pages.session import cached_dataset, close_session
+from pages.widgets import (
+    Pretrained,
+    checkpoint_inputs,
+    control_row,
+    export_row,
+    png_download,
+    settings_from_link,
+    settings_to_link,
+)
+
+CAPS = Caps(max_batch_size=512)
+PRETRAINED = Pretrained(
+    Path(__file__).resolve().parents[1] / "assets" / "gan_mnist-5k.pt",
+    784,
+    "Start from the pretrained GAN",
+    "the pretrained GAN",
+    "The seed's GAN trained on mnist-5k by scripts/train_gan.py.",
+)
+REFRESH_SECONDS = 0.5
+RATES = [1e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2]
+BATCHES = [16, 32, 64, 128, 256, 512]
+AVERAGES = [0.0, 0.99, 0.995, 0.998, 0.999]
+LINK = (  # the settings a link carries (see core.links)
+    Setting("dataset", "gan_dataset", DEFAULT_DATASET, choices=DATASET_NAMES),
+    Setting("lr_g", "gan_lr_g", 2e-4, choices=RATES),
+    Setting("lr_d", "gan_lr_d", 2e-4, choices=RATES),
+    Setting("k", "gan_k", 1, low=1, high=10, integer=True),
+    Setting("saturating", "gan_saturating", False, choices=[False, True]),
+    Setting("batch", "gan_batch", 128, choices=BATCHES),
+    Setting("average", "gan_average", 0.0, choices=AVERAGES),
+    Setting("noise", "gan_noise", "uniform", choices=["uniform", "gaussian"]),
+    Setting("seed", "gan_seed", 0, low=0, high=1_000_000, integer=True),
+)
+
+
+@st.cache_resource(show_spinner="Loading the reference classifier…")
+def cached_classifier(image_shape: tuple[int, int]):
+    """The digit classifier that judges samples, shared read-only (None if there is none)."""
+    path = classifier_path(image_shape)
+    return load_classifier(path) if path.exists() else None
+
+
+@st.cache_resource(scope="session", on_release=close_session)
+def page_session() -> GANSession:
+    """This browser session's own GAN run; closed when the session ends."""
+    return GANSession()
+
+
+def apply_preset(name: str) -> None:
+    st.session_state.update(PRESETS[name][0])
+    st.session_state["gan_preset"] = name
+
+
+def sidebar_settings() -> tuple[str, dict]:
+    """The dataset and the GAN's settings, from the sidebar (first from the link), and the
+    lecturer presets."""
+    settings_from_link("gan", LINK)
+    with st.sidebar:
+        st.header("Model and training")
+        dataset_name = st.selectbox("Dataset", DATASET_NAMES, key="gan_dataset")
+        chosen = dict(
+            learning_rate_generator=float(
+                st.select_slider("Generator learning rate α₁", RATES, key="gan_lr_g")
+            ),
+            learning_rate_discriminator=float(
+                st.select_slider("Discriminator learning rate α₂", RATES, key="gan_lr_d")
+            ),
+            k=int(st.slider("D updates per G update (k)", 1, 10, key="gan_k")),
+            batch_size=int(st.select_slider("Batch size", BATCHES, key="gan_batch")),
+            average_decay=float(
+                st.select_slider(
+                    "Samples from G's average (decay d)",
+                    AVERAGES,
+                    key="gan_average",
+                    format_func=lambda d: "off" if d == 0 else f"{d:g}",
+                    help="Pictures and scores come from an average of G's weights over the "
+                    "run, w̄ ← d·w̄ + (1 − d)·w after every G update (about 1/(1 − d) updates "
+                    "long): it smooths the back-and-forth of the two players, so digits come "
+                    "sooner. Training itself is unchanged. Off: the pictures come from G "
+                    "itself, as in the seed.",
+                )
+            ),
+            noise=st.radio("Noise z", ["uniform", "gaussian"], horizontal=True, key="gan_noise"),
+            seed=int(st.number_input("Seed", 0, 1_000_000, key="gan_seed")),
+        )
+        st.header("Lecturer presets")
+        for name, (_, description) in PRESETS.items():
+            st.button(
+                name,
+                key=f"preset_{name}",
+                on_click=apply_preset,
+                args=(name,),
+                help=description,
+                width="stretch",
+            )
+    saturating = bool(st.session_state.get("gan_saturating", False))
+    chosen["generator_loss"] = "minimax" if saturating else "proxy"
+    settings_to_link(LINK)
+    return dataset_name, chosen
+
+
+def new_run() -> None:
+    job = GANJob(dataset, config, CAPS, classifier=cached_classifier(dataset.image_shape))
+    session.start_over(job, CAPS, shape, picture_interval=1.0)
+
+
+def controls() -> None:
+    """Start / Pause / Resume / Step / Train D only / Train G only / Reset, and the preset's
+    sentence after a preset was chosen."""
+    shape_changed = session.made_with != shape
+    if not shape_changed:
+        run.read(lambda job: job.apply(config))  # rates, k, loss, batch, average: live
+    if st.session_state.get("gan_preset"):
+        name = st.session_state.pop("gan_preset")
+        st.info(f"**{name}** — {PRESETS[name][1]}", icon=":material/school:")
+    control_row(
+        (
+            ("Start", "play_arrow", run.start, run.state == TRAINING or shape_changed),
+            ("Pause", "pause", run.pause, run.state != TRAINING),
+            ("Resume", "resume", run.resume, run.state == TRAINING or shape_changed),
+            ("Step", "skip_next", run.step, shape_changed),
+            (
+                "Train D only",
+                "shield",
+                lambda: run.step(GANJob.train_discriminator_only),
+                shape_changed,
+            ),
+            ("Train G only", "brush", lambda: run.step(GANJob.train_generator_only), shape_changed),
+            ("Reset", "restart_alt", new_run, False),
+        )
+    )
+    if shape_changed:
+        st.info(
+            "The dataset, the noise distribution or the seed changed: press Reset to build a new "
+            "GAN with them."
+        )
+
+
+def live_view() -> None:
+    """The status line, the curves and the pictures, redrawn while the GAN trains."""
+    live_fragment(
+        session,
+        "gan",
+        REFRESH_SECONDS,
+        detail=lambda _: "",
+        help="One step is k discriminator updates and one generator update.",
+        finished=lambda slot, text: slot.warning(text),
+        draw=lambda timer: live_charts(
+            session, dataset, REFRESH_SECONDS, timer, bool(config.average_decay)
+        ),
+    )
+
+
+def the_game() -> None:
+    """The minimax objective, the k:1 algorithm, and the saturating loss to try."""
+    with st.expander("The game and the algorithm", expanded=True):
+        left, right = st.columns(2)
+        with left:
+            st.latex(
+                r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x}\left[\log D(x)\right] + "
+                r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
+            )
+            st.markdown(
+                "Each step: **k times** draw m real images and m noise vectors and raise V by a "
+                "step of Adam on D (rate α₂); then **once** draw m noise vectors and move G (rate "
+                "α₁). A balanced game ends with D(x) = D(G(z)) = ½."
+            )
+        with right:
+            st.markdown(
+                "Early on D rejects every fake, D(G(z)) ≈ 0, and log(1 − D(G(z))) is flat there: "
+                "its gradient vanishes. So G instead **maximises log D(G(z))** (the "
+                "non-saturating proxy), which has the same fixed point and strong gradients when "
+                "G is bad."
+            )
+            st.toggle(
+                "Use the saturating loss log(1 − D(G(z))) for G",
+                key="gan_saturating",
+                help="Turn it on, press Reset or keep training, and watch ‖∇G‖ collapse.",
+            )
+
+
+def samples_on_demand() -> None:
+    """Sample, Interpolate and a new z for the latent explorer, from G as it is now."""
+    st.header("Samples on demand")
+    st.caption(
+        "These use the generator as it is now, training or paused"
+        + (" (the average of its weights, as set in the sidebar)." if config.average_decay else ".")
+    )
+    buttons = st.columns(3)
+    on_demand = session.on_demand
+    if buttons[0].button("Sample", icon=":material/casino:", width="stretch"):
+        on_demand["sample"] = run.read(lambda job: job.trainer.generate(64))
+    if buttons[1].button("Interpolate", icon=":material/linear_scale:", width="stretch"):
+
+        def interpolation(job: GANJob) -> np.ndarray:
+            ends = job.trainer.sample_noise(2)
+            return job.trainer.interpolate(ends[0], ends[1], steps=10)
+
+        on_demand["interpolate"] = run.read(interpolation)
+    if buttons[2].button(
+        "New z for the latent explorer", icon=":material/explore:", width="stretch"
+    ):
+        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).numpy()[0]
+        for i in range(4):
+            st.session_state[f"gan_z{i}"] = float(np.round(on_demand["z"][i], 2))
+    on_demand_views(session, dataset)
+    latent_explorer(session, dataset, config.noise)
+
+
+def export() -> None:
+    """G and D, the history, the grids and the training GIF; a timeline of the grid."""
+    snapshot, columns = export_row(
+        run,
+        (
+            "G and D (.pt)",
+            lambda: run.read(lambda job: checkpoint_bytes(job.trainer, dataset=dataset_name)),
+            f"gan_{dataset_name}.pt",
+            "Both state dicts and the config; load it here or with torch.load(weights_only=True).",
+        ),
+        "gan",
+    )
+
+    def grid(pixels) -> np.ndarray:
+        return image_grid(pixels, dataset.image_shape, columns=8)
+
+    if snapshot.pictures:
+        fixed = snapshot.pictures["fixed_noise"]
+        png_download(
+            columns[2], "Fixed-noise grid (PNG)", lambda: grid(fixed), "gan_fixed_noise.png", 520
+        )
+    if "sample" in session.on_demand:
+        samples = (session.on_demand["sample"] + 1) / 2
+        png_download(columns[4], "Samples (PNG)", lambda: grid(samples), "gan_samples.png", 520)
+    timeline = run.read(lambda job: list(job.timeline))
+    if timeline:
+        columns[3].download_button(
+            "Fixed-noise grid over time (GIF)",
+            lambda: gif_bytes(
+                [grid(frame) for _, frame in timeline],
+                upscale_to=320,
+            ),
+            "gan_training.gif",
+            "image/gif",
+            icon=":material/animation:",
+            width="stretch",
+            on_click="ignore",  # a download needs no rerun
+        )
+        if len(timeline) > 1:
+            timeline_view(timeline, dataset)
+
+
+# ---- the page, top to bottom -------------------------------------------------------------
+
+st.set_page_config(page_title="GAN, live", page_icon="🎭", layout="wide")
+threads_for_this_thread(1)  # drawing needs one thread; the training worker sets its own
+st.title("Generative Adversarial Network")
+st.caption(
+    "A generator G turns noise z into images; a discriminator D learns to tell them from real "
+    "digits, and G learns to fool D. Press Start and watch one set of digits form."
+)
+dataset_name, chosen = sidebar_settings()
+try:
+    dataset = cached_dataset(dataset_name)
+except DatasetError as error:
+    st.error(str(error))
+    st.stop()
+config = GANConfig(n_pixels=dataset.n_pixels, **chosen)
+shape = (dataset_name, config.noise, config.seed)  # these need a new model (a Reset)
+session = page_session()
+if session.run is None:
+    new_run()
+session.take_pending_checkpoint(
+    new_run, lambda job, checkpoint: job.trainer.load_checkpoint(checkpoint)
+)
+run = session.run
+
+controls()
+live_view()
+the_game()
+samples_on_demand()
+export()
+checkpoint_inputs(
+    session,
+    "gan",
+    lambda data: load_checkpoint_bytes(data, config),
+    current="GAN",
+    pretrained=PRETRAINED,
+    n_pixels=dataset.n_pixels,
+)
+st.caption("Share this setup: the address bar holds the dataset, the settings and the seed.")

@@ -1,0 +1,216 @@
+"""What the GAN page keeps for a session and draws from its model: the live curves, the
+fixed-noise grid, D's outputs and the digits the classifier sees, samples on demand, the
+latent explorer and the timeline, each with the sentence that says how to read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core.charts import Series, bars_figure, histogram_figure, panels_figure
+from core.data import Dataset
+from core.images import image_grid, upscale
+from core.jobs import QUALITY_EVERY
+from core.runs import TRAINING
+from core.svg_charts import bars_svg, histogram_svg, panels_svg
+from pages.live import charts_snapshot, drawn_once
+from pages.session import PageSession
+from pages.widgets import grid_picture
+
+PANELS = [
+    ("Losses", [Series("discriminator_loss", "D loss"), Series("generator_loss", "G loss")]),
+    (
+        "Mean D(x) and D(G(z))",
+        [Series("d_real", "D(x), real"), Series("d_fake", "D(G(z)), generated")],
+    ),
+    (
+        "Gradient norms",
+        [Series("discriminator_grad_norm", "‖∇D‖"), Series("generator_grad_norm", "‖∇G‖")],
+    ),
+    ("Recognised confidently (share)", [Series("confident_share", "confident", True)]),
+    (
+        "Class coverage entropy (log 10 ≈ 2.30 is all digits)",
+        [Series("coverage_entropy", "coverage entropy", True)],
+    ),
+    ("Classifier FID (lower is better)", [Series("classifier_fid", "classifier FID", True)]),
+]
+
+
+@dataclass
+class GANSession(PageSession):
+    """The GAN page's session: its run, plus the samples and pictures it made on demand."""
+
+    on_demand: dict = field(default_factory=dict)  # "sample", "interpolate", "z"
+    pictures: dict = field(default_factory=dict)  # grid pictures, drawn once per version
+
+    def forget_views(self) -> None:
+        super().forget_views()
+        self.on_demand, self.pictures = {}, {}
+
+
+def fixed_grid(session: GANSession, dataset: Dataset, pixels, key: str, version: int) -> str:
+    """A grid of 64 images 8 wide as a picture about 520 pixels wide, drawn once per version
+    (-1: drawn afresh)."""
+    if version >= 0 and session.pictures.get(key, (None,))[0] == version:
+        return session.pictures[key][1]
+    picture = grid_picture(image_grid(pixels, dataset.image_shape, columns=8), 520)
+    session.pictures[key] = (version, picture)
+    return picture
+
+
+def live_charts(
+    session: GANSession, dataset: Dataset, base: float, timer: float | None, averaged: bool
+) -> None:
+    """The curves, the fixed-noise grid, D's outputs and the class coverage, inside the live
+    fragment: pictures while training, interactive charts while paused."""
+    run = session.run
+    snapshot = charts_snapshot(run, session, base, timer)
+    training = snapshot.state == TRAINING
+    chart_options = dict(
+        reference_lines={1: 0.5},
+        placeholders={i: f"Measured every {QUALITY_EVERY} steps" for i in (3, 4, 5)},
+    )
+    if training:
+        # Redrawn at every refresh while training: pictures cost the browser a few ms where
+        # plotly takes ~0.2 s of CPU; paused, the charts can be hovered and zoomed.
+        picture = drawn_once(
+            session,
+            "curves",
+            snapshot,
+            None,
+            lambda: panels_svg(snapshot.history, PANELS, **chart_options),
+        )
+        st.image(picture, width="stretch")
+    else:
+        st.plotly_chart(
+            panels_figure(snapshot.history, PANELS, **chart_options),
+            width="stretch",
+            key="gan_curves",
+        )
+    pictures, version = snapshot.pictures, snapshot.pictures_version
+    if not training and snapshot.steps:
+        pictures = run.read(lambda job: job.pictures())
+        version = -1
+    if not pictures:
+        st.caption("Press Start or Step: the fixed-noise grid, D's outputs and coverage follow.")
+        return
+    left, middle, right = st.columns([5, 4, 4])
+    left.image(
+        fixed_grid(session, dataset, pictures["fixed_noise"], "fixed", version),
+        caption="G(z) for the same 64 z at every refresh" + (" (G's average)" if averaged else ""),
+        width="stretch",
+    )
+    outputs = {k: pictures[k] for k in ("real images", "generated images")}
+    title = "D's output on real and generated images"
+    if training:
+        middle.image(
+            drawn_once(
+                session,
+                "outputs",
+                snapshot,
+                None,
+                lambda: histogram_svg(outputs, title=title, x_title="D(·)"),
+            ),
+            width="stretch",
+        )
+    else:
+        middle.plotly_chart(
+            histogram_figure(outputs, title=title, x_title="D(·)"),
+            width="stretch",
+            key="gan_histogram",
+        )
+    if "class_shares" in pictures:
+        shares = [float(v) for v in pictures["class_shares"]]
+        bars = dict(
+            title="Which digit the classifier sees in 500 samples",
+            x_title="digit",
+            y_title="share",
+            reference=1 / len(shares),
+        )
+        digits = [str(c) for c in range(len(shares))]
+        if training:
+            right.image(
+                drawn_once(
+                    session, "coverage", snapshot, None, lambda: bars_svg(digits, shares, **bars)
+                ),
+                width="stretch",
+            )
+        else:
+            right.plotly_chart(
+                bars_figure(digits, shares, **bars), width="stretch", key="gan_coverage"
+            )
+
+
+def on_demand_views(session: GANSession, dataset: Dataset) -> None:
+    """The last samples and interpolation asked for."""
+    on_demand = session.on_demand
+    if "sample" in on_demand:
+        st.image(
+            fixed_grid(session, dataset, (on_demand["sample"] + 1) / 2, "sample", -1),
+            caption="64 fresh samples G(z)",
+            width=520,
+        )
+    if "interpolate" in on_demand:
+        row = image_grid((on_demand["interpolate"] + 1) / 2, dataset.image_shape, columns=10)
+        st.image(
+            upscale(row, 1000),
+            caption="G((1 − t) z₁ + t z₂) for t from 0 to 1",
+            clamp=True,
+            output_format="PNG",
+            width="stretch",
+        )
+
+
+def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
+    """One z with four of its coordinates on sliders, and G(z) beside them."""
+    run, on_demand = session.run, session.on_demand
+    st.subheader("Latent explorer")
+    if "z" not in on_demand:
+        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).numpy()[0]
+    low, high = (-1.0, 1.0) if noise == "uniform" else (-3.0, 3.0)
+    explorer = st.columns([3, 2])
+    with explorer[0]:
+        st.caption(
+            "One noise vector z (100 numbers); move four of its coordinates and watch the digit "
+            "change. Most single coordinates change it a little; together they steer it."
+        )
+        z = on_demand["z"].copy()
+        for i in range(4):
+            z[i] = st.slider(
+                f"z[{i}]",
+                low,
+                high,
+                float(np.clip(np.round(z[i], 2), low, high)),
+                0.01,
+                key=f"gan_z{i}",
+            )
+    picture = run.read(lambda job: job.trainer.generate(torch.from_numpy(z[None, :]).float()))
+    explorer[1].image(
+        upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
+        caption="G(z)",
+        clamp=True,
+        output_format="PNG",
+        width=280,
+    )
+
+
+def timeline_view(timeline: list, dataset: Dataset) -> None:
+    """A slider back through the fixed-noise grids kept during training."""
+    index = st.slider(
+        "Timeline: the fixed-noise grid earlier in training",
+        0,
+        len(timeline) - 1,
+        len(timeline) - 1,
+        key="gan_timeline",
+    )
+    step, frame = timeline[index]
+    st.image(
+        upscale(image_grid(frame, dataset.image_shape, columns=8), 400),
+        caption=f"after {step} steps",
+        clamp=True,
+        output_format="PNG",
+        width=400,
+    )

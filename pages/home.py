@@ -1,0 +1,31 @@
+"""Home: what the two models are, in a sentence and a formula each, and where to train them."""
+
+import streamlit as st
+
+st.title("Generative models, live: RBMs and GANs")
+st.markdown(
+    "Two ways to teach a computer to *draw* digits, trained live in your browser. Press "
+    "Start on a page and watch the model learn; pause it, step it, look inside it."
+)
+rbm, gan = st.columns(2)
+with rbm:
+    st.subheader("Restricted Boltzmann Machine")
+    st.markdown(
+        "Pixels v and hidden features h, joined by weights W. The model gives every image "
+        "an energy; training lowers the energy of real digits. Sampling runs a Gibbs chain "
+        "h ~ P(h | v), v ~ P(v | h)."
+    )
+    st.latex(r"E(v,h) = -b^\top v - c^\top h - h^\top W v")
+    st.latex(r"F(v) = -b^\top v - \sum_j \log\left(1 + e^{c_j + W_j v}\right)")
+    st.page_link("rbm.py", label="Train an RBM", icon=":material/hub:")
+with gan:
+    st.subheader("Generative Adversarial Network")
+    st.markdown(
+        "A generator G turns random noise z into images; a discriminator D tries to tell "
+        "them from real digits. Each gets better by beating the other."
+    )
+    st.latex(
+        r"\min_G \max_D \; \mathbb{E}_{x}\left[\log D(x)\right] + "
+        r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
+    )
+    st.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")

@@ -1,0 +1,298 @@
+"""The RBM page: train a Restricted Boltzmann Machine live and watch what it learns.
+
+Top to bottom as the user sees it: settings (sidebar), controls, the live view, what to draw
+it with, a look inside, a Gibbs chain on demand, export, and continuing from a checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import streamlit as st
+
+from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
+from core.images import image_grid
+from core.jobs import EXACT_MAX_HIDDEN, RBMJob, RBMJobSettings
+from core.links import Setting
+from core.process import threads_for_this_thread
+from core.rbm import checkpoint_bytes, load_checkpoint_bytes
+from core.runs import TRAINING, Caps
+from pages.live import live_fragment
+from pages.rbm_views import (
+    RBMSession,
+    chain_view,
+    estimate_log_likelihood,
+    free_energy_view,
+    grid_pictures,
+    latent_view,
+    live_charts,
+    model_view,
+)
+from pages.session import cached_dataset, close_session
+from pages.widgets import (
+    Pretrained,
+    checkpoint_inputs,
+    control_row,
+    export_row,
+    png_download,
+    settings_from_link,
+    settings_to_link,
+)
+
+CAPS = Caps()
+PRETRAINED = Pretrained(
+    Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt",
+    784,
+    "Start from the pretrained RBM",
+    "the pretrained RBM (100 hidden units, CD-1, 30 epochs)",
+    "100 hidden units trained on mnist-5k for 30 epochs by scripts/train_rbm.py.",
+)
+SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")  # these need a new model (a Reset)
+REFRESH_SECONDS = 0.4  # the live view's refresh period while training
+RATES = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+BATCHES = [10, 20, 50, 100, 200, 500, 1000]
+DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2]
+LINK = (  # the settings a link carries (see core.links)
+    Setting("dataset", "rbm_dataset", DEFAULT_DATASET, choices=DATASET_NAMES),
+    Setting("hidden", "rbm_hidden", 100, low=4, high=CAPS.max_hidden_units, integer=True),
+    Setting("lr", "rbm_lr", 0.05, choices=RATES),
+    Setting("k", "rbm_k", 1, low=1, high=25, integer=True),
+    Setting("method", "rbm_method", "CD", choices=["CD", "PCD"]),
+    Setting("batch", "rbm_batch", 100, choices=BATCHES),
+    Setting("epochs", "rbm_epochs", 50, low=1, high=CAPS.max_epochs, integer=True),
+    Setting("momentum", "rbm_momentum", 0.5, choices=[round(0.05 * i, 2) for i in range(20)]),
+    Setting("decay", "rbm_decay", 1e-4, choices=DECAYS),
+    Setting("seed", "rbm_seed", 0, low=0, high=1_000_000, integer=True),
+)
+
+
+@st.cache_resource(scope="session", on_release=close_session)
+def page_session() -> RBMSession:
+    """This browser session's own run; closed when the session ends."""
+    return RBMSession()
+
+
+def sidebar_settings() -> tuple[str, RBMJobSettings]:
+    """The dataset and the run's settings, from the sidebar (first from the link)."""
+    settings_from_link("rbm", LINK)
+    with st.sidebar:
+        st.header("Model and training")
+        dataset_name = st.selectbox("Dataset", DATASET_NAMES, key="rbm_dataset")
+        hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, key="rbm_hidden")
+        learning_rate = st.select_slider("Learning rate", RATES, key="rbm_lr")
+        k = st.slider("Gibbs steps per update (k)", 1, 25, key="rbm_k")
+        method = st.radio("Negative phase", ["CD", "PCD"], horizontal=True, key="rbm_method")
+        batch_size = st.select_slider("Batch size", BATCHES, key="rbm_batch")
+        epochs = st.slider(
+            "Epochs", 1, CAPS.max_epochs, key="rbm_epochs", help="Passes over the training set."
+        )
+        momentum = st.slider("Momentum", 0.0, 0.95, step=0.05, key="rbm_momentum")
+        weight_decay = st.select_slider("Weight decay", DECAYS, key="rbm_decay")
+        seed = st.number_input("Seed", 0, 1_000_000, key="rbm_seed")
+    settings_to_link(LINK)
+    return dataset_name, RBMJobSettings(
+        hidden_units=int(hidden_units),
+        learning_rate=float(learning_rate),
+        k=int(k),
+        persistent=method == "PCD",
+        batch_size=int(batch_size),
+        epochs=int(epochs),
+        momentum=float(momentum),
+        weight_decay=float(weight_decay),
+        seed=int(seed),
+    )
+
+
+def new_run() -> None:
+    session.start_over(RBMJob(dataset, settings, CAPS), CAPS, (dataset_name, settings))
+
+
+def controls() -> bool:
+    """Start / Pause / Resume / Step / Reset; True when a setting needs a Reset first."""
+    made_with_dataset, made_with = session.made_with
+    shape_changed = made_with_dataset != dataset_name or any(
+        getattr(made_with, name) != getattr(settings, name) for name in SHAPE_SETTINGS
+    )
+    if not shape_changed:
+        run.job.apply(settings)  # learning rate, k, CD/PCD, momentum and decay change live
+    control_row(
+        (
+            ("Start", "play_arrow", run.start, run.state == TRAINING or shape_changed),
+            ("Pause", "pause", run.pause, run.state != TRAINING),
+            ("Resume", "resume", run.resume, run.state == TRAINING or shape_changed),
+            ("Step", "skip_next", run.step, shape_changed),
+            ("Reset", "restart_alt", new_run, False),
+        )
+    )
+    if shape_changed:
+        st.info(
+            "The dataset, the number of hidden units, the batch size or the seed changed: "
+            "press Reset to build a new model with them."
+        )
+    return shape_changed
+
+
+def live_view() -> None:
+    """The status line, the curves and the image grids, redrawn while the model trains."""
+    live_fragment(
+        session,
+        "rbm",
+        REFRESH_SECONDS,
+        detail=lambda s: f", epoch {s.latest.get('epoch', 0.0):.2f} of {run.job.settings.epochs}",
+        help="One step is one mini-batch update.",
+        finished=lambda slot, text: slot.success(text),
+        draw=lambda timer: live_charts(session, dataset, REFRESH_SECONDS, timer),
+    )
+
+
+def view_options() -> None:
+    """The curves' axis, the Gibbs steps of the samples, and the log-likelihood on demand."""
+    options = st.columns([2, 3, 2])
+    options[0].radio("Horizontal axis", ["steps", "epochs"], horizontal=True, key="rbm_x_axis")
+    options[1].slider(
+        "Gibbs steps between the training images and their samples",
+        1,
+        50,
+        1,
+        key="rbm_view_steps",
+        help="1 shows the seed's X_train vs X_hat; more steps show where the chain drifts.",
+    )
+    if not run.job.exact_likelihood:
+        options[2].button(
+            "Estimate the log-likelihood (AIS)",
+            icon=":material/functions:",
+            key="rbm_ais",
+            help="log P(v) = −F(v) − log Z needs the partition function Z; annealed importance "
+            "sampling estimates it in a few seconds (100 runs, 5,000 temperatures).",
+        )
+    st.caption(
+        "Per batch: the surrogate F(v) − F(v̂) (its gradient is the update), the reconstruction "
+        "error ‖v − P(v | h)‖² and the pseudo-log-likelihood D · log σ(F(ṽ) − F(v)) (ṽ: v with "
+        "one pixel flipped), averaged over a few batches. At every epoch the same 500 training "
+        "and 500 held-out images are measured; when the held-out free energy climbs above the "
+        "training one, the model is memorising. The true log-likelihood log P(v) = −F(v) − log Z "
+        f"is exact for up to {EXACT_MAX_HIDDEN} hidden units and an AIS estimate (with its ±3 "
+        "s.e. range) above."
+    )
+    if st.session_state.get("rbm_ais"):
+        estimate_log_likelihood(session)
+
+
+def look_inside() -> None:
+    """One view of the model at a time, computed and drawn only when chosen."""
+    st.header("Look inside")
+    looks = ("Latent activations", "Free energies")
+    look = st.segmented_control(
+        "View", looks, default=looks[0], required=True, key="rbm_look", label_visibility="collapsed"
+    )
+    if look == looks[0]:
+        latent_view(*model_view(session, "latent", lambda job: job.latent_views()))
+    else:
+        free_energy_view(*model_view(session, "energies", lambda job: job.free_energy_samples()))
+
+
+def gibbs_chain() -> None:
+    """A Gibbs chain from noise or a digit, as six frames and a GIF."""
+    st.header("Gibbs chain")
+    st.caption(
+        "Start from random pixels or from a training digit and alternate h ~ P(h | v), "
+        "v ~ P(v | h). Each frame shows P(v | h): where the chain wanders is what the model "
+        "believes."
+    )
+    columns = st.columns([2, 1, 2, 1])
+    start = columns[0].radio(
+        "Start from", ["noise", "a digit"], horizontal=True, key="rbm_chain_start"
+    )
+    digit = columns[1].number_input(
+        "Digit", 0, 9, 3, key="rbm_chain_digit", disabled=start == "noise"
+    )
+    steps = columns[2].slider("Gibbs steps", 1, 200, 30, key="rbm_chain_steps")
+    if columns[3].button("Run the chain", icon=":material/animation:", width="stretch"):
+        try:
+            frames = run.read(
+                lambda job: job.gibbs_frames(
+                    "noise" if start == "noise" else "digit", int(digit), int(steps)
+                )
+            )
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            session.chain = [image_grid(frame, dataset.image_shape, columns=4) for frame in frames]
+    if session.chain:
+        chain_view(session.chain)
+
+
+def export() -> None:
+    """The model, the history and every image grid, made when their button is clicked."""
+    snapshot, columns = export_row(
+        run,
+        (
+            "Model (.pt)",
+            lambda: run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
+            f"rbm_{dataset_name}_{session.made_with[1].hidden_units}h.pt",
+            "The state dict (W, b, c) and the model's shape; load it here or with torch.load.",
+        ),
+        "rbm",
+    )
+    if snapshot.pictures:
+        grids = grid_pictures(session, dataset, snapshot.pictures, snapshot.pictures_version)
+        for column, (name, _, _, grid) in zip(columns[2:], grids, strict=True):
+            png_download(
+                column, f"{name.capitalize()} (PNG)", lambda grid=grid: grid, f"rbm_{name}.png", 600
+            )
+
+
+def checked_checkpoint(data: bytes):
+    """An uploaded RBM that fits this dataset and this server; it sets the hidden units."""
+    rbm, _ = load_checkpoint_bytes(data)
+    if rbm.n_visible != dataset.n_pixels:
+        raise ValueError(
+            f"The checkpoint is for {rbm.n_visible}-pixel images; {dataset_name} has "
+            f"{dataset.n_pixels}. Choose the matching dataset first."
+        )
+    if rbm.n_hidden > CAPS.max_hidden_units:
+        raise ValueError(f"{rbm.n_hidden} hidden units is above this server's limit.")
+    st.session_state["rbm_hidden"] = rbm.n_hidden
+    return rbm
+
+
+# ---- the page, top to bottom -------------------------------------------------------------
+
+st.set_page_config(page_title="RBM, live", page_icon="🔗", layout="wide")
+st.title("Restricted Boltzmann Machine")
+st.caption(
+    "Visible units v (the pixels) and hidden units h are connected by weights W. Training "
+    "lowers the free energy of the data and raises it where the model's own samples are."
+)
+dataset_name, settings = sidebar_settings()
+try:
+    dataset = cached_dataset(dataset_name)
+except DatasetError as error:
+    st.error(str(error))
+    st.stop()
+# Each rerun runs in a new thread; with torch's default thread count every one would start
+# its own team of compute threads beside the training worker's. Drawing needs one.
+threads_for_this_thread(1)
+session = page_session()
+if session.run is None:
+    new_run()
+session.take_pending_checkpoint(new_run, lambda job, rbm: job.load_weights(rbm))
+run = session.run
+
+controls()
+live_view()
+view_options()
+look_inside()
+gibbs_chain()
+export()
+checkpoint_inputs(
+    session,
+    "rbm",
+    checked_checkpoint,
+    current="model",
+    pretrained=PRETRAINED,
+    n_pixels=dataset.n_pixels,
+)
+with st.expander("Settings of this run"):
+    st.json(asdict(session.made_with[1]))

@@ -1,0 +1,179 @@
+"""Widgets both training pages use: settings kept in the link, a row of control buttons, the
+downloads row, checkpoint messages and image grids drawn as pictures for the live view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from core.images import history_csv, picture_svg, png_bytes
+from core.links import Setting, link_values, read_link
+from core.runs import RunSnapshot, TrainingRun
+from pages.session import PageSession
+
+
+def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
+    """On a session's first run, take the settings from the link into the widgets' state
+    (widgets are then created without defaults) and show a notice for each refused value."""
+    if f"{prefix}_link_read" not in st.session_state:
+        st.session_state[f"{prefix}_link_read"] = True
+        values, notices = read_link(st.query_params.to_dict(), link)
+        for setting in link:
+            st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
+        st.session_state[f"{prefix}_link_notices"] = notices
+    for notice in st.session_state.get(f"{prefix}_link_notices", []):
+        st.warning(notice, icon=":material/link_off:")
+
+
+def settings_to_link(link: Sequence[Setting]) -> None:
+    """Write the widgets' current values to the address bar, so the link reproduces them."""
+    st.query_params.from_dict(link_values(st.session_state, link))
+
+
+def control_row(controls) -> None:
+    """One row of buttons from (label, material icon, callback, disabled) rows. Callbacks run
+    before the page is drawn, so every button shows the state after the click."""
+    for column, (label, icon, action, disabled) in zip(
+        st.columns(len(controls)), controls, strict=True
+    ):
+        column.button(
+            label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
+        )
+
+
+def export_row(run: TrainingRun, model: tuple, prefix: str) -> tuple[RunSnapshot, list]:
+    """The "Export and continue" header and a row of five download buttons, the first two
+    filled: the model file (``model``: label, a function making the bytes, file name, help)
+    and the history CSV. Each file is made when its button is clicked, not at every rerun.
+    Returns the snapshot the row shows and its columns, for the page's pictures."""
+    st.header("Export and continue")
+    snapshot = run.snapshot()
+    columns = st.columns(5)
+    label, data, file_name, help_text = model
+    columns[0].download_button(
+        label,
+        data,
+        file_name,
+        "application/octet-stream",
+        icon=":material/download:",
+        width="stretch",
+        help=help_text,
+        on_click="ignore",  # a download needs no rerun
+    )
+    columns[1].download_button(
+        "History (CSV)",
+        lambda: history_csv(snapshot.history),
+        f"{prefix}_history.csv",
+        "text/csv",
+        icon=":material/download:",
+        width="stretch",
+        disabled=not snapshot.history,
+        help="One row per step; after a long run, every "
+        f"{snapshot.history_stride}th step (and every evaluation) is kept.",
+        on_click="ignore",  # a download needs no rerun
+    )
+    return snapshot, columns
+
+
+def png_download(
+    column, label: str, picture: Callable[[], np.ndarray], file_name: str, width: int
+) -> None:
+    """A button that downloads ``picture()`` (grey, in [0, 1]) as a PNG enlarged to about
+    ``width`` pixels, made when clicked."""
+    column.download_button(
+        label,
+        lambda: enlarged_png(picture(), width),
+        file_name,
+        "image/png",
+        icon=":material/image:",
+        width="stretch",
+        on_click="ignore",  # a download needs no rerun
+    )
+
+
+def upload_message(session: PageSession) -> None:
+    """The outcome of the last checkpoint upload, if any."""
+    if session.upload_message:
+        kind, text = session.upload_message
+        getattr(st, kind)(text)
+
+
+def grid_picture(grid: np.ndarray, width: int) -> str:
+    """An image grid as a picture for the live view: a PNG at its own size in an SVG that
+    enlarges it to about ``width`` pixels, pixel for pixel (see core.images.picture_svg)."""
+    scale = max(1, round(width / grid.shape[1]))
+    return picture_svg(
+        png_bytes(grid, upscale=1, compress_level=1), grid.shape[1] * scale, grid.shape[0] * scale
+    )
+
+
+def enlarged_png(picture: np.ndarray, width: int) -> bytes:
+    """A grey picture in [0, 1] as a PNG to download, enlarged to about ``width`` pixels."""
+    return png_bytes(picture, upscale=max(1, width // picture.shape[1]))
+
+
+@dataclass(frozen=True)
+class Pretrained:
+    """A checkpoint that ships in assets/, offered by a button."""
+
+    path: Path
+    n_pixels: int  # offered only on a dataset of images this size
+    label: str  # the button's
+    name: str  # what the page says it continues from
+    help: str
+
+
+def checkpoint_inputs(
+    session: PageSession,
+    prefix: str,
+    check: Callable[[bytes], Any],
+    *,
+    current: str,
+    pretrained: Pretrained | None = None,
+    n_pixels: int = 0,
+) -> None:
+    """The pretrained model's button (where given, present, and for images of ``n_pixels``)
+    and the checkpoint uploader.
+
+    ``check(data)`` returns the weights to continue from, or raises ValueError whose message
+    is shown (the ``current`` model unchanged); accepted weights wait in the session until
+    the page's next rerun starts a new run with them (PageSession.take_pending_checkpoint).
+    """
+
+    def accept(data: bytes, name: str) -> None:
+        session.upload_message = None
+        try:
+            weights = check(data)
+        except ValueError as error:
+            session.upload_message = (
+                "error",
+                f"{name}: {error} The current {current} is unchanged.",
+            )
+            return
+        session.pending_checkpoint = (weights, name)
+
+    def take_upload() -> None:
+        session.upload_message = None
+        upload = st.session_state.get(f"{prefix}_upload")
+        if upload is not None:
+            accept(upload.getvalue(), upload.name)
+
+    if pretrained is not None and pretrained.n_pixels == n_pixels and pretrained.path.exists():
+        st.button(
+            pretrained.label,
+            icon=":material/model_training:",
+            on_click=lambda: accept(pretrained.path.read_bytes(), pretrained.name),
+            help=pretrained.help,
+        )
+    st.file_uploader(
+        "Continue from a checkpoint (.pt)",
+        type=["pt"],
+        key=f"{prefix}_upload",
+        on_change=take_upload,
+    )
+    upload_message(session)
