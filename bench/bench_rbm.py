@@ -2,9 +2,13 @@
 
 Part 1 trains both estimators with the same hyperparameters on the same binarized digits
 (n_components 100 and 500; batch sizes 10, 100, 1000) and prints samples per second, their
-ratio and the pseudo-likelihood each reached. Each library runs in its own process (so that
-numpy's and torch's thread pools never spin against each other), the two alternate for
-several rounds, and the medians are reported.
+ratio and the pseudo-likelihood each reached. Both are fed the very same float32 array
+(written once to a file that each process reads; scikit-learn's BernoulliRBM keeps float32,
+which its fitted ``components_`` show). Each library runs in its own process (so that
+numpy's and torch's thread pools never spin against each other), started with the
+environment this script was started with, so each uses its own default thread count: no
+side's BLAS is limited here. The two alternate for several rounds, and the medians are
+reported with each side's thread counts (threadpoolctl's ``threadpool_info()``).
 
 Part 2 trains a 500-hidden-unit RBM on mnist-5k with CD-1, CD-10 and PCD and reports the AIS
 estimate of the average log-likelihood of the held-out MNIST test set, beside Salakhutdinov &
@@ -17,16 +21,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+# The environment as this script was started, before anything it imports can change it: the
+# workers get it as it is, so that neither side's thread pools are limited by this script.
+WORKER_ENV = dict(os.environ)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import describe  # noqa: E402
+from bench.machine import cpu_name, describe  # noqa: E402
 
 PUBLISHED_CD25_500 = -86.34  # Salakhutdinov & Murray 2008, Table 2: CD25(500), full MNIST
 COMPONENTS = (100, 500)
@@ -34,39 +44,64 @@ BATCH_SIZES = (10, 100, 1000)
 
 
 def _load(eval_data: str | None):
+    """mnist-5k and the MNIST test set, stochastically binarized, as float32 arrays."""
     import numpy as np
 
     from core.data import binarize_stochastic, load_dataset, load_idx_folder
 
-    train = binarize_stochastic(load_dataset("mnist-5k").images, seed=0).astype(np.float64)
+    train = binarize_stochastic(load_dataset("mnist-5k").images, seed=0).astype(np.float32)
     test = None
     if eval_data and Path(eval_data).exists():
-        test = binarize_stochastic(load_idx_folder(eval_data).images, seed=1).astype(np.float64)
+        test = binarize_stochastic(load_idx_folder(eval_data).images, seed=1).astype(np.float32)
     return train, test
 
 
-def worker(library: str, epochs: int, learning_rate: float, eval_data: str | None) -> None:
-    """Train every configuration once with one library; print one JSON line per run."""
+def _thread_pools() -> list[dict]:
+    """The BLAS and OpenMP pools this process has loaded, with their thread counts."""
+    from threadpoolctl import threadpool_info
+
+    def owner(filepath: str) -> str:
+        """Whose copy a library is: numpy.libs -> numpy, torch/lib -> torch."""
+        folder = Path(filepath).parent
+        return folder.parent.name if folder.name == "lib" else folder.name.removesuffix(".libs")
+
+    return [
+        {
+            "user_api": pool["user_api"],
+            "internal_api": pool["internal_api"],
+            "num_threads": pool["num_threads"],
+            "owner": owner(pool["filepath"]),
+        }
+        for pool in threadpool_info()
+    ]
+
+
+def worker(library: str, epochs: int, learning_rate: float, data_file: str) -> None:
+    """Train every configuration once with one library; print one JSON line per run.
+
+    The data come from ``data_file`` (float32 arrays written by the parent), so that the
+    scikit-learn process never imports core and both sides train on the same bytes.
+    """
     import numpy as np
 
-    train, test = _load(eval_data)
+    arrays = np.load(data_file)
+    train = arrays["train"]
+    test = arrays["test"] if "test" in arrays.files else None
     if library == "sklearn":
-        import os
-
         from sklearn.neural_network import BernoulliRBM
-        from threadpoolctl import threadpool_limits
-
-        # core limits numpy's BLAS to one thread (see core/__init__.py); scikit-learn gets
-        # every core, as it would on its own.
-        threadpool_limits(limits=os.cpu_count(), user_api="blas")
     else:
-        from core.rbm import BernoulliRBM
-
-        train = train.astype(np.float32)
-        test = test.astype(np.float32) if test is not None else None
+        from core.estimator import BernoulliRBM
     scored = test if test is not None else train
     # Warm up threads and allocators on a tiny fit.
     BernoulliRBM(n_components=10, batch_size=10, n_iter=1, random_state=0).fit(train[:200])
+    info = {"library": library, "input_dtype": str(train.dtype), "pools": _thread_pools()}
+    if library == "ours":
+        import torch
+
+        # torch's matrix products run on the MKL linked into torch, which threadpoolctl does
+        # not list; it runs on torch's intra-op threads.
+        info["torch_threads"] = torch.get_num_threads()
+    print(json.dumps({"info": info}), flush=True)
     for n_components in COMPONENTS:
         for batch_size in BATCH_SIZES:
             model = BernoulliRBM(
@@ -88,40 +123,96 @@ def worker(library: str, epochs: int, learning_rate: float, eval_data: str | Non
                         "batch_size": batch_size,
                         "samples_per_second": len(train) * epochs / seconds,
                         "pseudo_likelihood": pseudo,
+                        "components_dtype": str(model.components_.dtype),
                     }
                 ),
                 flush=True,
             )
 
 
+def _threads_text(info: dict) -> str:
+    """One side's thread counts in words, e.g. "BLAS: openblas (numpy) 2 threads"."""
+    blas = [pool for pool in info["pools"] if pool["user_api"] == "blas"]
+    openmp = [pool for pool in info["pools"] if pool["user_api"] == "openmp"]
+    parts = []
+    if "torch_threads" in info:
+        parts.append(f"torch's MKL {info['torch_threads']} threads (torch.get_num_threads())")
+    parts.append(
+        "BLAS: "
+        + (
+            ", ".join(
+                f"{pool['internal_api']} ({pool['owner']}) {pool['num_threads']} threads"
+                for pool in blas
+            )
+            or "none loaded"
+        )
+    )
+    if openmp:
+        parts.append(
+            "OpenMP: "
+            + ", ".join(f"{pool['owner']} {pool['num_threads']} threads" for pool in openmp)
+        )
+    return "; ".join(parts)
+
+
 def throughput(rounds: int, epochs: int, learning_rate: float, eval_data: str | None) -> list:
-    runs = []
-    for round_index in range(rounds):
-        for library in ("sklearn", "ours"):
-            command = [
-                sys.executable,
-                __file__,
-                "--worker",
-                library,
-                "--epochs",
-                str(epochs),
-                "--learning-rate",
-                str(learning_rate),
-                "--eval-data",
-                eval_data or "",
-            ]
-            output = subprocess.run(
-                command, check=True, capture_output=True, text=True, cwd=ROOT
-            ).stdout
-            runs += [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-            print(f"  round {round_index + 1}/{rounds}: {library} done", file=sys.stderr)
+    import numpy as np
+
+    train, test = _load(eval_data)
+    with tempfile.TemporaryDirectory() as folder:
+        data_file = str(Path(folder) / "rbm_bench_data.npz")
+        np.savez(data_file, train=train, **({"test": test} if test is not None else {}))
+        runs, infos = [], {}
+        for round_index in range(rounds):
+            for library in ("sklearn", "ours"):
+                command = [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    library,
+                    "--epochs",
+                    str(epochs),
+                    "--learning-rate",
+                    str(learning_rate),
+                    "--data-file",
+                    data_file,
+                ]
+                output = subprocess.run(
+                    command, check=True, capture_output=True, text=True, cwd=ROOT, env=WORKER_ENV
+                ).stdout
+                for line in output.splitlines():
+                    if line.startswith("{"):
+                        record = json.loads(line)
+                        if "info" in record:
+                            infos.setdefault(library, record["info"])
+                        else:
+                            runs.append(record)
+                print(f"  round {round_index + 1}/{rounds}: {library} done", file=sys.stderr)
+    dtypes = {
+        library: sorted(
+            {run["components_dtype"] for run in runs if run["library"] == library}
+            | {infos[library]["input_dtype"]}
+        )
+        for library in ("sklearn", "ours")
+    }
+    both_float32 = all(found == ["float32"] for found in dtypes.values())
     rows = []
     print("\n## Throughput against scikit-learn's BernoulliRBM (PCD-1, same hyperparameters)")
     print(
-        f"mnist-5k, stochastically binarized; {epochs} epochs per run; "
-        f"learning rate {learning_rate}; medians of {rounds} runs; pseudo-likelihood on "
-        f"{'the MNIST test set' if eval_data else 'the training set'}.\n"
+        f"{cpu_name()}, {os.cpu_count()} cores. mnist-5k, stochastically binarized "
+        f"({train.shape[0]}×{train.shape[1]}); "
+        + (
+            "**both fed float32** (the same array; fitted `components_` float32 on both sides)"
+            if both_float32
+            else f"NOT both float32: input and fitted components_ dtypes {dtypes}"
+        )
+        + f"; {epochs} epochs per run; learning rate {learning_rate}; medians of {rounds} "
+        f"runs; pseudo-likelihood on "
+        f"{'the MNIST test set' if eval_data else 'the training set'}. Each side in its own "
+        "process on its default thread count (nothing limited):\n"
     )
+    print(f"- scikit-learn: {_threads_text(infos['sklearn'])}")
+    print(f"- ours: {_threads_text(infos['ours'])}\n")
     print(
         "| hidden | batch | scikit-learn samples/s | ours samples/s | ratio | "
         "PL scikit-learn | PL ours |"
@@ -251,10 +342,11 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-ais", action="store_true")
     parser.add_argument("--worker", choices=("sklearn", "ours"), help=argparse.SUPPRESS)
+    parser.add_argument("--data-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     eval_data = args.eval_data if args.eval_data and Path(args.eval_data).exists() else None
     if args.worker:
-        worker(args.worker, args.epochs, args.learning_rate, eval_data)
+        worker(args.worker, args.epochs, args.learning_rate, args.data_file)
         return
     print(describe())
     if not args.skip_throughput:
