@@ -214,8 +214,7 @@ def main() -> None:
     # The same run headless: the worker's thread count (worker_threads), and for comparison
     # torch's default (every core).
     same_run = statistics.median(
-        headless_steps_per_second(args.window, threads=worker_threads())
-        for _ in range(args.rounds)
+        headless_steps_per_second(args.window, threads=worker_threads()) for _ in range(args.rounds)
     )
     every_core = statistics.median(
         headless_steps_per_second(args.window) for _ in range(args.rounds)

@@ -157,6 +157,11 @@ class TrainingRun:
     def state(self) -> str:
         return self._state
 
+    @property
+    def worker(self) -> threading.Thread | None:
+        """The worker thread, from the first start until stop (None before and after)."""
+        return self._thread
+
     def snapshot(self, history: bool = True) -> RunSnapshot:
         """A copy of the latest metrics, the bounded history and the latest pictures."""
         with self._data_lock:

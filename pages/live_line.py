@@ -42,7 +42,7 @@ class LiveLine:
     """A page's status line as the route serves it: ``fields()`` gives the line's state (the
     run's), label, steps, rest, notice and the time they were taken (see
     pages.live.status_fields), or None once the run is released; ``source(line)`` makes
-    them from what the page keeps on the line. Owned by the session (its holder); the route
+    them from what the page keeps on the line. Owned by the page's PageSession; the route
     forgets it when the session goes."""
 
     def __init__(self, source: Callable[[LiveLine], dict | None]) -> None:

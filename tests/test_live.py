@@ -178,7 +178,7 @@ def test_a_released_session_stops_its_run_and_drops_it(digits):
     run = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)))
     run.start()
     wait_for(lambda: run.snapshot().steps > 3)
-    worker = run._thread
+    worker = run.worker
     job = weakref.ref(run.job)
     session = PageSession(run=run, made_with="digits")
     session.drawn["curves"] = "a picture of the model"
@@ -189,6 +189,6 @@ def test_a_released_session_stops_its_run_and_drops_it(digits):
     gc.collect()
     assert job() is None and run.job is None
     run.start()  # a released run does not train again
-    assert run._thread is None and run.state == FINISHED
+    assert run.worker is None and run.state == FINISHED
     assert "ended" in run.snapshot().message
     close_session(PageSession())  # a session that never made a run

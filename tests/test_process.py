@@ -104,7 +104,7 @@ def test_a_run_stopped_while_heaps_trim_ends_at_once(digits):
     run = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)))
     run.start()
     wait_for(lambda: run.snapshot().steps > 3)
-    worker = run._thread
+    worker = run.worker
     started = time.perf_counter()
     with trimming_heaps(), trimming_heaps():  # nested, as a gc inside a close can be
         run.stop()

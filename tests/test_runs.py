@@ -129,7 +129,7 @@ def test_a_dropped_run_stops_its_worker(digits):
         if run.snapshot().steps >= 5:
             break
         time.sleep(0.01)
-    thread = run._thread
+    thread = run.worker
     assert thread.is_alive()
     del run  # the browser session went away
     gc.collect()
