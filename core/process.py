@@ -1,7 +1,8 @@
 """Process tuning for the dashboard's server, behind one explicit call: tune_process().
 
 A library must leave its host process as it found it; a server that trains many visitors'
-models beside the pages it draws may not. Nothing here changes the process on import.
+models beside the pages it draws may not. Nothing here changes the process on import (nor
+loads torch: the server starts small, and the first visitor's page loads it).
 Measurements behind each setting: docs/performance.md.
 """
 
@@ -12,8 +13,6 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-
-import torch
 
 SWITCH_INTERVAL = 0.00005  # seconds: how soon a training worker gets the interpreter back
 _tuned = threading.Event()
@@ -146,6 +145,8 @@ def threads_for_this_thread(count: int) -> None:
     libraries, torch's own setting is the fallback."""
     libraries = _thread_libraries()
     if libraries is None:
+        import torch
+
         torch.set_num_threads(count)
         return
     gomp, mkl = libraries
@@ -162,6 +163,8 @@ def _thread_libraries():
     if not _THREAD_LIBRARIES:
         import ctypes
         import glob
+
+        import torch
 
         found = None
         folder = os.path.join(os.path.dirname(torch.__file__), "lib")

@@ -144,6 +144,34 @@ def live_charts(
             )
 
 
+def the_game() -> None:
+    """The minimax objective, the k:1 algorithm, and the saturating loss to try."""
+    with st.expander("The game and the algorithm", expanded=True):
+        left, right = st.columns(2)
+        with left:
+            st.latex(
+                r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x}\left[\log D(x)\right] + "
+                r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
+            )
+            st.markdown(
+                "Each step: **k times** draw m real images and m noise vectors and raise V by a "
+                "step of Adam on D (rate α₂); then **once** draw m noise vectors and move G (rate "
+                "α₁). A balanced game ends with D(x) = D(G(z)) = ½."
+            )
+        with right:
+            st.markdown(
+                "Early on D rejects every fake, D(G(z)) ≈ 0, and log(1 − D(G(z))) is flat there: "
+                "its gradient vanishes. So G instead **maximises log D(G(z))** (the "
+                "non-saturating proxy), which has the same fixed point and strong gradients when "
+                "G is bad."
+            )
+            st.toggle(
+                "Use the saturating loss log(1 − D(G(z))) for G",
+                key="gan_saturating",
+                help="Turn it on, press Reset or keep training, and watch ‖∇G‖ collapse.",
+            )
+
+
 def on_demand_views(session: GANSession, dataset: Dataset) -> None:
     """The last samples and interpolation asked for."""
     on_demand = session.on_demand

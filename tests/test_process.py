@@ -94,6 +94,14 @@ def test_tune_process_leaves_the_cores_to_torch_and_fixes_malloc():
     assert after["blas"] == [1]
     assert after["six_mb_mmapped"] is True and before["six_mb_mmapped"] is False
     assert after["switch"] == pytest.approx(5e-5) and after["torch"] == before["torch"]
+    # The dashboard tunes before numpy is loaded (its server starts without it): numpy's
+    # BLAS, loaded after, gets one thread too.
+    blas_threads = fresh_python(
+        "from core.process import tune_process; tune_process(); import numpy, scipy.linalg; "
+        "from threadpoolctl import threadpool_info; "
+        "print(sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'}))"
+    )
+    assert blas_threads == "[1]"
 
 
 def test_a_run_stopped_while_heaps_trim_ends_at_once(digits):
