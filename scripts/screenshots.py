@@ -1,0 +1,61 @@
+"""The README's screenshots: each page of the served dashboard in Chromium, trained a little
+and paused, at a projector's 1920×1080 (and, with --sizes, a laptop's and a phone's).
+
+    python scripts/screenshots.py                     # docs/screenshots/{home,rbm,gan}.png
+    python scripts/screenshots.py --sizes 1366x768 390x844 --out /tmp/shots
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, served_process  # noqa: E402
+
+PAGES = {  # name: (path, seconds of training before the pause; 0: no training)
+    "home": ("/", 0),
+    "rbm": ("/rbm?epochs=200", 6),
+    "gan": ("/gan", 12),
+}
+
+
+def shoot(page, url: str, seconds: float, path: Path) -> None:
+    page.goto(url)
+    if seconds:
+        page.get_by_role("button", name="Start", exact=True).click()
+        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
+        page.wait_for_timeout(seconds * 1000)
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=10_000)
+    page.wait_for_timeout(2500)  # the charts drawn
+    page.screenshot(path=str(path))
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["1920x1080"])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with served_process(timeout=60) as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for size in args.sizes:
+            width, height = (int(n) for n in size.split("x"))
+            for name, (path, seconds) in PAGES.items():
+                context = browser.new_context(viewport={"width": width, "height": height})
+                suffix = "" if len(args.sizes) == 1 else f"_{size}"
+                shoot(context.new_page(), url + path, seconds, args.out / f"{name}{suffix}.png")
+                context.close()
+                print(f"{name} at {size}", flush=True)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
