@@ -20,6 +20,8 @@ def check_positive_int(name: str, value: object) -> int:
 def check_non_negative(name: str, value: object, upper: float | None = None) -> float:
     """``value`` as a finite float ≥ 0 (and below ``upper`` when given)."""
     try:
+        if isinstance(value, str | bytes):  # "0.1" would pass float() but not the optimizers
+            raise TypeError
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {value!r}.") from None

@@ -323,3 +323,23 @@ def test_nan_stops_the_run_and_keeps_finite_weights(digits):
         trainer.step()
     assert unchanged(generator_before, trainer.generator)
     assert unchanged(discriminator_before, trainer.discriminator)
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("learning_rate_generator", "0.1"),  # a number in a string: not one for the optimizer
+        ("learning_rate_discriminator", 0.0),
+        ("k", 0),
+        ("batch_size", True),
+        ("dropout", 1.0),
+        ("average_decay", True),
+        ("betas", (0.5, 1.0)),
+        ("generator_hidden", (128, 0)),
+        ("noise", "cauchy"),
+    ],
+)
+def test_a_setting_out_of_range_is_refused_by_name(setting, value):
+    with pytest.raises(ValueError, match=setting):
+        GANConfig(**{setting: value}).validate()
+    GANConfig().validate()  # the defaults pass
