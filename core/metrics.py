@@ -27,7 +27,9 @@ visible units; each unit more doubles it."""
 _ENUMERATION_ELEMENTS = 1 << 22  # states x other-layer units per chunk: about 32 MB in float64
 
 
-def _all_states(start: int, stop: int, n_units: int, dtype: torch.dtype, device) -> torch.Tensor:
+def all_states(
+    start: int, stop: int, n_units: int, dtype: torch.dtype = torch.float64, device="cpu"
+) -> torch.Tensor:
     """The binary states numbered start..stop-1, one per row, bit j in column j."""
     numbers = torch.arange(start, stop, device=device, dtype=torch.int64)
     bits = torch.arange(n_units, device=device, dtype=torch.int64)
@@ -58,7 +60,7 @@ def log_partition_exact(
         totals = []
         for start in range(0, 1 << smaller, chunk):
             stop = min(start + chunk, 1 << smaller)
-            states = _all_states(start, stop, smaller, torch.float64, W.device)
+            states = all_states(start, stop, smaller, torch.float64, W.device)
             log_terms = states @ enumerated_bias + F_nn.softplus(
                 torch.addmm(other_bias, states, weights)
             ).sum(dim=1)

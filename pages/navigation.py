@@ -28,6 +28,12 @@ navigation = st.navigation(
             icon=":material/theater_comedy:",
             url_path="gan",
         ),
+        st.Page(
+            "rbm_exact.py",
+            title="RBM up close",
+            icon=":material/zoom_in:",
+            url_path="rbm-exact",
+        ),
     ]
 )
 navigation.run()
