@@ -1,5 +1,6 @@
-"""The GAN page's lecturer presets: one-click setups that show a phenomenon, each with what to
-look for. Keys are the page's widget keys; bench/bench_presets.py checks them headless."""
+"""The lecturer presets: one-click setups that show a phenomenon, each with what to look for.
+Keys are the pages' widget keys; bench/bench_presets.py (the GAN page's) and
+bench/bench_rbm_exact.py ("RBM up close") check them headless."""
 
 from __future__ import annotations
 
@@ -70,5 +71,31 @@ PRESETS = {
         "Both learning rates at 0.02, a hundred times the seed's: within a few hundred steps D "
         "rejects everything (D(x) → 1, D(G(z)) → 0), G's gradient norm swings by orders of "
         "magnitude, every sample looks like the same blob and the classifier FID stays high.",
+    ),
+}
+
+EXACT_PRESETS = {  # the "RBM up close" page's
+    "What CD's shortcut costs": (
+        {"ex_data": "Bars and stripes 3×3", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD"},
+        "Bars and stripes with 8 hidden units: in 5,000 updates the exact gradient climbs to "
+        "within about 0.1 nats of the dashed ceiling while CD-1 levels off nearly a nat below. "
+        "PCD-1 does worse still at this rate: its chains cannot keep up with a model that moves "
+        "this fast.",
+    ),
+    "Too few hidden units": (
+        {"ex_data": "Bars and stripes 3×3", "ex_hidden": 2, "ex_lr": 0.2, "ex_method": "exact"},
+        "Two hidden units cannot hold 14 patterns: even the exact gradient stops more than two "
+        "nats below the ceiling, and few of the 14 patterns are among the model's most "
+        "probable states.",
+    ),
+    "Learning rate too high": (
+        {"ex_data": "Bars and stripes 4×4", "ex_hidden": 12, "ex_lr": 2.0, "ex_method": "exact"},
+        "The exact gradient at rate 2: each step overshoots, and the log-likelihood jumps up "
+        "and down instead of climbing. Lower the rate to 0.2 and press Reset.",
+    ),
+    "One shape, moved": (
+        {"ex_data": "Shifted squares 4×4", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD"},
+        "A 2×2 square in 9 places: watch the model's top states become the 9 squares, and in "
+        "slow motion which hidden units answer which place.",
     ),
 }

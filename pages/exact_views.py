@@ -277,6 +277,15 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
             "negative ones push it away from pairs the model produces by itself. The biases "
             "move the same way: Δb = α(⟨v⟩ − ⟨v̂⟩), Δc = α(⟨P(h|v)⟩ − ⟨P(h|v̂)⟩)."
         )
+        if float(np.abs(slow.update.flat()).max()) < 1e-9:
+            st.info(
+                "ΔW is zero: every v̂ came back equal to its v, so the positive and negative "
+                "statistics cancel. CD has nothing left to learn from this batch even where "
+                "the model still puts probability on states that are not data — a blind spot "
+                "that more Gibbs steps (k) or PCD's chains, which wander away from the data, "
+                "do not have.",
+                icon=":material/visibility_off:",
+            )
 
 
 def gradient_view(session: ExactSession) -> None:

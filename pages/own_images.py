@@ -41,7 +41,6 @@ def images_from_link() -> None:
 
 def own_images_editor() -> TinyDataset:
     """A grid of cells for the chosen image: click a cell to switch it; add or remove images."""
-    images_from_link()
     st.subheader("Your own images")
     if "ex_own_notice" in st.session_state:
         st.warning(st.session_state["ex_own_notice"], icon=":material/link_off:")

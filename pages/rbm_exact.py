@@ -14,12 +14,13 @@ import streamlit as st
 from core.exact import MAX_HIDDEN
 from core.exact_job import METHODS, ExactRBMJob, ExactSettings
 from core.links import Setting
+from core.presets import EXACT_PRESETS as PRESETS
 from core.process import threads_for_this_thread
 from core.runs import TRAINING, Caps
 from core.tiny_data import BUILT_IN, TinyDataset
 from pages.exact_views import SLOW_STEPS, ExactSession, gradient_view, live_views, slow_motion_view
 from pages.live import live_fragment
-from pages.own_images import own_images_editor
+from pages.own_images import images_from_link, own_images_editor
 from pages.session import close_session
 from pages.widgets import control_row, settings_from_link, settings_to_link
 
@@ -38,28 +39,6 @@ LINK = (
     Setting("updates", "ex_steps", 5000, low=100, high=CAPS.max_steps, integer=True),
     Setting("seed", "ex_seed", 0, low=0, high=1_000_000, integer=True),
 )
-PRESETS = {
-    "What CD's shortcut costs": (
-        {"ex_data": "Bars and stripes 3×3", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD"},
-        "Bars and stripes with 8 hidden units: the exact gradient climbs to within about 0.1 "
-        "nats of the dashed ceiling in 5,000 updates while CD-1 levels off nearly a nat below.",
-    ),
-    "Too few hidden units": (
-        {"ex_data": "Bars and stripes 3×3", "ex_hidden": 2, "ex_lr": 0.2, "ex_method": "exact"},
-        "Two hidden units cannot hold 14 patterns: even the exact gradient stops far below the "
-        "ceiling, and the model's most probable states are blends of bars and stripes.",
-    ),
-    "Learning rate too high": (
-        {"ex_data": "Bars and stripes 4×4", "ex_hidden": 12, "ex_lr": 2.0, "ex_method": "exact"},
-        "The exact gradient at rate 2: each step overshoots, and the log-likelihood jumps up "
-        "and down instead of climbing. Lower the rate to 0.2 and press Reset.",
-    ),
-    "One shape, moved": (
-        {"ex_data": "Shifted squares 4×4", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD"},
-        "A 2×2 square in 9 places: watch the model's top states become the 9 squares, and in "
-        "slow motion which hidden units answer which place.",
-    ),
-}
 
 
 @st.cache_resource(scope="session", on_release=close_session)
@@ -77,6 +56,7 @@ def apply_preset(name: str) -> None:
 def sidebar_settings() -> tuple[str, ExactSettings, bool]:
     """The data, the run's settings and whether to race the references (first from the link)."""
     settings_from_link("ex", LINK)
+    images_from_link()  # before the link is rewritten from the widgets
     with st.sidebar:
         st.header("Model and training")
         name = st.selectbox("Data", DATA_NAMES, key="ex_data")

@@ -13,6 +13,8 @@ from PIL import Image
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
+    READ_WATCH,
+    WATCH_STATUS,
     served_dashboard,
     served_process,
     slider_to_end,
@@ -61,7 +63,12 @@ def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_navigation(browse
         page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
         navigation = page.get_by_test_id("stSidebarNav")
         titles = [text.split("\n")[-1] for text in navigation.get_by_role("link").all_inner_texts()]
-        assert titles == ["Home", "Restricted Boltzmann Machine", "Generative Adversarial Network"]
+        assert titles == [
+            "Home",
+            "Restricted Boltzmann Machine",
+            "Generative Adversarial Network",
+            "RBM up close",
+        ]
         assert page.title() == "GAN, live"
         k = page.locator('[data-testid="stSlider"]').filter(has_text="D updates per G update")
         assert k.get_by_test_id("stSliderThumbValue").inner_text() == "3"
@@ -114,6 +121,49 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "rbm_page.png"), full_page=True)
     assert (ARTIFACTS / "rbm_page.png").stat().st_size > 20_000
+    page.close()
+
+
+def test_rbm_up_close_trains_on_drawn_images_redraws_and_walks_one_update(server, browser):
+    """Make a dataset by clicking cells, train on it, watch the page redraw at least twice a
+    second while it plays, then walk through one update in slow motion."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{server}/rbm-exact")
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Your own images").click()
+    cell = page.locator(".st-key-ex_cell_0_1 button")
+    cell.wait_for(timeout=10_000)
+    assert cell.inner_text() == "□"
+    cell.click()
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-ex_cell_0_1 button').innerText.includes('■')"
+    )
+    assert "own=3x3%3A110010001" in page.url or "own=3x3:110010001" in page.url
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("changed: press Reset").wait_for(state="detached", timeout=10_000)
+    slider_to_end(page, "Updates")  # long enough to watch
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=10_000)
+    page.evaluate(WATCH_STATUS)
+    page.wait_for_timeout(4000)
+    watched = page.evaluate(READ_WATCH)
+    assert watched["charts"] >= 8, watched  # the pictures redrawn at least twice a second
+    assert watched["count"] >= 8, watched
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
+    assert status(page)[1] > 100
+
+    page.get_by_role("button", name="Take the next batch").click()
+    page.get_by_text("Step 1 · sample h ~ P(h | v)").wait_for(timeout=10_000)
+    for title in ("Step 2 · sample", "Step 3 · the cost", "Step 4 · the gradient step"):
+        page.get_by_role("button", name="Next", exact=True).click()
+        page.get_by_text(title).wait_for(timeout=10_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "rbm_exact_page.png"), full_page=True)
+    steps = status(page)[1]
+    page.get_by_role("button", name="Apply this update").click()
+    page.get_by_text(re.compile(rf"Paused — step {steps + 1}\b")).wait_for(timeout=10_000)
     page.close()
 
 
