@@ -29,3 +29,11 @@ with gan:
         r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
     )
     st.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")
+st.subheader("RBM up close")
+st.markdown(
+    "An RBM on images of at most 16 pixels, small enough to see whole: the model's "
+    "probability of every image, the partition function Z, and the exact gradient beside the "
+    "estimates CD and PCD make of it. One update taken apart, step by step."
+)
+st.latex(r"P(v) = \frac{e^{-F(v)}}{Z}, \qquad Z = \sum_{v} e^{-F(v)}")
+st.page_link("rbm_exact.py", label="See an RBM whole", icon=":material/zoom_in:")

@@ -1,7 +1,7 @@
 """The README's screenshots: each page of the served dashboard in Chromium, trained a little
 and paused, at a projector's 1920×1080 (and, with --sizes, a laptop's and a phone's).
 
-    python scripts/screenshots.py                     # docs/screenshots/{home,rbm,gan}.png
+    python scripts/screenshots.py               # docs/screenshots/{home,rbm,gan,rbm_exact}.png
     python scripts/screenshots.py --sizes 1366x768 390x844 --out /tmp/shots
 """
 
@@ -17,17 +17,18 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, served_process  # noqa: E402
 
-PAGES = {  # name: (path, seconds of training before the pause; 0: no training)
-    "home": ("/", 0),
-    "rbm": ("/rbm?epochs=200", 6),
-    "gan": ("/gan", 12),
+PAGES = {  # name: (path, seconds of training before the pause; 0: no training, its Start)
+    "home": ("/", 0, ""),
+    "rbm": ("/rbm?epochs=200", 6, "Start"),
+    "gan": ("/gan", 12, "Start"),
+    "rbm_exact": ("/rbm-exact", 8, "Play"),
 }
 
 
-def shoot(page, url: str, seconds: float, path: Path) -> None:
+def shoot(page, url: str, seconds: float, start: str, path: Path) -> None:
     page.goto(url)
     if seconds:
-        page.get_by_role("button", name="Start", exact=True).click()
+        page.get_by_role("button", name=start, exact=True).click()
         page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
         page.wait_for_timeout(seconds * 1000)
         page.get_by_role("button", name="Pause", exact=True).click()
@@ -48,10 +49,12 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for size in args.sizes:
             width, height = (int(n) for n in size.split("x"))
-            for name, (path, seconds) in PAGES.items():
+            for name, (path, seconds, start) in PAGES.items():
                 context = browser.new_context(viewport={"width": width, "height": height})
                 suffix = "" if len(args.sizes) == 1 else f"_{size}"
-                shoot(context.new_page(), url + path, seconds, args.out / f"{name}{suffix}.png")
+                shoot(
+                    context.new_page(), url + path, seconds, start, args.out / f"{name}{suffix}.png"
+                )
                 context.close()
                 print(f"{name} at {size}", flush=True)
         browser.close()
