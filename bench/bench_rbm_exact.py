@@ -35,10 +35,12 @@ def run_preset(values: dict, steps: int) -> dict:
     settings = ExactSettings(
         hidden_units=values["ex_hidden"],
         method=values["ex_method"],
+        k=values["ex_k"],
+        seed=values["ex_seed"],
         learning_rate=values["ex_lr"],
         steps=steps,
     )
-    job = ExactRBMJob(data, settings)
+    job = ExactRBMJob(data, settings, values["ex_compare"])
     history = [job.train_step() for _ in range(steps)]
     yours = np.array([record["log_likelihood"] for record in history])
     codes, _ = data.distribution()

@@ -217,6 +217,8 @@ class SlowMotionUpdate:
     update: Gradient  # Step 4: α (positive − negative) and the biases' α (⟨v⟩ − ⟨v̂⟩), ...
     learning_rate: float
     persistent: bool
+    next_chains: np.ndarray | None = None  # PCD: the chains' h after the update, as drawn
+    exact_update: Gradient | None = None  # exact ascent: α × the exact gradient, taken instead
 
     @property
     def cost(self) -> float:
@@ -253,6 +255,9 @@ def slow_motion_update(
                 h = bernoulli(torch.sigmoid(torch.addmm(c, v_model, W.t())), random)
         model_input = torch.addmm(c, v_model, W.t())
         model_probabilities = torch.sigmoid(model_input)
+        next_chains = None
+        if chain_start is not None:  # PCD keeps h ~ P(h | v̂) for the next update
+            next_chains = bernoulli(model_probabilities, random).numpy().copy()
         positive = hidden_probabilities.t() @ v / len(v)
         negative = model_probabilities.t() @ v_model / len(v_model)
         update = Gradient(
@@ -274,4 +279,5 @@ def slow_motion_update(
             update,
             float(learning_rate),
             chain_start is not None,
+            next_chains,
         )

@@ -4,7 +4,7 @@ the same mini-batches from the same start, each one's exact log-likelihood at ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -12,6 +12,7 @@ import torch
 from core.exact import (
     MAX_HIDDEN,
     EstimateQuality,
+    Gradient,
     SlowMotionUpdate,
     compare_estimates,
     exact_distribution,
@@ -36,7 +37,7 @@ class ExactSettings:
     hidden_units: int = 8
     method: str = "CD"
     k: int = 1
-    learning_rate: float = 0.1
+    learning_rate: float = 0.2
     seed: int = 0
     batch_size: int = 10
     steps: int = 5000  # the run ends here (raise it to go on)
@@ -164,27 +165,33 @@ class ExactRBMJob:
         }
 
     def slow_motion(self) -> SlowMotionUpdate:
-        """Your next update taken apart, on a fresh batch (your model is not changed)."""
+        """Your next update taken apart, on the next batch (nothing changes until
+        take_update). With exact ascent, the update also holds the exact step it takes."""
         trainer = self.yours.trainer
         chains = trainer.persistent_hidden if self.yours.method == "PCD" else None
         if self.yours.method == "PCD" and chains is None:
             chains = torch.zeros(PERSISTENT_CHAINS, self.rbm.n_hidden, dtype=torch.float64)
-        return slow_motion_update(
-            self.rbm,
-            self.next_batch(),
-            int(trainer.k),
-            float(trainer.learning_rate),
-            self.slow_motion_draws,
-            chains,
+        rate = float(trainer.learning_rate)
+        update = slow_motion_update(
+            self.rbm, self.next_batch(), int(trainer.k), rate, self.slow_motion_draws, chains
         )
+        if self.yours.method == "exact":
+            gradient = exact_gradient(self.rbm, self.yours.codes, self.yours.p_data)
+            update = replace(update, exact_update=Gradient(*(rate * g for g in gradient)))
+        return update
 
     def take_update(self, update: SlowMotionUpdate) -> dict[str, float]:
-        """Add a slow-motion update to your model (one step; the references stay)."""
+        """One step: your model takes the slow-motion update (the exact one with exact ascent;
+        PCD's chains move on), and the race's learners step on the same batch."""
+        change = update.exact_update if update.exact_update is not None else update.update
         with torch.no_grad():
-            for parameter, change in zip(
-                (self.rbm.W, self.rbm.b, self.rbm.c), update.update, strict=True
-            ):
-                parameter.add_(change)
+            for parameter, delta in zip((self.rbm.W, self.rbm.b, self.rbm.c), change, strict=True):
+                parameter.add_(delta)
+        if update.next_chains is not None and self.yours.method == "PCD":
+            self.yours.trainer.persistent_hidden = torch.from_numpy(update.next_chains)
+        batch = torch.from_numpy(update.v)
+        for learner in self.references.values():
+            learner.step(batch)
         self.steps_done += 1
         return self.measure()
 

@@ -74,28 +74,46 @@ PRESETS = {
     ),
 }
 
+RACE = {"ex_k": 1, "ex_seed": 0, "ex_steps": 5000, "ex_compare": True}  # what the sentences assume
 EXACT_PRESETS = {  # the "RBM up close" page's
     "What CD's shortcut costs": (
-        {"ex_data": "Bars and stripes 3×3", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD"},
-        "Bars and stripes with 8 hidden units: in 5,000 updates the exact gradient climbs to "
-        "within about 0.1 nats of the dashed ceiling while CD-1 levels off nearly a nat below. "
-        "PCD-1 does worse still at this rate: its chains cannot keep up with a model that moves "
-        "this fast.",
+        {
+            "ex_data": "Bars and stripes 3×3",
+            "ex_hidden": 8,
+            "ex_lr": 0.2,
+            "ex_method": "CD",
+            **RACE,
+        },
+        "In 5,000 updates on bars and stripes the exact gradient climbs to within 0.1 nats of "
+        "the dashed ceiling while CD-1 levels off nearly a nat below it, and PCD-1, whose "
+        "chains cannot keep up at this rate, lower still.",
     ),
     "Too few hidden units": (
-        {"ex_data": "Bars and stripes 3×3", "ex_hidden": 2, "ex_lr": 0.2, "ex_method": "exact"},
+        {
+            "ex_data": "Bars and stripes 3×3",
+            "ex_hidden": 2,
+            "ex_lr": 0.2,
+            "ex_method": "exact",
+            **RACE,
+        },
         "Two hidden units cannot hold 14 patterns: even the exact gradient stops more than two "
-        "nats below the ceiling, and few of the 14 patterns are among the model's most "
-        "probable states.",
+        "nats below the ceiling, with few of the patterns among the model's most probable "
+        "states.",
     ),
     "Learning rate too high": (
-        {"ex_data": "Bars and stripes 4×4", "ex_hidden": 12, "ex_lr": 2.0, "ex_method": "exact"},
-        "The exact gradient at rate 2: each step overshoots, and the log-likelihood jumps up "
-        "and down instead of climbing. Lower the rate to 0.2 and press Reset.",
+        {
+            "ex_data": "Bars and stripes 4×4",
+            "ex_hidden": 12,
+            "ex_lr": 2.0,
+            "ex_method": "exact",
+            **RACE,
+        },
+        "At rate 2 each exact step overshoots, so the log-likelihood jumps up and down instead "
+        "of climbing (set the rate to 0.2 and press Reset to compare).",
     ),
     "One shape, moved": (
-        {"ex_data": "Shifted squares 4×4", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD"},
-        "A 2×2 square in 9 places: watch the model's top states become the 9 squares, and in "
-        "slow motion which hidden units answer which place.",
+        {"ex_data": "Shifted squares 4×4", "ex_hidden": 8, "ex_lr": 0.2, "ex_method": "CD", **RACE},
+        "A 2×2 square in 9 places: the model's most probable states become the 9 squares, and "
+        "the slow motion shows which hidden units answer which place.",
     ),
 }

@@ -30,6 +30,7 @@ class ExactSession(PageSession):
     """The page's session: its run, plus the slow-motion update and the gradient comparison."""
 
     slow: SlowMotionUpdate | None = None
+    slow_key: tuple = ()  # the model and rules it was taken for (see the page's slow_motion_key)
     slow_step: int = 0
     comparison: tuple[int, list[EstimateQuality]] | None = None  # (at step, qualities)
     preset: str | None = None  # the preset whose sentence stays on screen
@@ -39,9 +40,11 @@ class ExactSession(PageSession):
         self.slow, self.slow_step, self.comparison = None, 0, None
 
 
-def live_views(session: ExactSession, data: TinyDataset, base: float, timer: float | None):
-    """Inside the live fragment: the distributions, the numbers, the race and the energies."""
+def live_views(session: ExactSession, base: float, timer: float | None):
+    """Inside the live fragment: the distributions, the numbers, the race and the energies of
+    the run's model, against the data it trains on."""
     run = session.run
+    data = run.job.data
     snapshot = charts_snapshot(run, session, base, timer)
     pictures = snapshot.pictures or run.read(lambda job: job.pictures())
     codes, p_data = data.distribution()
@@ -66,11 +69,17 @@ def live_views(session: ExactSession, data: TinyDataset, base: float, timer: flo
             ),
             width="stretch",
         )
+        raced = bool(run.job.references)
         st.caption(
-            "The exact average log-likelihood ⟨log P(v)⟩_data at every update: yours, and the "
-            "same start trained by CD-1, CD-10, PCD-1 and the exact gradient on the same "
-            "batches. Dashed: −H(data), the most any model can reach. The gap between the "
-            "exact curve and CD's is what CD's shortcut costs."
+            "The exact average log-likelihood ⟨log P(v)⟩_data of your model at every update"
+            + (
+                ", and of the same start trained by CD-1, CD-10 and PCD-1 on the same batches "
+                "and by the exact gradient on the whole data. The gap between the exact curve "
+                "and CD's is what CD's shortcut costs."
+                if raced
+                else "."
+            )
+            + " Dashed: −H(data), the most any model can reach."
         )
     with energies:
         st.image(
@@ -147,6 +156,8 @@ def measures(data: TinyDataset, codes, p_data, pictures: dict) -> None:
 def race_picture(snapshot: RunSnapshot, entropy: float) -> str:
     series = [Series(f"log_likelihood {name}", name) for name, _, _ in REFERENCES]
     series.append(Series("log_likelihood", "yours"))  # drawn last: on top
+    if snapshot.history:  # only the learners this run has
+        series = [line for line in series if line.key in snapshot.history[-1]]
     return panels_svg(
         snapshot.history,
         [("Exact log-likelihood over training", series)],
@@ -220,6 +231,12 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
             f"The chain alternates h → v → h for k = {k} steps; the last v̂ is the model's "
             "sample. CD starts it at the data (so v̂ stays close to v); PCD continues chains "
             "kept from the last update."
+            + (
+                " Your model trains by exact ascent, which needs no chain: its negative "
+                "statistics are a sum over every state (step 4 shows both updates)."
+                if slow.exact_update is not None
+                else ""
+            )
         )
     elif step == 2:
         st.latex(
@@ -242,8 +259,8 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
         )
         st.caption(
             "The surrogate cost, averaged over the batch. Lowering it lowers the data's free "
-            "energy (more probable) and raises the samples' (less probable); its gradient is "
-            "the update of step 4."
+            "energy (more probable) and raises the samples' (less probable): the update of "
+            "step 4 is −α times its gradient, a step down this cost."
         )
     else:
         st.latex(
@@ -251,17 +268,15 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
             r"\langle P(h{=}1|\hat v)\, \hat v^\top\rangle_{model}\right),\ \alpha = "
             + f"{slow.learning_rate:g}"
         )
-        columns = st.columns(3)
+        pictures = [
+            (slow.positive, "positive ⟨P(h|v) vᵀ⟩"),
+            (slow.negative, "negative ⟨P(h|v̂) v̂ᵀ⟩"),
+            (slow.update.W.numpy(), "ΔW = α (positive − negative)"),
+        ]
+        if slow.exact_update is not None:
+            pictures.append((slow.exact_update.W.numpy(), "ΔW, exact (applied)"))
         largest = float(max(np.abs(slow.positive).max(), np.abs(slow.negative).max()))
-        for column, (matrix, title) in zip(
-            columns,
-            (
-                (slow.positive, "positive ⟨P(h|v) vᵀ⟩"),
-                (slow.negative, "negative ⟨P(h|v̂) v̂ᵀ⟩"),
-                (slow.update.W.numpy(), "ΔW = α (positive − negative)"),
-            ),
-            strict=True,
-        ):
+        for column, (matrix, title) in zip(st.columns(len(pictures)), pictures, strict=True):
             column.image(
                 heatmap_svg(
                     matrix,
@@ -277,7 +292,13 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
             "negative ones push it away from pairs the model produces by itself. The biases "
             "move the same way: Δb = α(⟨v⟩ − ⟨v̂⟩), Δc = α(⟨P(h|v)⟩ − ⟨P(h|v̂)⟩)."
         )
-        if float(np.abs(slow.update.flat()).max()) < 1e-9:
+        if slow.exact_update is not None:
+            st.caption(
+                "Applied: the exact update α(⟨P(h|v) vᵀ⟩_data − ⟨P(h|v) vᵀ⟩_model), both "
+                "averages summed over every state; the CD-k update beside it is what the "
+                "seed's steps would have made from this batch."
+            )
+        elif float(slow.update.flat().abs().max()) < 1e-9:
             st.info(
                 "ΔW is zero: every v̂ came back equal to its v, so the positive and negative "
                 "statistics cancel. CD has nothing left to learn from this batch even where "
@@ -316,11 +337,13 @@ def gradient_view(session: ExactSession) -> None:
         width="stretch",
     )
     st.caption(
-        f"At step {at_step}, on the same 400 mini-batches. Left: how well one batch's "
+        f"At step {at_step}, on the same 400 mini-batches (a negative cosine is drawn as 0; "
+        "the table has the numbers). Left: how well one batch's "
         "estimate points along the exact gradient (1 = the same direction; mini-batch noise "
         "keeps it below 1 for every method). Right: what is left after averaging all 400 — "
-        "noise averages away, bias does not; below the dashed line what is left may be noise "
-        "alone. CD-k's bias shrinks as k grows; PCD's chains sample the model itself."
+        "noise averages away, bias does not; below the dashed line (the largest of their "
+        "noise floors) what is left may be noise alone. CD-k's bias shrinks as k grows; "
+        "PCD's chains sample the model itself."
     )
     st.dataframe(
         {

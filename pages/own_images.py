@@ -36,7 +36,7 @@ def images_from_link() -> None:
         except ValueError as reason:
             st.session_state["ex_own_notice"] = f"“own={text[:40]}” in the link {reason}."
     st.session_state["ex_own"] = images
-    st.session_state["ex_shape"] = st.session_state["ex_own_shape"] = images[0].shape
+    st.session_state["ex_own_shape"] = images[0].shape
 
 
 def own_images_editor() -> TinyDataset:
@@ -44,12 +44,18 @@ def own_images_editor() -> TinyDataset:
     st.subheader("Your own images")
     if "ex_own_notice" in st.session_state:
         st.warning(st.session_state["ex_own_notice"], icon=":material/link_off:")
-    shape = st.radio(
-        "Grid", SHAPES, format_func=lambda s: f"{s[0]}×{s[1]}", horizontal=True, key="ex_shape"
+    # The grid's shape lives in ex_own_shape: Streamlit forgets a widget's value on a run that
+    # does not draw it (another dataset chosen), and the drawing must survive such a visit.
+    st.session_state["ex_shape"] = st.session_state["ex_own_shape"]
+    st.radio(
+        "Grid",
+        SHAPES,
+        format_func=lambda s: f"{s[0]}×{s[1]}",
+        horizontal=True,
+        key="ex_shape",
+        on_change=new_grid,
     )
-    if st.session_state["ex_own_shape"] != shape:  # a new grid starts from its examples
-        st.session_state["ex_own_shape"] = shape
-        st.session_state["ex_own"] = defaults(shape)
+    shape = st.session_state["ex_own_shape"]
     images = st.session_state["ex_own"]
     st.session_state.setdefault("ex_image", 0)
     chosen = st.pills("Image", range(len(images)), format_func=lambda i: f"{i + 1}", key="ex_image")
@@ -87,6 +93,13 @@ def own_images_editor() -> TinyDataset:
         )
     st.query_params["own"] = images_to_text(images)
     return own_images(images)
+
+
+def new_grid() -> None:
+    """A new grid shape starts from its examples."""
+    shape = st.session_state["ex_own_shape"] = st.session_state["ex_shape"]
+    st.session_state["ex_own"] = defaults(shape)
+    st.session_state["ex_image"] = 0
 
 
 def toggle_cell(image: int, row: int, column: int) -> None:

@@ -38,6 +38,7 @@ LINK = (
     Setting("lr", "ex_lr", 0.2, choices=RATES),
     Setting("updates", "ex_steps", 5000, low=100, high=CAPS.max_steps, integer=True),
     Setting("seed", "ex_seed", 0, low=0, high=1_000_000, integer=True),
+    Setting("race", "ex_compare", True, choices=[True, False]),
 )
 
 
@@ -75,7 +76,6 @@ def sidebar_settings() -> tuple[str, ExactSettings, bool]:
         seed = st.number_input("Seed", 0, 1_000_000, key="ex_seed")
         compare = st.checkbox(
             "Race CD-1, CD-10, PCD-1 and exact beside it",
-            True,
             key="ex_compare",
             help="The same start trained four more ways on the same batches.",
         )
@@ -142,15 +142,23 @@ def live_view() -> None:
         "ex",
         REFRESH_SECONDS,
         detail=lambda s: f" of {run.job.settings.steps}",
-        help="One step is one update of every model, from one mini-batch of 10 images.",
+        help="One step is one update of every model from the same mini-batch of 10 images "
+        "(exact ascent uses the whole data instead).",
         finished=lambda slot, text: slot.success(text),
-        draw=lambda timer: live_views(session, data, REFRESH_SECONDS, timer),
+        draw=lambda timer: live_views(session, REFRESH_SECONDS, timer),
     )
+
+
+def slow_motion_key() -> tuple:
+    """What a slow-motion update was taken apart for: the model at this step, these rules."""
+    steps = run.snapshot(history=False).steps
+    return (id(run.job), steps, settings.method, settings.k, settings.learning_rate)
 
 
 def take_batch() -> None:
     run.pause()
     session.slow = run.read(lambda job: job.slow_motion())
+    session.slow_key = slow_motion_key()
     session.slow_step = 0
 
 
@@ -169,8 +177,12 @@ def slow_motion() -> None:
     st.header("One update in slow motion")
     st.caption(
         "The four steps of one CD-k (or PCD-k) update of your model on a batch of 10 images, "
-        "with their numbers. Nothing changes until you apply it."
+        "with their numbers. Nothing changes until you apply it; then the race's learners "
+        "step on the same batch."
     )
+    if session.slow is not None and session.slow_key != slow_motion_key():
+        session.slow = None  # the model or its rule has changed since: the update is stale
+        st.caption("Your model has changed since the last batch was taken: take the next one.")
     columns = st.columns(4)
     columns[0].button(
         "Take the next batch",
@@ -204,7 +216,7 @@ def slow_motion() -> None:
         width="stretch",
         disabled=shape_changed,
     )
-    slow_motion_view(session, data.shape)
+    slow_motion_view(session, run.job.data.shape)
 
 
 def gradients() -> None:

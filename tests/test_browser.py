@@ -164,6 +164,7 @@ def test_rbm_up_close_trains_on_drawn_images_redraws_and_walks_one_update(server
     steps = status(page)[1]
     page.get_by_role("button", name="Apply this update").click()
     page.get_by_text(re.compile(rf"Paused — step {steps + 1}\b")).wait_for(timeout=10_000)
+    assert page.get_by_test_id("stException").count() == 0
     page.close()
 
 

@@ -13,4 +13,6 @@ def test_home_page_renders_title_formulas_and_links():
     assert [header.value for header in app.subheader] == [
         "Restricted Boltzmann Machine",
         "Generative Adversarial Network",
+        "RBM up close",
     ]
+    assert r"Z = \sum_{v}" in formulas

@@ -148,17 +148,40 @@ def test_the_race_starts_every_learner_alike_and_yours_matches_its_reference():
     assert "30 updates" in job.done
 
 
-def test_the_live_settings_switch_your_rule_and_a_slow_motion_update_is_one_step():
-    job = ExactRBMJob(shifted_squares(), ExactSettings(hidden_units=3), compare=False)
+def test_a_slow_motion_pcd_update_moves_the_chains_on_and_the_race_steps_with_it():
+    job = ExactRBMJob(shifted_squares(), ExactSettings(hidden_units=3))
     job.apply(ExactSettings(hidden_units=3, method="PCD", k=2, learning_rate=0.5))
     assert job.yours.trainer.persistent and job.yours.trainer.k == 2
     job.train_step()
+    chains_before = job.yours.trainer.persistent_hidden.clone()
     update = job.slow_motion()
     assert update.persistent and len(update.chain_samples) == 2
+    assert update.next_chains.shape == chains_before.shape
+    references = {name: learner.rbm.W.clone() for name, learner in job.references.items()}
+    job.take_update(update)
+    assert torch.equal(job.yours.trainer.persistent_hidden, torch.from_numpy(update.next_chains))
+    assert not torch.equal(job.yours.trainer.persistent_hidden, chains_before)
+    # every learner of the race stepped on the slow motion's batch: the race stays aligned
+    for name, learner in job.references.items():
+        assert not torch.equal(learner.rbm.W, references[name]), name
+    assert job.steps_done == 2
+
+
+def test_with_exact_ascent_the_slow_motion_applies_the_exact_step():
+    job = ExactRBMJob(BARS, ExactSettings(hidden_units=4, method="exact", learning_rate=0.3), False)
+    job.train_step()
+    update = job.slow_motion()
+    codes, p = BARS.distribution()
+    exact = exact_gradient(job.rbm, codes, p)
+    assert torch.allclose(update.exact_update.W, 0.3 * exact.W)
     before = job.rbm.W.clone()
     job.take_update(update)
-    assert torch.allclose(job.rbm.W - before, update.update.W)
-    assert job.steps_done == 2
+    assert torch.allclose(job.rbm.W - before, 0.3 * exact.W)
+    assert not torch.allclose(update.update.W, update.exact_update.W)  # CD's differs
+
+
+def test_settings_out_of_range_are_refused():
+    job = ExactRBMJob(BARS, ExactSettings(hidden_units=3), compare=False)
     with pytest.raises(ValueError, match="at most 12"):
         ExactRBMJob(BARS, ExactSettings(hidden_units=13))
     with pytest.raises(ValueError, match="method"):
