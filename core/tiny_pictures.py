@@ -32,7 +32,7 @@ def image_rows_svg(
     with a caption under it: e.g. the data's and the model's most probable states. ``width``:
     at least this many pixels (else as wide as the images need)."""
     n_rows, n_cols = shape
-    label_w, gap = 92, 12
+    label_w, gap = (92 if any(label for label, _, _ in rows) else 8), 12
     image_w, image_h = n_cols * cell, n_rows * cell
     per_row = max(len(images) for _, images, _ in rows) if rows else 0
     slot = max(image_w + gap, 46)

@@ -50,14 +50,13 @@ def live_views(session: ExactSession, base: float, timer: float | None):
     codes, p_data = data.distribution()
     log_p = pictures["log_p"]
     measures(data, codes, p_data, pictures)
-    st.image(
-        drawn_once(
-            session, "states", snapshot, None, lambda: states_picture(data, codes, p_data, log_p)
-        ),
-        width="stretch",
+    pictures_of_states = drawn_once(
+        session, "states", snapshot, None, lambda: states_pictures(data, codes, p_data, log_p)
     )
+    for column, picture in zip(st.columns(2), pictures_of_states, strict=True):
+        column.image(picture, width="stretch")
     st.caption(
-        "Top: the data's states and how often each occurs. Bottom: the model's "
+        "Left: the data's states and how often each occurs. Right: the model's "
         f"{TOP_STATES} most probable of all {len(log_p):,} states, P(v) = e^(−F(v)) / Z, "
         "computed exactly. Training moves the model's probability onto the data's states."
     )
@@ -101,17 +100,25 @@ def live_views(session: ExactSession, base: float, timer: float | None):
         )
 
 
-def states_picture(data: TinyDataset, codes, p_data, log_p) -> str:
-    shown = codes[:TOP_STATES]
+def states_pictures(data: TinyDataset, codes, p_data, log_p) -> tuple[str, str]:
+    """The data's states with their frequencies, and the model's most probable states with
+    P(v): two pictures of rows of six, side by side on a laptop, stacked on a phone."""
     top = np.argsort(-log_p, kind="stable")[:TOP_STATES]
-    return image_rows_svg(
-        [
-            ("data", state_images(shown, data.n_pixels), [f"{p:.3f}" for p in p_data[:TOP_STATES]]),
-            ("model", state_images(top, data.n_pixels), [f"{math.exp(v):.3f}" for v in log_p[top]]),
-        ],
-        data.shape,
-        title=f"Most probable states (data: {len(codes)} distinct)",
-        cell=12 if data.n_pixels > 9 else 16,
+    cell = 12 if data.n_pixels > 9 else 16
+
+    def picture(title: str, numbers, probabilities) -> str:
+        images = state_images(numbers, data.n_pixels)
+        captions = [f"{p:.3f}" for p in probabilities]
+        rows = [("", images[i : i + 6], captions[i : i + 6]) for i in range(0, len(images), 6)]
+        return image_rows_svg(rows, data.shape, title=title, cell=cell)
+
+    return (
+        picture(
+            f"Data: {len(codes)} distinct states" + (", the first 12" if len(codes) > 12 else ""),
+            codes[:TOP_STATES],
+            p_data[:TOP_STATES],
+        ),
+        picture(f"Model: its 12 most probable of {len(log_p):,}", top, np.exp(log_p[top])),
     )
 
 
