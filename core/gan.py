@@ -207,6 +207,10 @@ class GANTrainer:
         self._update_average()
         self._order = torch.empty(0, dtype=torch.long)
         self._position = 0
+        # D's logits on the last update's real and fake batches, and on G's last batch: the
+        # terms of each loss, for a page that shows them (kept without a copy or a sync)
+        self.last_discriminator_logits: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.last_generator_logits: torch.Tensor | None = None
 
     # ---- noise and real batches ----------------------------------------------------------
 
@@ -264,6 +268,7 @@ class GANTrainer:
         logits = self.discriminator(torch.cat((real, fake)))
         real_logits, fake_logits = logits[: real.shape[0]], logits[real.shape[0] :]
         loss = discriminator_loss_value(real_logits, fake_logits)
+        self.last_discriminator_logits = (real_logits.detach(), fake_logits.detach())
         loss.backward()
         norm = _gradient_norm(self.discriminator)
         self._check_finite(loss, norm, "discriminator", self.optimizer_d)
@@ -288,6 +293,7 @@ class GANTrainer:
         try:
             fake_logits = self.discriminator(self.generator(z))
             loss = generator_loss_value(fake_logits, self.config.generator_loss)
+            self.last_generator_logits = fake_logits.detach()
             loss.backward()
         finally:
             for parameter in self.discriminator.parameters():

@@ -117,3 +117,49 @@ EXACT_PRESETS = {  # the "RBM up close" page's
         "the slow motion shows which hidden units answer which place.",
     ),
 }
+
+RING = {  # what every "GAN in 2-D" preset starts from, unless it says otherwise
+    "g2_data": "Ring of 8 Gaussians",
+    "g2_noise_dim": 2,
+    "g2_noise": "gaussian",
+    "g2_g_depth": 2,
+    "g2_g_width": 64,
+    "g2_d_depth": 2,
+    "g2_d_width": 64,
+    "g2_lr_g": 1e-3,
+    "g2_lr_d": 1e-3,
+    "g2_k": 1,
+    "g2_saturating": False,
+    "g2_batch": 256,
+    "g2_seed": 0,
+    "g2_head_start": 0,
+}
+GAN2D_PRESETS = {  # the "GAN in 2-D" page's
+    "Healthy ring": (
+        RING,
+        "The page's defaults: within a few hundred steps the purple points spread over all 8 "
+        "green modes, and D's surface fades to an even ½ where G matches the data.",
+    ),
+    "Mode collapse": (
+        {**RING, "g2_lr_g": 1e-2, "g2_lr_d": 1e-4},
+        "G learns a hundred times faster than D: it piles its points onto one or two modes that "
+        "fool D, then hops to others as D catches up, never covering the ring.",
+    ),
+    "Saturating loss": (
+        {**RING, "g2_saturating": True, "g2_lr_d": 1e-2, "g2_k": 5, "g2_head_start": 300},
+        "D first trains alone for 300 updates until it rejects G's points (D(G(z)) ≈ 0.01): "
+        "with the saturating loss log(1 − D(G(z))) G's arrows are then about ten times shorter "
+        "than with the proxy −log D(G(z)) (untick it and press Reset to compare).",
+    ),
+    "k too large": (
+        {**RING, "g2_k": 25},
+        "Twenty-five D updates per G update: D stays ahead (D(x) ≈ 0.7, D(G(z)) ≈ 0.3 instead "
+        "of ½), its surface a sharp wall with G's arrows several times longer, and every step "
+        "costs 25 times more.",
+    ),
+    "Learning rate too high": (
+        {**RING, "g2_lr_g": 5e-2, "g2_lr_d": 5e-2},
+        "Both rates at 0.05, fifty times the default: the points jump around the plane from "
+        "step to step and the KL and JS curves never settle.",
+    ),
+}

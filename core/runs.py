@@ -25,7 +25,9 @@ from core.slots import SlotPool
 
 
 class Job(Protocol):
-    """What a TrainingRun trains: one update at a time, and pictures on request."""
+    """What a TrainingRun trains: one update at a time, and pictures on request. A job may
+    also have ``seconds_per_step`` (the worker then waits that long between its steps) and
+    ``done`` (a reason to stop)."""
 
     def train_step(self) -> dict[str, float]: ...
 
@@ -357,9 +359,15 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
             run = run_reference()
             if run is None:
                 return
+            started = time.perf_counter()
             if not run._one_update(from_worker=True):
                 return
+            pace = float(getattr(run.job, "seconds_per_step", 0.0) or 0.0)
             del run
+            if pace:  # a job that asks for slow motion: wait, and let others train meanwhile
+                pool.release(me)
+                stop.wait(max(0.0, pace - (time.perf_counter() - started)))
+                continue
             if time.perf_counter() - slice_started >= pool.turn_seconds():
                 if pool.waiting():
                     pool.release(me)  # someone is waiting: their turn

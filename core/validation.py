@@ -17,6 +17,13 @@ def check_positive_int(name: str, value: object) -> int:
     return int(value)
 
 
+def check_non_negative_int(name: str, value: object) -> int:
+    """``value`` as an int ≥ 0 (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ValueError(f"{name} must be a whole number ≥ 0, got {value!r}.")
+    return int(value)
+
+
 def check_non_negative(name: str, value: object, upper: float | None = None) -> float:
     """``value`` as a finite float ≥ 0 (and below ``upper`` when given)."""
     try:
