@@ -29,6 +29,12 @@ navigation = st.navigation(
             url_path="gan",
         ),
         st.Page(
+            "gan_2d.py",
+            title="GAN in 2-D",
+            icon=":material/scatter_plot:",
+            url_path="gan-2d",
+        ),
+        st.Page(
             "rbm_exact.py",
             title="RBM up close",
             icon=":material/zoom_in:",
