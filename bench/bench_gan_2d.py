@@ -41,6 +41,7 @@ PAGE_KEYS = {  # widget key: GAN2DSettings field
     "g2_k": "k",
     "g2_batch": "batch_size",
     "g2_seed": "seed",
+    "g2_head_start": "head_start",
 }
 
 
@@ -52,8 +53,12 @@ def preset_job(values: dict) -> GAN2DJob:
 
 def watch(job: GAN2DJob, seconds: float, marks: int = 4) -> list[str]:
     """Train for ``seconds``; at ``marks`` even times, what the preset's sentence talks about."""
-    lines, started, record = [], time.perf_counter(), {}
-    for mark in range(1, marks + 1):
+    lines, started, record = (
+        [],
+        time.perf_counter(),
+        {"d_real": float("nan"), "d_fake": float("nan")},
+    )
+    for mark in range(0, marks + 1):
         while time.perf_counter() - started < seconds * mark / marks:
             record = job.train_step()
         quality = job.quality()
@@ -129,6 +134,10 @@ def main() -> None:
         print(f"{name}:", flush=True)
         for line in watch(preset_job(values), args.seconds):
             print(line, flush=True)
+    proxy = {**GAN2D_PRESETS["Saturating loss"][0], "g2_saturating": False}
+    print("Saturating loss, the same with the proxy loss:", flush=True)
+    for line in watch(preset_job(proxy), args.seconds / 4, marks=1):
+        print(line, flush=True)
     seconds, steps = first_full_coverage(GAN2D_PRESETS["Healthy ring"][0], args.seconds)
     print(f"healthy ring, headless: all 8 modes covered after {steps} steps, {seconds:.1f} s")
     job = preset_job(GAN2D_PRESETS["Healthy ring"][0])

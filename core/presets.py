@@ -149,13 +149,14 @@ GAN2D_PRESETS = {  # the "GAN in 2-D" page's
         {**RING, "g2_saturating": True, "g2_lr_d": 1e-2, "g2_k": 5, "g2_head_start": 300},
         "D first trains alone for 300 updates until it rejects G's points (D(G(z)) ≈ 0.01): "
         "with the saturating loss log(1 − D(G(z))) G's arrows are then about ten times shorter "
-        "than with the proxy −log D(G(z)) (untick it and press Reset to compare).",
+        "than with the proxy −log D(G(z)) (untick it and press Reset to compare), though in the "
+        "plane G still escapes within a few hundred steps.",
     ),
     "k too large": (
         {**RING, "g2_k": 25},
         "Twenty-five D updates per G update: D stays ahead (D(x) ≈ 0.7, D(G(z)) ≈ 0.3 instead "
-        "of ½), its surface a sharp wall with G's arrows several times longer, and every step "
-        "costs 25 times more.",
+        "of ½), its surface a sharp wall with G's arrows several times longer, and steps come "
+        "about twelve times slower.",
     ),
     "Learning rate too high": (
         {**RING, "g2_lr_g": 5e-2, "g2_lr_d": 5e-2},

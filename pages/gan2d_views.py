@@ -210,7 +210,6 @@ def drawn_points(session: GAN2DSession) -> None:
             )
 
 
-
 def uploaded_points(session: GAN2DSession) -> None:
     """A CSV of x,y rows; a bad file is refused with its reason and changes nothing."""
     upload = st.file_uploader(

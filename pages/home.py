@@ -29,11 +29,22 @@ with gan:
         r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
     )
     st.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")
-st.subheader("RBM up close")
-st.markdown(
-    "An RBM on images of at most 16 pixels, small enough to see whole: the model's "
-    "probability of every image, the partition function Z, and the exact gradient beside the "
-    "estimates CD and PCD make of it. One update taken apart, step by step."
-)
-st.latex(r"P(v) = \frac{e^{-F(v)}}{Z}, \qquad Z = \sum_{v} e^{-F(v)}")
-st.page_link("rbm_exact.py", label="See an RBM whole", icon=":material/zoom_in:")
+close, plane = st.columns(2)
+with close:
+    st.subheader("RBM up close")
+    st.markdown(
+        "An RBM on images of at most 16 pixels, small enough to see whole: the model's "
+        "probability of every image, the partition function Z, and the exact gradient beside "
+        "the estimates CD and PCD make of it. One update taken apart, step by step."
+    )
+    st.latex(r"P(v) = \frac{e^{-F(v)}}{Z}, \qquad Z = \sum_{v} e^{-F(v)}")
+    st.page_link("rbm_exact.py", label="See an RBM whole", icon=":material/zoom_in:")
+with plane:
+    st.subheader("GAN in 2-D")
+    st.markdown(
+        "The same game on points in the plane, where all of it can be seen and a run takes "
+        "seconds: what D believes everywhere, where G's loss pushes each point, how G bends "
+        "its noise. Rings, grids, moons, spirals, or points you draw."
+    )
+    st.latex(r"-\nabla_x \log D(x) \;\text{ at each } x = G(z)")
+    st.page_link("gan_2d.py", label="Play the game in 2-D", icon=":material/scatter_plot:")

@@ -1,7 +1,7 @@
 """The README's screenshots: each page of the served dashboard in Chromium, trained a little
 and paused, at a projector's 1920×1080 (and, with --sizes, a laptop's and a phone's).
 
-    python scripts/screenshots.py               # docs/screenshots/{home,rbm,gan,rbm_exact}.png
+    python scripts/screenshots.py               # docs/screenshots/*.png (one per page)
     python scripts/screenshots.py --sizes 1366x768 390x844 --out /tmp/shots
 """
 
@@ -21,6 +21,7 @@ PAGES = {  # name: (path, seconds of training before the pause; 0: no training, 
     "home": ("/", 0, ""),
     "rbm": ("/rbm?epochs=200", 6, "Start"),
     "gan": ("/gan", 12, "Start"),
+    "gan_2d": ("/gan-2d", 6, "Play"),
     "rbm_exact": ("/rbm-exact", 8, "Play"),
 }
 

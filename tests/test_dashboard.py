@@ -14,5 +14,6 @@ def test_home_page_renders_title_formulas_and_links():
         "Restricted Boltzmann Machine",
         "Generative Adversarial Network",
         "RBM up close",
+        "GAN in 2-D",
     ]
     assert r"Z = \sum_{v}" in formulas
