@@ -48,7 +48,10 @@ PAGE_KEYS = {  # widget key: GAN2DSettings field
 def preset_job(values: dict) -> GAN2DJob:
     settings = {field: values[key] for key, field in PAGE_KEYS.items()}
     settings["generator_loss"] = "minimax" if values["g2_saturating"] else "proxy"
-    return GAN2DJob(BUILT_IN[values["g2_data"]](), GAN2DSettings(**settings))
+    job = GAN2DJob(BUILT_IN[values["g2_data"]](), GAN2DSettings(**settings))
+    while job.head_start_left:  # D's head start first: the watch starts when the game does
+        job.train_step()
+    return job
 
 
 def watch(job: GAN2DJob, seconds: float, marks: int = 4) -> list[str]:
@@ -68,7 +71,8 @@ def watch(job: GAN2DJob, seconds: float, marks: int = 4) -> list[str]:
             f"  {time.perf_counter() - started:5.1f} s, step {job.trainer.generator_updates:5d}: "
             f"modes {quality.get('modes_covered', float('nan')):.0f}/8, "
             f"D(x) {record['d_real']:.2f}, D(G(z)) {record['d_fake']:.2f}, "
-            f"arrow length {arrows:.3f}, KL {quality['kl']:.2f}, JS {quality['js']:.3f}"
+            f"arrow length {arrows:.3f}, KL {quality['kl']:.2f}, JS {quality['js']:.3f}, "
+            f"on a mode {quality.get('on_a_mode', float('nan')):.0%}"
         )
     return lines
 

@@ -108,10 +108,11 @@ class GAN2DJob:
         self.real_shown = points.points[shown]
         self.quality_noise = torch.Generator().manual_seed(settings.seed + 7)
         self.slow_frames: list[SlowFrame] = []
+        self.slow_frames_at = (-1, -1)  # self.updates() right after them
         self.seconds_per_step = 0.0
         self.apply(settings)
-        for _ in range(check_non_negative_int("head_start", settings.head_start)):
-            self.trainer.update_discriminator()
+        # D's head start: the run's first steps update D alone (in the run's worker, counted)
+        self.head_start_left = check_non_negative_int("head_start", settings.head_start)
 
     def apply(self, settings: GAN2DSettings) -> None:
         """Take over the settings that change without a reset."""
@@ -125,6 +126,9 @@ class GAN2DJob:
     # ---- training ---------------------------------------------------------------------------
 
     def train_step(self) -> dict[str, float]:
+        if self.head_start_left:
+            self.head_start_left -= 1
+            return {**self.train_discriminator_only(), "head_start": 1.0}
         report = self.trainer.step()
         record = {
             "discriminator_loss": report.discriminator_loss,
@@ -139,7 +143,8 @@ class GAN2DJob:
         return record
 
     def train_discriminator_only(self) -> dict[str, float]:
-        """One D update, G unchanged."""
+        """One D update; G's weights unchanged (its BatchNorm statistics follow the batch it
+        made for D, so its points in inference mode may shift a little)."""
         loss, d_real, d_fake, norm = self.trainer.update_discriminator()
         return {"discriminator_loss": loss, "d_real": d_real, "d_fake": d_fake}
 
@@ -160,6 +165,10 @@ class GAN2DJob:
             record["modes_covered"] = float(coverage.covered)
             record["on_a_mode"] = coverage.on_a_mode
         return record
+
+    def updates(self) -> tuple[int, int]:
+        """How many updates D and G have had: the model's age."""
+        return self.trainer.discriminator_updates, self.trainer.generator_updates
 
     # ---- what the page draws ----------------------------------------------------------------
 
@@ -200,10 +209,12 @@ class GAN2DJob:
 
     def pictures(self) -> dict[str, np.ndarray]:
         fake = self.trainer.fixed_samples()
+        arrows = self.arrows(fake)
         return {
             "field": self.field(),
             "fake": fake,
-            "arrows": self.arrows(fake),
+            "arrows": arrows,
+            "push": np.array(np.linalg.norm(arrows, axis=1).mean()),  # mean ‖arrow‖
             "manifold": self.manifold(),
         }
 
@@ -216,8 +227,9 @@ class GAN2DJob:
         fake = trainer.fixed_samples()
         frames = [SlowFrame("Before the step", self.field(), fake, self.arrows(fake), {})]
         k = int(trainer.config.k)
-        for index in range(k):
+        for index in range(k):  # the terms are on the batch D saw; the plane is after its step
             loss, d_real, d_fake, _ = trainer.update_discriminator()
+            fake = trainer.fixed_samples()  # G's BatchNorm statistics moved with the batch
             real_logits, fake_logits = trainer.last_discriminator_logits
             real_term = float(-F_nn.softplus(-real_logits).mean())  # mean log D(x)
             fake_term = float(-F_nn.softplus(fake_logits).mean())  # mean log(1 − D(G(z)))
@@ -238,15 +250,21 @@ class GAN2DJob:
         arrows = self.arrows(fake)  # where this G update pushes, against the final D
         g_loss, d_fake, g_norm = trainer.update_generator()
         logits = trainer.last_generator_logits
+        proxy = trainer.config.generator_loss == "proxy"
         terms = {
-            "−log D(G(z)) (proxy, G descends it)": float(F_nn.softplus(-logits).mean()),
-            "log(1 − D(G(z))) (saturating)": float(-F_nn.softplus(logits).mean()),
+            "−log D(G(z)) (proxy" + (", G descends it)" if proxy else ")"): float(
+                F_nn.softplus(-logits).mean()
+            ),
+            "log(1 − D(G(z))) (saturating" + (")" if proxy else ", G descends it)"): float(
+                -F_nn.softplus(logits).mean()
+            ),
             "mean D(G(z))": d_fake,
             "‖∇G‖": g_norm,
         }
         after = trainer.fixed_samples()
         frames.append(SlowFrame("G update", self.field(), after, arrows, terms))
         self.slow_frames = frames
+        self.slow_frames_at = self.updates()
         return {
             "discriminator_loss": loss,
             "generator_loss": g_loss,

@@ -14,7 +14,7 @@ from core.svg_charts import _escape
 
 REAL, FAKE, ARROW, MANIFOLD = "#1b7837", "#762a83", "#40004b", "#9970ab"
 ARROW_SCALE = 0.02  # plane units of arrow per unit of gradient
-ARROW_LONGEST = 0.15  # plane units: longer arrows are cut to this
+ARROW_LONGEST = 0.3  # plane units: longer arrows are cut to this
 
 
 def _xy(points: np.ndarray) -> list[str]:

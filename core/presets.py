@@ -142,15 +142,16 @@ GAN2D_PRESETS = {  # the "GAN in 2-D" page's
     ),
     "Mode collapse": (
         {**RING, "g2_lr_g": 1e-2, "g2_lr_d": 1e-4},
-        "G learns a hundred times faster than D: it piles its points onto one or two modes that "
-        "fool D, then hops to others as D catches up, never covering the ring.",
+        "G learns a hundred times faster than D, which barely learns: with nothing steady to "
+        "follow, G's points roam the plane as a clump, on one mode or none at a time, and never "
+        "cover the ring.",
     ),
     "Saturating loss": (
         {**RING, "g2_saturating": True, "g2_lr_d": 1e-2, "g2_k": 5, "g2_head_start": 300},
-        "D first trains alone for 300 updates until it rejects G's points (D(G(z)) ≈ 0.01): "
-        "with the saturating loss log(1 − D(G(z))) G's arrows are then about ten times shorter "
-        "than with the proxy −log D(G(z)) (untick it and press Reset to compare), though in the "
-        "plane G still escapes within a few hundred steps.",
+        "D first trains alone for 300 steps until it rejects G's points (D(G(z)) ≈ 0.01): with "
+        "the saturating loss log(1 − D(G(z))), G's push is then about ten times weaker than with "
+        "the proxy −log D(G(z)) (untick it and Reset to compare), though in the plane G still "
+        "escapes within a few hundred steps.",
     ),
     "k too large": (
         {**RING, "g2_k": 25},

@@ -185,8 +185,8 @@ class TrainingRun:
         thread = self._thread
         if self._state != TRAINING or thread is None or thread.ident is None:
             return -1
-        if self.slots.holds(thread.ident):
-            return -1
+        if self.slots.holds(thread.ident) or not self.slots.queued(thread.ident):
+            return -1  # training, or a paced run between two steps
         return self.slots.waiting(thread.ident)
 
     def read(self, reader: Callable[[Job], T]) -> T:
@@ -364,8 +364,9 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
                 return
             pace = float(getattr(run.job, "seconds_per_step", 0.0) or 0.0)
             del run
-            if pace:  # a job that asks for slow motion: wait, and let others train meanwhile
-                pool.release(me)
+            if pace:  # a job that asks for slow motion: wait (letting anyone waiting train)
+                if pool.waiting():
+                    pool.release(me)
                 stop.wait(max(0.0, pace - (time.perf_counter() - started)))
                 continue
             if time.perf_counter() - slice_started >= pool.turn_seconds():

@@ -84,6 +84,11 @@ class SlotPool:
                 return list(self._queue).index(owner)
             return len(self._queue)
 
+    def queued(self, owner: int) -> bool:
+        """Whether ``owner`` waits in the queue now (a paced run between steps does not)."""
+        with self._lock:
+            return owner in self._queue
+
     def wanting(self) -> int:
         """How many runs train or wait to."""
         with self._lock:

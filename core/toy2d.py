@@ -123,9 +123,13 @@ BUILT_IN = {
 def fitted(points: np.ndarray, margin: float = 0.85) -> np.ndarray:
     """Points moved and scaled (the same factor on both axes) into [-margin, margin]²."""
     low, high = points.min(axis=0), points.max(axis=0)
-    centre = (low + high) / 2
-    half = float((high - low).max()) / 2 or 1.0
-    return ((points - centre) / half * margin).astype(np.float32)
+    centre = low / 2 + high / 2  # not (low + high) / 2, which overflows near 1e308
+    half = float((high / 2 - low / 2).max()) or 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = (points - centre) / half * margin
+    if not np.isfinite(result).all():
+        raise ValueError("The numbers are too large to place in the plane.")
+    return result.astype(np.float32)
 
 
 def user_points(points: np.ndarray, name: str, description: str) -> PointSet:

@@ -78,7 +78,7 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
             "Thin curves: G applied to lines of its noise space, how G bends the noise."
         )
     with curves:
-        numbers(snapshot, None if job.points.modes is None else len(job.points.modes))
+        numbers(snapshot, pictures, None if job.points.modes is None else len(job.points.modes))
         st.image(
             drawn_once(
                 session,
@@ -105,8 +105,8 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
         )
 
 
-def numbers(snapshot: RunSnapshot, modes: int | None) -> None:
-    """The latest D(x), D(G(z)), JS and, where the data has modes, modes covered."""
+def numbers(snapshot: RunSnapshot, pictures: dict, modes: int | None) -> None:
+    """The latest D(x), D(G(z)), JS, G's push and, where the data has modes, modes covered."""
     latest = dict(snapshot.latest)
     for record in reversed(snapshot.history):  # the last evaluation
         if "js" in record:
@@ -122,6 +122,14 @@ def numbers(snapshot: RunSnapshot, modes: int | None) -> None:
     show("D(x)", "d_real", ".2f", "Mean D(x) on the last real batch: ½ when D cannot tell.")
     show("D(G(z))", "d_fake", ".2f", "Mean D(G(z)) on the last generated batch.")
     show("JS", "js", ".3f", "Jensen–Shannon divergence on the grid: 0 (same) to log 2.")
+    latest["push"] = float(pictures["push"]) if "push" in pictures else None
+    show(
+        "G's push",
+        "push",
+        ".2f",
+        "The mean length of G's arrows ‖∂(G's loss)/∂x‖ at the drawn points: how hard G's "
+        "loss pulls them. It vanishes when the loss saturates.",
+    )
     if modes is not None:
         value = latest.get("modes_covered")
         row.metric(
@@ -157,12 +165,17 @@ def slow_motion_view(session: GAN2DSession, frames: list[SlowFrame], real: np.nd
     with words:
         if frame.title.startswith("D"):
             st.latex(FORMULAS["D"])
-            st.caption("D takes one Adam step up V on a real batch and a fresh batch of G(z).")
+            st.caption(
+                "D takes one Adam step up V on a real batch and a fresh batch of G(z): the "
+                "terms are on that batch, before the step; the plane is after it. G's points "
+                "may shift a little: its BatchNorm statistics follow the batch it made for D."
+            )
         elif frame.title.startswith("G"):
             st.latex(FORMULAS["G"])
             st.caption(
-                "G takes one Adam step down its loss against the D above: each purple point "
-                "moved along its arrow (the arrows are those of the D before this update)."
+                "G takes one Adam step down its loss against the D above. Its weights, not its "
+                "points, move: on the whole the points follow their arrows (drawn from where "
+                "they were, against this D), though not each one."
             )
         else:
             st.caption("The plane before the step: D's surface, G's points and their arrows.")

@@ -183,7 +183,11 @@ def live_view() -> None:
         session,
         "g2",
         REFRESH_SECONDS,
-        detail=lambda s: "",
+        detail=lambda s: (
+            f", D's head start: {run.job.head_start_left} D-only updates left"
+            if run.job.head_start_left
+            else ""
+        ),
         help="One step is k updates of D, then one of G.",
         finished=lambda slot, text: slot.success(text),
         draw=lambda timer: live_views(session, REFRESH_SECONDS, timer),
@@ -206,7 +210,10 @@ def slow_motion() -> None:
         "Take one k:1 step (it counts as a training step) and walk through it: each D update "
         "with its loss terms, then G's update with the arrows it followed."
     )
-    frames = run.read(lambda job: job.slow_frames)
+    frames, fresh = run.read(lambda job: (job.slow_frames, job.slow_frames_at == job.updates()))
+    if frames and not fresh:
+        st.caption("The model has trained on since the last slow-motion step: take another.")
+        frames = []
     columns = st.columns(3)
     columns[0].button(
         "Take one step in slow motion",

@@ -19,14 +19,6 @@ from core.toy2d import moons, ring
 from tests.helpers import parsed_svg, wait_for
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_the_2d_gan_is_the_engines_gan_with_small_mlps():
     job = GAN2DJob(ring(), GAN2DSettings(generator_depth=3, generator_width=16, noise_dim=1))
     assert isinstance(job.trainer, GANTrainer)
@@ -71,7 +63,11 @@ def test_the_views_have_their_shapes_and_the_plane_draws_them():
     assert pictures["manifold"].shape == (18, 60, 2)  # 9 lines along each noise axis
     one_d = GAN2DJob(ring(), GAN2DSettings(noise_dim=1, noise="uniform"))
     assert one_d.manifold().shape == (1, 60, 2)
-    root, ns = parsed_svg(plane_svg(real=job.real_shown, **pictures))
+    layers = {key: pictures[key] for key in ("field", "fake", "arrows", "manifold")}
+    assert float(pictures["push"]) == pytest.approx(
+        np.linalg.norm(pictures["arrows"], axis=1).mean()
+    )
+    root, ns = parsed_svg(plane_svg(real=job.real_shown, **layers))
     assert len(root.findall(f"{ns}image")) == 1  # D's surface
     paths = root.findall(f"{ns}path")
     dots = {p.get("stroke"): p.get("d").count("h0") for p in paths if "h0" in p.get("d")}
@@ -80,6 +76,8 @@ def test_the_views_have_their_shapes_and_the_plane_draws_them():
 
 def test_a_slow_motion_step_shows_each_update_with_its_loss_terms():
     job = GAN2DJob(ring(), GAN2DSettings(k=3))
+    for _ in range(100):  # past the first steps, where G's BatchNorm statistics settle
+        job.train_step()
     record = job.slow_motion_step()
     frames = job.slow_frames
     assert [f.title for f in frames] == [
@@ -95,11 +93,12 @@ def test_a_slow_motion_step_shows_each_update_with_its_loss_terms():
         assert terms["V(D, G) = their sum (D climbs it)"] == pytest.approx(total)
         assert terms["D's loss −V/2"] == pytest.approx(-total / 2, rel=1e-5)
     assert not np.allclose(frames[0].field, frames[1].field)  # D moved
-    assert not np.allclose(frames[3].fake, frames[4].fake)  # then G moved
-    assert np.allclose(frames[3].fake, frames[0].fake)  # and not before
+    # then G: its update moves the points far more than the BatchNorm drift of a D update
+    drift = np.abs(frames[3].fake - frames[2].fake).mean()
+    assert np.abs(frames[4].fake - frames[3].fake).mean() > 3 * drift
     g_terms = frames[4].terms
     assert record["generator_loss"] == pytest.approx(g_terms["−log D(G(z)) (proxy, G descends it)"])
-    assert job.trainer.generator_updates == 1 and job.trainer.discriminator_updates == 3
+    assert job.updates() == (303, 101) == job.slow_frames_at
 
 
 def test_the_healthy_ring_covers_all_eight_modes_and_mode_collapse_does_not():
@@ -111,24 +110,43 @@ def test_the_healthy_ring_covers_all_eight_modes_and_mode_collapse_does_not():
     for _ in range(600):
         healthy.train_step()
         collapse.train_step()
-    assert healthy.quality()["modes_covered"] == 8
-    assert healthy.quality()["js"] < 0.25
-    assert collapse.quality()["modes_covered"] <= 3
+    good, bad = healthy.quality(), collapse.quality()
+    assert good["modes_covered"] == 8 and good["on_a_mode"] > 0.5 and good["js"] < 0.25
+    assert bad["modes_covered"] <= 3 and bad["on_a_mode"] < 0.5 and bad["js"] > 0.4
 
 
-def test_a_head_start_lets_d_reject_gs_points_before_the_game():
-    job = GAN2DJob(ring(), GAN2DSettings(head_start=200, learning_rate_discriminator=1e-2))
-    assert job.trainer.discriminator_updates == 200 and job.trainer.generator_updates == 0
-    fake = torch.from_numpy(job.trainer.fixed_samples())
+def test_after_ds_head_start_the_saturating_loss_barely_pushes_g():
+    settings = GAN2DSettings(head_start=200, learning_rate_discriminator=1e-2, k=5)
+    job = GAN2DJob(ring(), settings)
+    records = [job.train_step() for _ in range(200)]  # the head start: D alone, counted
+    assert all(record.get("head_start") == 1.0 for record in records)
+    assert job.updates() == (200, 0) and job.head_start_left == 0
+    fake = job.trainer.fixed_samples()
     with torch.no_grad():
-        assert float(torch.sigmoid(job.trainer.discriminator(fake)).median()) < 0.05
+        assert (
+            float(torch.sigmoid(job.trainer.discriminator(torch.from_numpy(fake))).median()) < 0.05
+        )
+    pushes = {}
+    for loss in ("minimax", "proxy"):
+        job.trainer.config.generator_loss = loss
+        pushes[loss] = np.linalg.norm(job.arrows(fake), axis=1).mean()
+    assert pushes["minimax"] < 0.2 * pushes["proxy"]  # about ten times weaker
+    job.trainer.config.generator_loss = "minimax"
+    job.slow_motion_step()
+    labels = list(job.slow_frames[-1].terms)
+    assert labels[1] == "log(1 − D(G(z))) (saturating, G descends it)"
+    assert labels[0] == "−log D(G(z)) (proxy)"
 
 
 def test_a_paced_run_keeps_its_pace_and_still_pauses_at_once():
     job = GAN2DJob(ring(), GAN2DSettings(steps_per_second=20))
     run = TrainingRun(job, slots=SlotPool(1))
     run.start()
-    time.sleep(1.0)
+    waits = []
+    for _ in range(20):  # alone, between its paced steps it waits for nobody
+        time.sleep(0.05)
+        waits.append(run.snapshot(history=False).waiting)
+    assert waits == [-1] * 20
     started = time.perf_counter()
     run.pause()
     assert time.perf_counter() - started < 0.2

@@ -35,7 +35,7 @@ def test_every_control_is_there_and_each_kind_of_step_counts(page):
     labels = {b.label for b in page.button}
     assert {"Play", "Pause", "Step", "Step D only", "Step G only", "Reset"} <= labels
     assert {"Healthy ring", "Mode collapse", "Saturating loss"} <= labels
-    assert [m.label for m in page.metric] == ["D(x)", "D(G(z))", "JS", "Modes covered"]
+    assert [m.label for m in page.metric] == ["D(x)", "D(G(z))", "JS", "G's push", "Modes covered"]
     for label, count in (("Step", 1), ("Step D only", 2), ("Step G only", 3)):
         button(page, label).click().run()
         assert not page.exception and steps(page) == count
@@ -55,6 +55,8 @@ def test_the_slow_motion_walks_from_before_the_step_to_gs_update(page):
     assert button(page, "Next").disabled
     formulas = " ".join(block.value for block in page.latex)
     assert r"\min_G" in formulas and r"\max_D" not in formulas  # G's formula now
+    button(page, "Step").click().run()  # the model moves on: the frames are of the past
+    assert not page.dataframe and any("trained on since" in c.value for c in page.caption)
 
 
 def test_a_preset_starts_a_new_run_with_its_settings_and_keeps_its_sentence(page):
