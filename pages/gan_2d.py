@@ -246,6 +246,7 @@ def slow_motion() -> None:
 
 # ---- the page, top to bottom -------------------------------------------------------------
 
+st.set_page_config(page_title="GAN in 2-D", page_icon="🎯", layout="wide")
 st.title("GAN in 2-D")
 st.caption(
     "The same game as on the GAN page, on points in the plane where all of it can be seen: "

@@ -239,6 +239,7 @@ def gradients() -> None:
 
 # ---- the page, top to bottom -------------------------------------------------------------
 
+st.set_page_config(page_title="RBM up close", page_icon="🔍", layout="wide")
 st.title("RBM up close")
 st.caption(
     "A model with at most 16 pixels has at most 65,536 visible states: every probability "
