@@ -2,6 +2,7 @@
 
     python bench/load_test.py                      # N = 1, 5, 10, 20; 20 s of training each
     python bench/load_test.py --sessions 1 5 --seconds 10
+    python bench/load_test.py --sessions 10 20 --replicas 2   # through nginx (deploy/hall.py)
 
 Starts the real dashboard on 127.0.0.1, opens N browser contexts in Debian's Chromium (each
 its own Streamlit session), opens the RBM page in each with its own number of hidden units in
@@ -13,11 +14,16 @@ and their sessions released; memory per session; training steps per second per s
 often each page's status line and its charts changed (counted in the page) and the longest the
 status line stayed the same;
 errors; and whether every session saw only its own model (the hidden units its link asked for).
+With --replicas N the server is N replicas behind nginx (deploy/hall.py), each on its share of
+the cores: memory is their sum (and each one's when loaded), and nginx's log tells how many
+sessions each replica held and whether every browser stayed on one replica.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import os
 import re
 import statistics
@@ -52,11 +58,62 @@ def threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
-def one_round(playwright, n: int, seconds: float, server_cpus: set[int] | None = None) -> dict:
+class Servers:
+    """One dashboard process, or a hall of replicas behind nginx: their URL and process ids."""
+
+    def __init__(self, url: str, pids: list[int], run_dir: Path | None = None) -> None:
+        self.url, self.pids, self.run_dir = url, pids, run_dir
+
+    def memory(self) -> float:
+        return sum(resident_mb(pid) for pid in self.pids)
+
+    def threads(self) -> int:
+        return sum(threads(pid) for pid in self.pids)
+
+    def stickiness(self) -> tuple[dict[str, int], bool]:
+        """From nginx's log: sessions (WebSocket opens by distinct browsers) per replica, and
+        whether every browser's requests all went to one replica."""
+        if self.run_dir is None:
+            return {}, True
+        upstreams, sessions = collections.defaultdict(set), collections.defaultdict(set)
+        for line in (self.run_dir / "nginx-access.log").read_text().splitlines():
+            found = re.search(r"replica=(\S+) upstream=(\S+)", line)
+            if not found or found.group(1) == "-" or found.group(2) == "-":
+                continue
+            upstreams[found.group(1)].add(found.group(2))
+            if "/_stcore/stream" in line:
+                sessions[found.group(2)].add(found.group(1))
+        per_replica = {upstream: len(browsers) for upstream, browsers in sessions.items()}
+        return per_replica, all(len(seen) == 1 for seen in upstreams.values())
+
+
+@contextlib.contextmanager
+def serving(replicas: int, options: list[str], server_cpus: set[int] | None):
+    if not replicas:
+        with served_process(timeout=60, options=options, cpus=server_cpus) as (url, process):
+            yield Servers(url, [process.pid])
+        return
+    from deploy import hall
+
+    run_dir = Path(f"/tmp/rbm-gan-load-hall-{os.getpid()}")
+    cores = len(server_cpus or os.sched_getaffinity(0))
+    started = hall.start(
+        replicas, hall.free_port(), max(1, cores // replicas), run_dir, options=options
+    )
+    try:
+        yield Servers(started.url, [r.pid for r in started.replicas], run_dir)
+    finally:
+        hall.stop(run_dir)
+
+
+def one_round(
+    playwright, n: int, seconds: float, server_cpus: set[int] | None = None, replicas: int = 0
+) -> dict:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     options = [f"--server.disconnectedSessionTTL={SESSION_TTL}"]
-    with served_process(timeout=60, options=options, cpus=server_cpus) as (url, process):
-        cold = resident_mb(process.pid)
+    with serving(replicas, options, server_cpus) as servers:
+        url = servers.url
+        cold = servers.memory()
         # Warm up as a first visitor would: the libraries and the shared dataset load once per
         # process and stay; "where the server started" is after that visitor has left.
         context = browser.new_context()
@@ -65,8 +122,8 @@ def one_round(playwright, n: int, seconds: float, server_cpus: set[int] | None =
         warm_up.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
         context.close()
         time.sleep(SESSION_TTL + 5)
-        idle = resident_mb(process.pid)
-        idle_threads = threads(process.pid)
+        idle = servers.memory()
+        idle_threads = servers.threads()
         contexts, pages, errors = [], [], []
         for i in range(n):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -97,8 +154,9 @@ def one_round(playwright, n: int, seconds: float, server_cpus: set[int] | None =
             except Exception as error:  # a page that stopped answering is an error
                 errors.append(f"session {index}: {type(error).__name__}")
                 seen.append(first[index])
-        loaded = resident_mb(process.pid)
-        loaded_threads = threads(process.pid)
+        loaded = servers.memory()
+        each_loaded = [resident_mb(pid) for pid in servers.pids]
+        loaded_threads = servers.threads()
         own_model = True
         for index, page in enumerate(pages):
             try:
@@ -118,8 +176,9 @@ def one_round(playwright, n: int, seconds: float, server_cpus: set[int] | None =
         for context in contexts:
             context.close()
         time.sleep(SESSION_TTL + 10)  # the sessions are released and their runs closed
-        released = resident_mb(process.pid)
-        released_threads = threads(process.pid)
+        released = servers.memory()
+        released_threads = servers.threads()
+        per_replica, sticky = servers.stickiness()
     browser.close()
     for error in errors:
         print(f"  error: {error}", file=sys.stderr)
@@ -146,6 +205,9 @@ def one_round(playwright, n: int, seconds: float, server_cpus: set[int] | None =
         "errors": len(errors),
         "own_model": own_model,
         "threads": f"{idle_threads} / {loaded_threads} / {released_threads}",
+        "each_loaded": each_loaded,
+        "per_replica": per_replica,
+        "sticky": sticky,
     }
 
 
@@ -160,6 +222,12 @@ def main() -> None:
         action="store_true",
         help="the server on the first core alone, the browsers (and this script) on the others: "
         "what one core of server does when the visitors' browsers run elsewhere",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="serve through nginx from this many replicas, each on its share of the cores",
     )
     args = parser.parse_args()
     server_cpus = None
@@ -180,7 +248,7 @@ def main() -> None:
     print("| ---: | --- | ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |")
     with sync_playwright() as playwright:
         for n in args.sessions:
-            r = one_round(playwright, n, args.seconds, server_cpus)
+            r = one_round(playwright, n, args.seconds, server_cpus, args.replicas)
             print(
                 f"| {r['n']} | {r['cold']:.0f} / {r['idle']:.0f} / {r['loaded']:.0f} / "
                 f"{r['released']:.0f} ({r['released'] / r['idle'] - 1:+.0%}) | "
@@ -191,6 +259,13 @@ def main() -> None:
                 f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} | {r['threads']} |",
                 flush=True,
             )
+            if args.replicas:
+                print(
+                    f"    replicas: MB loaded {', '.join(f'{m:.0f}' for m in r['each_loaded'])}; "
+                    f"sessions per replica {sorted(r['per_replica'].values())}; every browser "
+                    f"on one replica: {'yes' if r['sticky'] else 'NO'}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
