@@ -26,7 +26,7 @@ from pages.gan2d_views import (
 )
 from pages.live import live_fragment
 from pages.session import close_session
-from pages.widgets import control_row, settings_from_link, settings_to_link
+from pages.widgets import back_next, control_row, settings_from_link, settings_to_link
 
 CAPS = Caps(max_steps=200_000, max_batch_size=MAX_BATCH)
 REFRESH_SECONDS = 0.18  # at least five redraws a second while training (each takes a little)
@@ -224,23 +224,7 @@ def slow_motion() -> None:
     )
     if not frames:
         return
-    last = len(frames) - 1
-    columns[1].button(
-        "Back",
-        icon=":material/arrow_back:",
-        on_click=move_frame,
-        args=(-1,),
-        disabled=session.frame == 0,
-        width="stretch",
-    )
-    columns[2].button(
-        "Next",
-        icon=":material/arrow_forward:",
-        on_click=move_frame,
-        args=(1,),
-        disabled=session.frame >= last,
-        width="stretch",
-    )
+    back_next(columns[1:], session.frame, len(frames) - 1, move_frame)
     slow_motion_view(session, frames, run.job.real_shown)
 
 

@@ -22,7 +22,7 @@ from pages.exact_views import SLOW_STEPS, ExactSession, gradient_view, live_view
 from pages.live import live_fragment
 from pages.own_images import images_from_link, own_images_editor
 from pages.session import close_session
-from pages.widgets import control_row, settings_from_link, settings_to_link
+from pages.widgets import back_next, control_row, settings_from_link, settings_to_link
 
 CAPS = Caps(max_steps=50_000, max_hidden_units=MAX_HIDDEN)
 REFRESH_SECONDS = 0.4
@@ -193,22 +193,7 @@ def slow_motion() -> None:
     )
     if session.slow is None:
         return
-    columns[1].button(
-        "Back",
-        icon=":material/arrow_back:",
-        on_click=move_slow,
-        args=(-1,),
-        disabled=session.slow_step == 0,
-        width="stretch",
-    )
-    columns[2].button(
-        "Next",
-        icon=":material/arrow_forward:",
-        on_click=move_slow,
-        args=(1,),
-        disabled=session.slow_step == len(SLOW_STEPS) - 1,
-        width="stretch",
-    )
+    back_next(columns[1:3], session.slow_step, len(SLOW_STEPS) - 1, move_slow)
     columns[3].button(
         "Apply this update",
         icon=":material/done:",

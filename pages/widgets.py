@@ -46,6 +46,22 @@ def control_row(controls) -> None:
         )
 
 
+def back_next(columns, position: int, last: int, move: Callable[[int], None]) -> None:
+    """Back and Next buttons in two columns, for a ``position`` in 0..last moved by move(±1)."""
+    for column, label, icon, by, disabled in (
+        (columns[0], "Back", "arrow_back", -1, position <= 0),
+        (columns[1], "Next", "arrow_forward", 1, position >= last),
+    ):
+        column.button(
+            label,
+            icon=f":material/{icon}:",
+            on_click=move,
+            args=(by,),
+            disabled=disabled,
+            width="stretch",
+        )
+
+
 def export_row(run: TrainingRun, model: tuple, prefix: str) -> tuple[RunSnapshot, list]:
     """The "Export and continue" header and a row of five download buttons, the first two
     filled: the model file (``model``: label, a function making the bytes, file name, help)

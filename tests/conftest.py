@@ -17,3 +17,17 @@ tune_process()
 def digits():
     """scikit-learn's 8×8 digits (offline, small): loaded once for the whole run."""
     return load_dataset("digits")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (the modules that use it
+    skip themselves where Chromium is missing)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_FLAGS
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

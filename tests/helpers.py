@@ -29,3 +29,16 @@ def parsed_svg(text: str):
     root = ElementTree.fromstring(text)  # raises on anything that is not well-formed XML
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     return root, "{http://www.w3.org/2000/svg}"
+
+
+def fresh_page(path: str, query: dict | None = None):
+    """A page in AppTest as a fresh browser session (its own run), opened with ``query`` as
+    its link's parameters."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_resource.clear()
+    app = AppTest.from_file(path, default_timeout=60)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    return app.run()

@@ -12,7 +12,6 @@ from PIL import Image
 
 from tests.browser import (
     CHROMIUM,
-    CHROMIUM_FLAGS,
     served_dashboard,
     served_process,
     slider_to_end,
@@ -32,14 +31,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 def server():
     with served_dashboard() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 def status(page) -> tuple[str, int]:

@@ -21,16 +21,6 @@ def server():
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from tests.browser import CHROMIUM, CHROMIUM_FLAGS
-
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
 # Counts how often the n-th picture on the page changes, every 50 ms.
 WATCH_PICTURE = """(n) => {
   const watch = {changes: 0, last: null};

@@ -4,16 +4,13 @@ presets, uploads good and bad, settings from the link."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from tests.helpers import fresh_page
 
 
 def fresh(query: dict | None = None) -> AppTest:
-    st.cache_resource.clear()  # each test is a fresh browser session with its own run
-    app = AppTest.from_file("../pages/gan_2d.py", default_timeout=60)
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    return app.run()
+    return fresh_page("../pages/gan_2d.py", query)
 
 
 @pytest.fixture()

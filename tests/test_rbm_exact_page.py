@@ -4,19 +4,15 @@ comparison, presets, your own images and settings from the link."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.exact_job import ExactRBMJob, ExactSettings
 from core.tiny_data import bars_and_stripes, images_to_text
+from tests.helpers import fresh_page
 
 
 def fresh(query: dict | None = None) -> AppTest:
-    st.cache_resource.clear()  # each test is a fresh browser session with its own run
-    app = AppTest.from_file("../pages/rbm_exact.py", default_timeout=60)
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    return app.run()
+    return fresh_page("../pages/rbm_exact.py", query)
 
 
 @pytest.fixture()
