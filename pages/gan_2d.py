@@ -26,7 +26,13 @@ from pages.gan2d_views import (
 )
 from pages.live import live_fragment
 from pages.session import close_session
-from pages.widgets import back_next, control_row, settings_from_link, settings_to_link
+from pages.widgets import (
+    back_next,
+    control_row,
+    preset_buttons,
+    settings_from_link,
+    settings_to_link,
+)
 
 CAPS = Caps(max_steps=200_000, max_batch_size=MAX_BATCH)
 REFRESH_SECONDS = 0.18  # at least five redraws a second while training (each takes a little)
@@ -63,12 +69,6 @@ def page_session() -> GAN2DSession:
     return GAN2DSession()
 
 
-def apply_preset(name: str) -> None:
-    st.session_state.update(PRESETS[name][0])
-    st.session_state["g2_pending_reset"] = True
-    page_session().preset = name
-
-
 def sidebar_settings() -> tuple[str, GAN2DSettings]:
     """The data and the GAN's settings, from the sidebar (first from the link), and presets."""
     settings_from_link("g2", LINK)
@@ -96,16 +96,7 @@ def sidebar_settings() -> tuple[str, GAN2DSettings]:
         head_start = st.number_input(
             "D's head start (D-only updates before the game)", 0, 2000, key="g2_head_start"
         )
-        st.header("Presets")
-        for preset, (_, sentence) in PRESETS.items():
-            st.button(
-                preset,
-                key=f"g2_preset_{preset}",
-                on_click=apply_preset,
-                args=(preset,),
-                help=sentence,
-                width="stretch",
-            )
+        preset_buttons("g2", PRESETS, page_session)
     settings_to_link(LINK)
     return name, GAN2DSettings(
         noise_dim=int(noise_dim),

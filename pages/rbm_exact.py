@@ -18,11 +18,18 @@ from core.presets import EXACT_PRESETS as PRESETS
 from core.process import threads_for_this_thread
 from core.runs import TRAINING, Caps
 from core.tiny_data import BUILT_IN, TinyDataset
-from pages.exact_views import SLOW_STEPS, ExactSession, gradient_view, live_views, slow_motion_view
+from pages.exact_update_views import SLOW_STEPS, gradient_view, slow_motion_view
+from pages.exact_views import ExactSession, live_views
 from pages.live import live_fragment
 from pages.own_images import images_from_link, own_images_editor
 from pages.session import close_session
-from pages.widgets import back_next, control_row, settings_from_link, settings_to_link
+from pages.widgets import (
+    back_next,
+    control_row,
+    preset_buttons,
+    settings_from_link,
+    settings_to_link,
+)
 
 CAPS = Caps(max_steps=50_000, max_hidden_units=MAX_HIDDEN)
 REFRESH_SECONDS = 0.4
@@ -46,12 +53,6 @@ LINK = (
 def page_session() -> ExactSession:
     """This browser session's own run; closed when the session ends."""
     return ExactSession()
-
-
-def apply_preset(name: str) -> None:
-    st.session_state.update(PRESETS[name][0])
-    st.session_state["ex_pending_reset"] = True
-    page_session().preset = name
 
 
 def sidebar_settings() -> tuple[str, ExactSettings, bool]:
@@ -79,16 +80,7 @@ def sidebar_settings() -> tuple[str, ExactSettings, bool]:
             key="ex_compare",
             help="The same start trained four more ways on the same batches.",
         )
-        st.header("Presets")
-        for preset, (_, sentence) in PRESETS.items():
-            st.button(
-                preset,
-                key=f"ex_preset_{preset}",
-                on_click=apply_preset,
-                args=(preset,),
-                help=sentence,
-                width="stretch",
-            )
+        preset_buttons("ex", PRESETS, page_session)
     settings_to_link(LINK)
     chosen = ExactSettings(
         hidden_units=int(hidden),

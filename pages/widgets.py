@@ -46,6 +46,27 @@ def control_row(controls) -> None:
         )
 
 
+def preset_buttons(prefix: str, presets: dict, session: Callable[[], Any]) -> None:
+    """The sidebar's presets: a button each that sets its settings, asks the page for a new
+    run ("{prefix}_pending_reset") and keeps its sentence on screen (``session().preset``)."""
+
+    def apply(name: str) -> None:
+        st.session_state.update(presets[name][0])
+        st.session_state[f"{prefix}_pending_reset"] = True
+        session().preset = name
+
+    st.header("Presets")
+    for name, (_, sentence) in presets.items():
+        st.button(
+            name,
+            key=f"{prefix}_preset_{name}",
+            on_click=apply,
+            args=(name,),
+            help=sentence,
+            width="stretch",
+        )
+
+
 def back_next(columns, position: int, last: int, move: Callable[[int], None]) -> None:
     """Back and Next buttons in two columns, for a ``position`` in 0..last moved by move(±1)."""
     for column, label, icon, by, disabled in (
