@@ -207,10 +207,8 @@ class GANTrainer:
         self._update_average()
         self._order = torch.empty(0, dtype=torch.long)
         self._position = 0
-        # D's logits on the last update's real and fake batches, and on G's last batch: the
-        # terms of each loss, for a page that shows them (kept without a copy or a sync)
-        self.last_discriminator_logits: tuple[torch.Tensor, torch.Tensor] | None = None
-        self.last_generator_logits: torch.Tensor | None = None
+        # D's logits on the last D update's (real, fake) and on G's last batch: each loss's terms
+        self.last_discriminator_logits = self.last_generator_logits = None
 
     # ---- noise and real batches ----------------------------------------------------------
 
