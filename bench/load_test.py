@@ -63,6 +63,7 @@ class Servers:
 
     def __init__(self, url: str, pids: list[int], run_dir: Path | None = None) -> None:
         self.url, self.pids, self.run_dir = url, pids, run_dir
+        self.usage = None  # under a memory cap: a function giving (peak MB, times it was hit)
 
     def memory(self) -> float:
         return sum(resident_mb(pid) for pid in self.pids)
@@ -87,11 +88,45 @@ class Servers:
         return per_replica, all(len(seen) == 1 for seen in upstreams.values())
 
 
+CGROUP_V1 = Path("/sys/fs/cgroup/memory")
+
+
 @contextlib.contextmanager
-def serving(replicas: int, options: list[str], server_cpus: set[int] | None):
+def memory_capped(pid: int, megabytes: int):
+    """Hold process ``pid`` to ``megabytes`` of memory (a cgroup v1 memory group, as a
+    container's limit; needs root); yields a function giving (peak MB, times the cap was hit)."""
+    group = CGROUP_V1 / f"rbm-gan-load-{pid}"
+    group.mkdir()
+    try:
+        (group / "memory.limit_in_bytes").write_text(str(megabytes << 20))
+        (group / "cgroup.procs").write_text(str(pid))
+
+        def usage() -> tuple[float, int]:
+            peak = int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
+            return peak, int((group / "memory.failcnt").read_text())
+
+        yield usage
+    finally:
+        with contextlib.suppress(OSError):  # the server has gone (or moved back): remove it
+            (CGROUP_V1 / "cgroup.procs").write_text(str(pid))
+        for _ in range(50):
+            with contextlib.suppress(OSError):
+                group.rmdir()
+                break
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serving(replicas: int, options: list[str], server_cpus: set[int] | None, memory_mb: int = 0):
     if not replicas:
         with served_process(timeout=60, options=options, cpus=server_cpus) as (url, process):
-            yield Servers(url, [process.pid])
+            if not memory_mb:
+                yield Servers(url, [process.pid])
+                return
+            with memory_capped(process.pid, memory_mb) as usage:
+                servers = Servers(url, [process.pid])
+                servers.usage = usage
+                yield servers
         return
     from deploy import hall
 
@@ -107,11 +142,16 @@ def serving(replicas: int, options: list[str], server_cpus: set[int] | None):
 
 
 def one_round(
-    playwright, n: int, seconds: float, server_cpus: set[int] | None = None, replicas: int = 0
+    playwright,
+    n: int,
+    seconds: float,
+    server_cpus: set[int] | None = None,
+    replicas: int = 0,
+    memory_mb: int = 0,
 ) -> dict:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     options = [f"--server.disconnectedSessionTTL={SESSION_TTL}"]
-    with serving(replicas, options, server_cpus) as servers:
+    with serving(replicas, options, server_cpus, memory_mb) as servers:
         url = servers.url
         cold = servers.memory()
         # Warm up as a first visitor would: the libraries and the shared dataset load once per
@@ -179,6 +219,7 @@ def one_round(
         released = servers.memory()
         released_threads = servers.threads()
         per_replica, sticky = servers.stickiness()
+        capped = servers.usage() if servers.usage else None
     browser.close()
     for error in errors:
         print(f"  error: {error}", file=sys.stderr)
@@ -208,6 +249,7 @@ def one_round(
         "each_loaded": each_loaded,
         "per_replica": per_replica,
         "sticky": sticky,
+        "capped": capped,
     }
 
 
@@ -229,6 +271,13 @@ def main() -> None:
         default=0,
         help="serve through nginx from this many replicas, each on its share of the cores",
     )
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=0,
+        help="hold the server to this much memory (a cgroup v1 group; root), as a container's "
+        "limit: 2700 for Streamlit Community Cloud's",
+    )
     args = parser.parse_args()
     server_cpus = None
     if args.split_cores:
@@ -248,7 +297,7 @@ def main() -> None:
     print("| ---: | --- | ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |")
     with sync_playwright() as playwright:
         for n in args.sessions:
-            r = one_round(playwright, n, args.seconds, server_cpus, args.replicas)
+            r = one_round(playwright, n, args.seconds, server_cpus, args.replicas, args.memory_mb)
             print(
                 f"| {r['n']} | {r['cold']:.0f} / {r['idle']:.0f} / {r['loaded']:.0f} / "
                 f"{r['released']:.0f} ({r['released'] / r['idle'] - 1:+.0%}) | "
@@ -259,6 +308,9 @@ def main() -> None:
                 f"{r['errors']} | {'yes' if r['own_model'] else 'NO'} | {r['threads']} |",
                 flush=True,
             )
+            if r["capped"]:
+                peak, hits = r["capped"]
+                print(f"    under {args.memory_mb} MB: peak {peak:.0f} MB, cap hit {hits} times")
             if args.replicas:
                 print(
                     f"    replicas: MB loaded {', '.join(f'{m:.0f}' for m in r['each_loaded'])}; "
