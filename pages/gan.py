@@ -29,7 +29,7 @@ from pages.gan_views import (
     timeline_view,
 )
 from pages.live import live_fragment
-from pages.session import cached_dataset, close_session
+from pages.session import cached_dataset, opened
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -70,12 +70,6 @@ def cached_classifier(image_shape: tuple[int, int]):
     """The digit classifier that judges samples, shared read-only (None if there is none)."""
     path = classifier_path(image_shape)
     return load_classifier(path) if path.exists() else None
-
-
-@st.cache_resource(scope="session", on_release=close_session)
-def page_session() -> GANSession:
-    """This browser session's own GAN run; closed when the session ends."""
-    return GANSession()
 
 
 def apply_preset(name: str) -> None:
@@ -270,7 +264,7 @@ except DatasetError as error:
     st.stop()
 config = GANConfig(n_pixels=dataset.n_pixels, **chosen)
 shape = (dataset_name, config.noise, config.seed)  # these need a new model (a Reset)
-session = page_session()
+session = opened("gan", GANSession)
 if session.run is None:
     new_run()
 session.take_pending_checkpoint(

@@ -25,7 +25,7 @@ from pages.gan2d_views import (
     uploaded_points,
 )
 from pages.live import live_fragment
-from pages.session import close_session
+from pages.session import kept, opened
 from pages.widgets import (
     back_next,
     control_row,
@@ -63,10 +63,9 @@ LINK = (
 )
 
 
-@st.cache_resource(scope="session", on_release=close_session)
 def page_session() -> GAN2DSession:
-    """This browser session's own run; closed when the session ends."""
-    return GAN2DSession()
+    """This browser's own run on this page, kept across reloads (pages.session.kept)."""
+    return kept("gan-2d", GAN2DSession)
 
 
 def sidebar_settings() -> tuple[str, GAN2DSettings]:
@@ -230,7 +229,7 @@ st.caption(
 )
 data_name, settings = sidebar_settings()
 threads_for_this_thread(1)
-session = page_session()
+session = opened("gan-2d", GAN2DSession)
 points = chosen_points()
 if points is None:
     st.info("No points yet: draw at least three, or upload a CSV, to train on them.")

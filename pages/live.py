@@ -57,6 +57,15 @@ def live_fragment(
 
     st.session_state[f"{prefix}_was_training"] = run.state == TRAINING
     live()
+    if timer is None:
+        reconnect_rerun()
+
+
+@st.fragment(run_every=60)
+def reconnect_rerun() -> None:
+    """Nothing, once a minute. A browser that reconnects (to a restarted server, or to another
+    replica) reruns the page only where a fragment has a timer; without one, a paused page
+    would go on showing a model that the new session does not have."""
 
 
 def live_period(run: TrainingRun, base: float) -> float | None:

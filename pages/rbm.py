@@ -29,7 +29,7 @@ from pages.rbm_views import (
     live_charts,
     model_view,
 )
-from pages.session import cached_dataset, close_session
+from pages.session import cached_dataset, opened
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -65,12 +65,6 @@ LINK = (  # the settings a link carries (see core.links)
     Setting("decay", "rbm_decay", 1e-4, choices=DECAYS),
     Setting("seed", "rbm_seed", 0, low=0, high=1_000_000, integer=True),
 )
-
-
-@st.cache_resource(scope="session", on_release=close_session)
-def page_session() -> RBMSession:
-    """This browser session's own run; closed when the session ends."""
-    return RBMSession()
 
 
 def sidebar_settings() -> tuple[str, RBMJobSettings]:
@@ -274,7 +268,7 @@ except DatasetError as error:
 # Each rerun runs in a new thread; with torch's default thread count every one would start
 # its own team of compute threads beside the training worker's. Drawing needs one.
 threads_for_this_thread(1)
-session = page_session()
+session = opened("rbm", RBMSession)
 if session.run is None:
     new_run()
 session.take_pending_checkpoint(new_run, lambda job, rbm: job.load_weights(rbm))

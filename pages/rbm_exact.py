@@ -22,7 +22,7 @@ from pages.exact_update_views import SLOW_STEPS, gradient_view, slow_motion_view
 from pages.exact_views import ExactSession, live_views
 from pages.live import live_fragment
 from pages.own_images import images_from_link, own_images_editor
-from pages.session import close_session
+from pages.session import kept, opened
 from pages.widgets import (
     back_next,
     control_row,
@@ -49,10 +49,9 @@ LINK = (
 )
 
 
-@st.cache_resource(scope="session", on_release=close_session)
 def page_session() -> ExactSession:
-    """This browser session's own run; closed when the session ends."""
-    return ExactSession()
+    """This browser's own run on this page, kept across reloads (pages.session.kept)."""
+    return kept("rbm-exact", ExactSession)
 
 
 def sidebar_settings() -> tuple[str, ExactSettings, bool]:
@@ -231,7 +230,7 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 st.caption(data.description)
-session = page_session()
+session = opened("rbm-exact", ExactSession)
 if session.run is None or st.session_state.get("ex_pending_reset"):
     new_run()
 run = session.run

@@ -1,13 +1,16 @@
-"""What a training page keeps for one browser session, and the things every session shares.
+"""What a training page keeps for one browser, and the things every session shares.
 
-A page's state is a :class:`PageSession` (its page adds fields of its own), kept by
-``st.cache_resource(scope="session", on_release=close_session)``: the run and its model live
-as long as the session, and go when it ends. The dataset cache and the slot pool are shared
-by every session of the process.
+A page's state is a :class:`PageSession` (its page adds fields of its own). It is kept by the
+process's :class:`core.keeper.Keeper` under the browser's key (a cookie) and the page's name,
+not by the Streamlit session: a reload or a reconnect starts a new session, which takes the run
+up where it was. It ends ``server.disconnectedSessionTTL`` seconds after its last tab closed.
+The dataset cache and the slot pool are shared by every session of the process.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +19,8 @@ import streamlit as st
 
 from core import process
 from core.data import Dataset, load_dataset
-from core.runs import Caps, Job, TrainingRun
+from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease
+from core.runs import IDLE, Caps, Job, TrainingRun
 from core.slots import SlotPool
 
 
@@ -41,6 +45,7 @@ class PageSession:
     made_with: Any = None  # the settings the run's model was built with (changing one resets)
     pending_checkpoint: tuple[Any, str] | None = None  # (weights, name) to continue from
     upload_message: tuple[str, str] | None = None  # (st.success / st.error, text)
+    arrival: str = NEW  # what the keeper found when the page was first opened (core.keeper)
     live_line: Any = None  # the page's pages.live_line.LiveLine, made when first needed
     charts_snapshot: tuple | None = None  # (taken at, snapshot, job id): see live.charts_snapshot
     drawn: dict = field(default_factory=dict)  # charts drawn once per snapshot (live.drawn_once)
@@ -86,3 +91,62 @@ def close_session(session: PageSession) -> None:
             run.release()
             del run
     process.return_memory()
+
+
+# ---- kept per browser, across reloads and reconnects --------------------------------------
+
+BROWSER_COOKIE = "dashboard_browser"
+NOTICES = {
+    UNKNOWN: "The server that held your model restarted (or this page now comes from another "
+    "server), so that run is gone. This is a new model: start it below to train again.",
+    EXPIRED: "Your run here ended because no tab showed it for {ttl} s. This is a new model: "
+    "start it below to train again.",
+}
+
+
+@st.cache_resource(on_release=Keeper.close_all)
+def keeper() -> Keeper:
+    """Every browser's page sessions in this process; one without a tab ends after the TTL
+    Streamlit keeps a disconnected session for."""
+    return Keeper(close_session, st.get_option("server.disconnectedSessionTTL"))
+
+
+def browser_key() -> tuple[str, bool]:
+    """This browser's key and whether it came in its cookie (else it is made now)."""
+    cookie = st.context.cookies.get(BROWSER_COOKIE)
+    if isinstance(cookie, str) and re.fullmatch(r"[A-Za-z0-9_-]{16,64}", cookie):
+        return cookie, True
+    return st.session_state.setdefault("browser_key", secrets.token_urlsafe(18)), False
+
+
+@st.cache_resource(scope="session", on_release=lambda held: held[0].detach(held[1]))
+def _lease(page: str, _make: Callable[[], PageSession]) -> tuple[Keeper, Lease]:
+    """This session's hold on the browser's entry for ``page``; let go when the session ends."""
+    kept_by = keeper()
+    key, known = browser_key()
+    lease = kept_by.attach(key, page, _make, known)
+    if lease.status != RESUMED:
+        lease.value.arrival = lease.status
+    return kept_by, lease
+
+
+def kept(page: str, make: Callable[[], PageSession]) -> PageSession:
+    """This browser's session of ``page`` (made by ``make`` the first time)."""
+    return _lease(page, make)[1].value
+
+
+def opened(page: str, make: Callable[[], PageSession]) -> PageSession:
+    """:func:`kept`, for the page's own script: it gives a new browser its cookie and says
+    when a run this browser had is gone, until the new one starts."""
+    session = kept(page, make)
+    key, known = browser_key()
+    if not known:
+        st.html(
+            f"<script>document.cookie = '{BROWSER_COOKIE}={key}; path=/; SameSite=Lax'</script>",
+            unsafe_allow_javascript=True,
+        )
+    notice = NOTICES.get(session.arrival)
+    if notice and (session.run is None or session.run.state == IDLE):
+        ttl = st.get_option("server.disconnectedSessionTTL")
+        st.warning(notice.format(ttl=ttl), icon=":material/sync_problem:")
+    return session

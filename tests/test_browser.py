@@ -114,6 +114,45 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     page.close()
 
 
+def test_a_reload_keeps_the_browsers_run_and_a_key_from_another_server_is_told(server, browser):
+    """A reload or a reconnect starts a new Streamlit session; the run is kept per browser (a
+    cookie), so it goes on. A second tab has its own. A cookie this server never issued means
+    the model lived in a server that is gone: the page says so."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{server}/rbm?dataset=digits&hidden=23")
+    page.get_by_role("button", name="Step", exact=True).click(timeout=30_000)
+    page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    assert cookies["dashboard_browser"]["path"] == "/"
+    page.reload()
+    page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(re.compile(r"Paused — step 2\b")).wait_for(timeout=30_000)
+    tab = context.new_page()  # a second tab of the same browser: a model of its own
+    tab.goto(f"{server}/rbm?dataset=digits&hidden=23")
+    tab.get_by_role("button", name="Step", exact=True).click(timeout=30_000)
+    tab.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
+    assert not tab.get_by_text("server that held your model").count()
+    page.reload()  # the first tab still finds its own
+    page.get_by_text(re.compile(r"Paused — step 2\b")).wait_for(timeout=30_000)
+    context.close()
+
+    stranger = browser.new_context(viewport={"width": 1400, "height": 1000})
+    stranger.add_cookies([{"name": "dashboard_browser", "value": "k" * 24, "url": server}])
+    page = stranger.new_page()
+    page.goto(f"{server}/rbm?dataset=digits&hidden=23")
+    notice = page.get_by_text("The server that held your model restarted")
+    notice.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
+    notice.wait_for(state="detached", timeout=10_000)  # gone once the new model trains
+    page.reload()  # and its key is known here from now on
+    page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
+    assert not page.get_by_text("The server that held your model restarted").count()
+    stranger.close()
+
+
 def test_uploading_checkpoints(server, browser, tmp_path):
     from core.rbm import RBM, checkpoint_bytes
 

@@ -1,11 +1,13 @@
 """The lecture-hall deployment: nginx's configuration passes `nginx -t`, and two replicas
-behind it keep each browser on its own replica, across reloads and when the other dies."""
+behind it keep each browser on its own replica and its own model across reloads; when one
+dies, its visitors are told so by the other."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -72,12 +74,12 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
             context.add_cookies([{"name": "replica", "value": key, "url": url}])
             page = context.new_page()
             pages.append((page, hidden, upstream))
-        for _ in range(2):  # first visit, then a reload: the same replica, the page's own model
+        for visit in (1, 2):  # first visit, then a reload: the same replica, the same model
             for page, hidden, upstream in pages:
                 response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits")
                 assert response.headers["x-replica"] == upstream
                 page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
-                page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
+                page.get_by_text(re.compile(rf"Paused — step {visit}\b")).wait_for(timeout=30_000)
                 page.get_by_text("Settings of this run").click()
                 shown = re.sub(r"[\s\"]", "", page.get_by_test_id("stJson").inner_text())
                 assert f"hidden_units:{hidden}" in shown
@@ -86,16 +88,27 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
         for _, key in keys.items():
             seen = set(re.findall(rf"replica={key} upstream=(\S+)", log))
             assert len(seen) == 1, seen
-        # one replica dies: its visitor is served by the other, a fresh session, nothing hangs
+        # nginx restarts under the open pages: each reconnects to its replica and its model
+        nginx_pid = int(Path(two_replicas.run_dir, "nginx.pid").read_text())
+        hall.stop_process(nginx_pid)
+        subprocess.run([hall.NGINX, "-c", two_replicas.nginx_conf], check=True)
+        for page, _, _ in pages:
+            page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
+            page.get_by_text(re.compile(r"Paused — step 3\b")).wait_for(timeout=30_000)
+            assert not page.get_by_text("The server that held your model restarted").count()
+        # one replica dies: its visitor reconnects to the other, is told its model is gone and
+        # trains a new one; nothing hangs
         dead = next(r for r in two_replicas.replicas if pages[1][2].endswith(f":{r.port}"))
         hall.stop_process(dead.pid)
         page, hidden, _ = pages[1]
-        response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits")
+        page.get_by_text("The server that held your model restarted").wait_for(timeout=60_000)
+        response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits")  # and on a reload
         tried = response.headers["x-replica"].split(", ")  # nginx tried the dead one first
         assert tried[-1] == pages[0][2]
+        page.get_by_text("The server that held your model restarted").wait_for(timeout=60_000)
         page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
         page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
         page, hidden, upstream = pages[0]  # the other replica's visitor goes on
         page.get_by_role("button", name="Step", exact=True).click()
-        page.get_by_text(re.compile(r"Paused — step 2\b")).wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r"Paused — step 4\b")).wait_for(timeout=30_000)
         browser.close()
