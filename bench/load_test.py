@@ -39,6 +39,7 @@ from tests.browser import (  # noqa: E402
     CHROMIUM_FLAGS,
     READ_WATCH,
     WATCH_STATUS,
+    memory_group,
     served_process,
     status,
 )
@@ -88,45 +89,19 @@ class Servers:
         return per_replica, all(len(seen) == 1 for seen in upstreams.values())
 
 
-CGROUP_V1 = Path("/sys/fs/cgroup/memory")
-
-
-@contextlib.contextmanager
-def memory_capped(pid: int, megabytes: int):
-    """Hold process ``pid`` to ``megabytes`` of memory (a cgroup v1 memory group, as a
-    container's limit; needs root); yields a function giving (peak MB, times the cap was hit)."""
-    group = CGROUP_V1 / f"rbm-gan-load-{pid}"
-    group.mkdir()
-    try:
-        (group / "memory.limit_in_bytes").write_text(str(megabytes << 20))
-        (group / "cgroup.procs").write_text(str(pid))
-
-        def usage() -> tuple[float, int]:
-            peak = int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
-            return peak, int((group / "memory.failcnt").read_text())
-
-        yield usage
-    finally:
-        with contextlib.suppress(OSError):  # the server has gone (or moved back): remove it
-            (CGROUP_V1 / "cgroup.procs").write_text(str(pid))
-        for _ in range(50):
-            with contextlib.suppress(OSError):
-                group.rmdir()
-                break
-            time.sleep(0.1)
-
-
 @contextlib.contextmanager
 def serving(replicas: int, options: list[str], server_cpus: set[int] | None, memory_mb: int = 0):
     if not replicas:
-        with served_process(timeout=60, options=options, cpus=server_cpus) as (url, process):
-            if not memory_mb:
-                yield Servers(url, [process.pid])
-                return
-            with memory_capped(process.pid, memory_mb) as usage:
-                servers = Servers(url, [process.pid])
-                servers.usage = usage
-                yield servers
+        with contextlib.ExitStack() as stack:
+            group, usage = (
+                stack.enter_context(memory_group(memory_mb)) if memory_mb else (None, None)
+            )
+            url, process = stack.enter_context(
+                served_process(timeout=60, options=options, cpus=server_cpus, memory_group=group)
+            )
+            servers = Servers(url, [process.pid])
+            servers.usage = usage
+            yield servers
         return
     from deploy import hall
 

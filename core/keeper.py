@@ -51,11 +51,24 @@ class Keeper:
         self._seen: OrderedDict[str, set[str]] = OrderedDict()  # browser -> pages that ended
         self._lock = threading.Lock()
 
-    def attach(self, browser: str, page: str, make: Callable[[], Any], known: bool) -> Lease:
+    def attach(
+        self,
+        browser: str,
+        page: str,
+        make: Callable[[], Any],
+        known: bool,
+        prefer: int | None = None,
+    ) -> Lease:
         """The browser's free entry for ``page`` (the one of a closed tab), else a new one
         made by ``make()``. ``known``: the browser brought its key (a cookie) rather than
-        getting a new one now."""
+        getting a new one now. ``prefer``: the slot this session held before a reconnect,
+        taken first, so that two tabs reconnecting at once do not swap their models."""
         with self._lock:
+            entry = self._entries.get((browser, page, prefer))
+            if entry is not None and entry.holder is None:
+                entry.holder = Lease(browser, page, prefer, entry.value, RESUMED)
+                entry.generation += 1
+                return entry.holder
             slot = 0
             while (entry := self._entries.get((browser, page, slot))) is not None:
                 if entry.holder is None:

@@ -63,9 +63,12 @@ LINK = (
 )
 
 
+KEPT_AS = "gan-2d"  # the name this page's sessions are kept under (pages.session)
+
+
 def page_session() -> GAN2DSession:
     """This browser's own run on this page, kept across reloads (pages.session.kept)."""
-    return kept("gan-2d", GAN2DSession)
+    return kept(KEPT_AS, GAN2DSession)
 
 
 def sidebar_settings() -> tuple[str, GAN2DSettings]:
@@ -229,7 +232,7 @@ st.caption(
 )
 data_name, settings = sidebar_settings()
 threads_for_this_thread(1)
-session = opened("gan-2d", GAN2DSession)
+session = opened(KEPT_AS, GAN2DSession)
 points = chosen_points()
 if points is None:
     st.info("No points yet: draw at least three, or upload a CSV, to train on them.")

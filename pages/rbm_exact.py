@@ -49,9 +49,12 @@ LINK = (
 )
 
 
+KEPT_AS = "rbm-exact"  # the name this page's sessions are kept under (pages.session)
+
+
 def page_session() -> ExactSession:
     """This browser's own run on this page, kept across reloads (pages.session.kept)."""
-    return kept("rbm-exact", ExactSession)
+    return kept(KEPT_AS, ExactSession)
 
 
 def sidebar_settings() -> tuple[str, ExactSettings, bool]:
@@ -230,7 +233,7 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 st.caption(data.description)
-session = opened("rbm-exact", ExactSession)
+session = opened(KEPT_AS, ExactSession)
 if session.run is None or st.session_state.get("ex_pending_reset"):
     new_run()
 run = session.run

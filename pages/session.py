@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from core import process
+from core import memory, process
 from core.data import Dataset, load_dataset
 from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease
 from core.runs import IDLE, Caps, Job, TrainingRun
@@ -124,7 +124,9 @@ def _lease(page: str, _make: Callable[[], PageSession]) -> tuple[Keeper, Lease]:
     """This session's hold on the browser's entry for ``page``; let go when the session ends."""
     kept_by = keeper()
     key, known = browser_key()
-    lease = kept_by.attach(key, page, _make, known)
+    held = st.session_state.setdefault("kept_slots", {})  # kept when the socket reconnects
+    lease = kept_by.attach(key, page, _make, known, prefer=held.get(page))
+    held[page] = lease.slot
     if lease.status != RESUMED:
         lease.value.arrival = lease.status
     return kept_by, lease
@@ -137,16 +139,23 @@ def kept(page: str, make: Callable[[], PageSession]) -> PageSession:
 
 def opened(page: str, make: Callable[[], PageSession]) -> PageSession:
     """:func:`kept`, for the page's own script: it gives a new browser its cookie and says
-    when a run this browser had is gone, until the new one starts."""
+    when a run this browser had is gone, until the new one starts. Near the server's memory
+    limit, a session that has no run yet gets none (before its page builds a model): the page
+    says why and stops there."""
     session = kept(page, make)
+    if session.run is None and not memory.room_for_a_run(now := memory.current()):
+        st.error(memory.refusal(now), icon=":material/memory:")
+        st.stop()
     key, known = browser_key()
     if not known:
         st.html(
             f"<script>document.cookie = '{BROWSER_COOKIE}={key}; path=/; SameSite=Lax'</script>",
             unsafe_allow_javascript=True,
         )
+    if session.run is not None and session.run.state != IDLE:
+        session.arrival = RESUMED  # told once the new model has trained: not after a Reset
     notice = NOTICES.get(session.arrival)
-    if notice and (session.run is None or session.run.state == IDLE):
+    if notice:
         ttl = st.get_option("server.disconnectedSessionTTL")
         st.warning(notice.format(ttl=ttl), icon=":material/sync_problem:")
     return session

@@ -76,6 +76,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+CGROUP_V1 = Path("/sys/fs/cgroup/memory")
+
+
+@contextlib.contextmanager
+def memory_group(megabytes: int):
+    """A cgroup v1 memory group of ``megabytes``, as a container's limit (needs root), for a
+    server to start in (served_process's ``memory_group``: its whole memory is counted from its
+    first byte, which a process moved in later is not); yields the group's directory and a
+    function giving (peak MB, times the cap was hit)."""
+    group = CGROUP_V1 / f"rbm-gan-{os.getpid()}-{time.monotonic_ns()}"
+    group.mkdir()
+    try:
+        (group / "memory.limit_in_bytes").write_text(str(megabytes << 20))
+
+        def usage() -> tuple[float, int]:
+            peak = int((group / "memory.max_usage_in_bytes").read_text()) / 2**20
+            return peak, int((group / "memory.failcnt").read_text())
+
+        yield group, usage
+    finally:
+        for _ in range(50):  # its server has ended (or ends now)
+            with contextlib.suppress(OSError):
+                group.rmdir()
+                break
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def served_dashboard(timeout: float = 30.0) -> Iterator[str]:
     """`streamlit run dashboard.py` on a free localhost port; yields its URL once healthy."""
@@ -89,11 +116,19 @@ def served_process(
     options: Sequence[str] = (),
     cpus: set[int] | None = None,
     script: str = "dashboard.py",
+    memory_group: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Like served_dashboard, yielding the URL and the server process; ``options`` are extra
     `streamlit run` flags such as "--server.disconnectedSessionTTL=5"; ``cpus`` keeps the
     server on those cores; ``script`` (relative to the repository, which is on its path) is
-    what it serves."""
+    what it serves; ``memory_group``, a cgroup v1 directory, holds the server from its start."""
+
+    def before_exec() -> None:
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+        if memory_group is not None:
+            (memory_group / "cgroup.procs").write_text(str(os.getpid()))
+
     port = free_port()
     process = subprocess.Popen(
         [
@@ -115,7 +150,7 @@ def served_process(
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         },
-        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        preexec_fn=before_exec if cpus or memory_group is not None else None,
         stdout=subprocess.DEVNULL,  # never a pipe nobody reads: a full pipe would stall it
         stderr=subprocess.DEVNULL,
     )

@@ -28,6 +28,10 @@ def test_a_reload_takes_up_the_same_entry_and_a_second_tab_gets_its_own():
     keeper.detach(first)  # the first tab reloads: its old session ends, its new one attaches
     again = keeper.attach("browser-a", "rbm", make, known=True)
     assert (again.value, again.slot, again.status) == (0, 0, RESUMED)
+    keeper.detach(again)  # both tabs drop at once and reconnect in the other order:
+    keeper.detach(second_tab)  # each takes the slot it held, not the lowest free one
+    assert keeper.attach("browser-a", "rbm", make, known=True, prefer=1).value == 1
+    assert keeper.attach("browser-a", "rbm", make, known=True, prefer=0).value == 0
     keeper.detach(first)  # a late second release of the old session changes nothing
     third_tab = keeper.attach("browser-a", "rbm", make, known=True)
     assert (third_tab.value, third_tab.slot) == (4, 2)
@@ -41,6 +45,7 @@ def test_an_entry_nobody_holds_ends_after_the_grace_period_once():
     keeper.detach(lease)
     wait_for(lambda: closed == [0], timeout=5)
     keeper.detach(lease)
+    threading.Event().wait(0.2)  # a second timer, had one started, has fired by now
     assert len(keeper) == 0 and closed == [0]
     # the browser comes back with its cookie: this server let its run go
     back = keeper.attach("browser-a", "rbm", lambda: "fresh", known=True)
