@@ -1,7 +1,10 @@
 """A small reference digit classifier (a compact CNN) for judging generated samples.
 
 It reads rows of pixels in [0, 1]; ``features`` gives its penultimate layer, the space in
-which the "classifier FID" of ``core.metrics`` compares real and generated images.
+which the "classifier FID" of ``core.metrics`` compares real and generated images. A judge of
+generated digits must be able to say "this is not a digit": the shipped classifiers have an
+eleventh class, ``NOT_A_DIGIT``, trained on :func:`not_digits` (noise, blobs, grey fields, two
+digits overlaid), so that noise is not called a confident "0".
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from torch import nn
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 FEATURE_DIM = 128
+NOT_A_DIGIT = 10  # the judge's eleventh class
 
 
 def classifier_path(image_shape: tuple[int, int]) -> Path:
@@ -76,6 +80,46 @@ class DigitClassifier(nn.Module):
         return np.concatenate(probabilities), np.concatenate(features)
 
 
+def _blurred(fields: np.ndarray, image_shape: tuple[int, int], passes: int) -> np.ndarray:
+    """Each row smoothed by ``passes`` 3×3 box blurs (edges repeated), rescaled to [0, 1]."""
+    images = torch.as_tensor(fields, dtype=torch.float32).reshape(-1, 1, *image_shape)
+    for _ in range(passes):
+        images = F_nn.avg_pool2d(F_nn.pad(images, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+    flat = images.flatten(1)
+    low, high = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
+    return ((flat - low) / (high - low + 1e-6)).numpy()
+
+
+def not_digits(
+    images: np.ndarray, labels: np.ndarray, image_shape: tuple[int, int], n: int, seed: int = 0
+) -> np.ndarray:
+    """``n`` images that are not digits, in six kinds as equal as may be: uniform noise; noise
+    at the data's own pixel rates (an RBM's chains from its base rate); smooth random blobs; the
+    data's mean image, dimmed or brightened, with noise (a collapsed model's grey blob); flat
+    grey fields with weak noise (an untrained generator); two digits of different classes
+    overlaid."""
+    rng = np.random.default_rng(seed)
+    pixels = images.shape[1]
+    sizes = [n // 6 + (i < n % 6) for i in range(6)]
+    rate = images.mean(axis=0)
+    uniform = rng.random((sizes[0], pixels)) * rng.uniform(0.3, 1.0, (sizes[0], 1))
+    base_rate = (rng.random((sizes[1], pixels)) < rate).astype(np.float32)
+    passes = rng.integers(1, max(2, image_shape[0] // 5) + 1)
+    blobs = _blurred(rng.random((sizes[2], pixels)), image_shape, int(passes))
+    blobs = blobs ** rng.uniform(0.5, 3.0, (sizes[2], 1))  # thin or fat
+    mean = rate / max(rate.max(), 1e-6)
+    grey_blob = mean * rng.uniform(0.4, 1.2, (sizes[3], 1)) + rng.normal(0, 0.1, (sizes[3], pixels))
+    flat = rng.uniform(0.2, 0.8, (sizes[4], 1)) + rng.normal(0, 0.05, (sizes[4], pixels))
+    first = rng.integers(0, len(images), sizes[5])
+    second = rng.integers(0, len(images), sizes[5])
+    differ = labels[first] != labels[second]
+    first, second = first[differ], second[differ]
+    overlaid = np.maximum(images[first], images[second])
+    rows = [uniform, base_rate, blobs, grey_blob, flat, overlaid]
+    made = np.clip(np.concatenate(rows), 0.0, 1.0).astype(np.float32)
+    return made[rng.permutation(len(made))]
+
+
 def _shift(images: torch.Tensor, generator: torch.Generator, max_shift: int) -> torch.Tensor:
     """Each image moved by up to ``max_shift`` pixels in x and y (zero fill)."""
     padded = F_nn.pad(images, (max_shift,) * 4)
@@ -101,13 +145,14 @@ def train_classifier(
 ) -> DigitClassifier:
     """Train a DigitClassifier with Adam, random shifts as augmentation, cosine-decayed rate.
 
-    ``max_shift`` defaults to 2 pixels for 28x28 images and none for tiny ones.
+    Labels 0–9 are digits; with any label ``NOT_A_DIGIT`` the classifier gets that eleventh
+    class. ``max_shift`` defaults to 2 pixels for 28x28 images and none for tiny ones.
     """
     if max_shift is None:
         max_shift = min(image_shape) // 14
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = DigitClassifier(image_shape)
+    model = DigitClassifier(image_shape, 11 if (labels == NOT_A_DIGIT).any() else 10)
     pixels = torch.as_tensor(images, dtype=torch.float32)
     targets = torch.as_tensor(labels, dtype=torch.long)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)

@@ -12,10 +12,22 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from core.data import Dataset, binarize, to_tanh_range, train_validation_split
+from core.data import Dataset, binarize, from_tanh_range, to_tanh_range, train_validation_split
 from core.gan import GANConfig, GANTrainer
 from core.rbm import RBM, RBMTrainer
 from core.runs import Caps
+
+REAL_FOR_FID = 1000  # the real images a GAN's samples are compared with (classifier FID)
+
+
+def real_for_fid(dataset: Dataset, others: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """REAL_FOR_FID real images to compare a GAN's samples with, and up to ``others`` further
+    ones, drawn in a fixed shuffle of the whole set: the files are sorted by digit (the first
+    1,000 of mnist-5k are its 0s and 1s)."""
+    order = np.random.default_rng(0).permutation(len(dataset.images))
+    chosen = dataset.images[order[:REAL_FOR_FID]]
+    return chosen, dataset.images[order[REAL_FOR_FID : REAL_FOR_FID + others]]
+
 
 T = TypeVar("T")
 EVALUATE_EVERY = 200  # most steps between two evaluations (there is also one per epoch)
@@ -324,8 +336,7 @@ class GANJob:
         self.classifier = classifier
         self.real_features = None
         if classifier is not None:
-            real = dataset.images[: min(1000, len(dataset.images))]
-            self.real_features = classifier.predict(real)[1]
+            self.real_features = classifier.predict(real_for_fid(dataset)[0])[1]
         self.timeline: list[tuple[int, np.ndarray]] = []
         self._timeline_every = 1
         self._pictures_drawn = 0
@@ -390,10 +401,12 @@ class GANJob:
 
         generated = (self.trainer.generate(n) + 1) / 2
         result = sample_quality(self.classifier, generated, self.real_features)
-        self.latest_quality = {"class_shares": np.asarray(result.coverage.shares)}
+        shares = np.append(result.coverage.shares, result.coverage.rejected)
+        self.latest_quality = {"class_shares": shares}  # the ten digits, then "not a digit"
         return {
             "evaluation": 1.0,
             "confident_share": result.confident_share,
+            "not_a_digit": result.coverage.rejected,
             "coverage_entropy": result.coverage.entropy,
             "classifier_fid": result.classifier_fid,
         }
@@ -424,3 +437,25 @@ class GANJob:
                 self._timeline_every *= 2
                 self.timeline = self.timeline[::2]
         return {"fixed_noise": fixed, **self.discriminator_outputs(), **self.latest_quality}
+
+
+def fid_references(classifier, dataset: Dataset, pretrained: dict | None, n: int = 500) -> dict:
+    """Classifier FIDs to read a GANJob's by, against the same real images: ``n`` other real
+    images (what a perfect generator would score with ``n`` samples), and ``n`` samples of the
+    ``pretrained`` GAN checkpoint (if given)."""
+    from core.metrics import frechet_distance
+
+    real, others = real_for_fid(dataset, n)
+    real_features = classifier.predict(real)[1]
+    references = {}
+    if len(others) >= 2:
+        references["real images"] = frechet_distance(classifier.predict(others)[1], real_features)
+    if pretrained is not None:
+        config = GANConfig.from_dict(pretrained["config"])
+        trainer = GANTrainer(config, torch.from_numpy(to_tanh_range(dataset.images[:n])))
+        trainer.load_checkpoint(pretrained)
+        samples = from_tanh_range(trainer.generate(n))
+        references["the pretrained GAN"] = frechet_distance(
+            classifier.predict(samples)[1], real_features
+        )
+    return references

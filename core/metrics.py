@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F_nn
 
+from core.classifier import NOT_A_DIGIT
 from core.sampling import RandomSource, bernoulli
 
 EXACT_MAX_UNITS = 20
@@ -194,15 +195,18 @@ def log_partition_ais(
 
 @dataclass(frozen=True)
 class ClassCoverage:
-    """How generated samples spread over the classes a classifier sees in them.
+    """How generated samples spread over the digits a classifier sees in them.
 
-    ``shares[c]`` is the fraction of samples whose most likely class is c; ``entropy`` is
-    the entropy of those shares in nats (log 10 ≈ 2.303 for ten equally used digits, 0 for
-    a generator that draws one digit only: mode collapse).
+    ``shares[c]`` is the fraction of all samples whose most likely class is digit c;
+    ``rejected`` the fraction the judge calls "not a digit" (its eleventh class, where it has
+    one), so ``shares`` sum to 1 − rejected. ``entropy`` is the entropy in nats of the digit
+    shares among the samples taken for digits (log 10 ≈ 2.303 when they use the ten digits
+    equally, 0 for a generator that draws one digit only: mode collapse).
     """
 
     shares: np.ndarray
     entropy: float
+    rejected: float = 0.0
 
     @property
     def normalized_entropy(self) -> float:
@@ -210,26 +214,34 @@ class ClassCoverage:
         return self.entropy / math.log(len(self.shares))
 
 
-def class_coverage(probabilities: np.ndarray) -> ClassCoverage:
-    """Class shares and their entropy from rows of class probabilities."""
+def _checked(probabilities: np.ndarray) -> np.ndarray:
     probabilities = np.asarray(probabilities)
     if probabilities.ndim != 2 or probabilities.shape[0] == 0 or probabilities.shape[1] < 2:
         raise ValueError(
             f"probabilities must have shape (n > 0, classes ≥ 2), got {probabilities.shape}."
         )
-    counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1])
-    shares = counts / counts.sum()
-    used = shares[shares > 0]
-    return ClassCoverage(shares=shares, entropy=float(-(used * np.log(used)).sum()))
+    return probabilities
+
+
+def class_coverage(probabilities: np.ndarray) -> ClassCoverage:
+    """Digit shares, the rejected share and the digits' entropy from rows of class
+    probabilities: ten columns, or eleven where the last is "not a digit"."""
+    probabilities = _checked(probabilities)
+    classes = probabilities.shape[1]
+    counts = np.bincount(probabilities.argmax(axis=1), minlength=classes) / len(probabilities)
+    digits = classes - 1 if classes == NOT_A_DIGIT + 1 else classes
+    shares, rejected = counts[:digits], float(counts[digits:].sum())
+    taken = shares[shares > 0] / max(shares.sum(), 1e-12)
+    entropy = float(-(taken * np.log(taken)).sum())
+    return ClassCoverage(shares=shares, entropy=entropy, rejected=rejected)
 
 
 def confident_share(probabilities: np.ndarray, threshold: float = 0.8) -> float:
-    """The fraction of samples whose most likely class has probability ≥ threshold."""
-    probabilities = np.asarray(probabilities)
-    if probabilities.ndim != 2 or probabilities.shape[0] == 0:
-        raise ValueError(
-            f"probabilities must have shape (n > 0, classes), got {probabilities.shape}."
-        )
+    """The fraction of samples that one digit has probability ≥ threshold for ("not a digit",
+    an eleventh column, never counts)."""
+    probabilities = _checked(probabilities)
+    if probabilities.shape[1] == NOT_A_DIGIT + 1:
+        probabilities = probabilities[:, :NOT_A_DIGIT]
     return float((probabilities.max(axis=1) >= threshold).mean())
 
 

@@ -11,17 +11,19 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from core.checkpoints import read_checkpoint
 from core.classifier import classifier_path, load_classifier
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
 from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
 from core.images import gif_bytes, image_grid
-from core.jobs import GANJob
+from core.jobs import GANJob, fid_references
 from core.links import Setting
 from core.presets import PRESETS
 from core.process import threads_for_this_thread
 from core.runs import TRAINING, Caps
 from pages.gan_views import (
     GANSession,
+    how_to_read,
     latent_explorer,
     live_charts,
     on_demand_views,
@@ -70,6 +72,24 @@ def cached_classifier(image_shape: tuple[int, int]):
     """The digit classifier that judges samples, shared read-only (None if there is none)."""
     path = classifier_path(image_shape)
     return load_classifier(path) if path.exists() else None
+
+
+@st.cache_resource(show_spinner="Measuring the classifier FID's scale…")
+def fid_scale(dataset_name: str) -> str:
+    """A sentence that gives the classifier FID its scale on this dataset (once per process)."""
+    dataset = cached_dataset(dataset_name)
+    classifier = cached_classifier(dataset.image_shape)
+    if classifier is None:
+        return "no reference classifier for these images."
+    pretrained = None
+    if dataset_name.startswith("mnist") and PRETRAINED.path.exists():  # trained on mnist-5k
+        pretrained = read_checkpoint(PRETRAINED.path.read_bytes(), "gan")
+    references = fid_references(classifier, dataset, pretrained)
+    return (
+        "with 500 samples, "
+        + " and ".join(f"{name} score {value:.1f}" for name, value in references.items())
+        + "."
+    )
 
 
 def apply_preset(name: str) -> None:
@@ -274,6 +294,7 @@ run = session.run
 
 controls()
 live_view()
+how_to_read(fid_scale(dataset_name))
 the_game()
 samples_on_demand()
 export()

@@ -30,13 +30,48 @@ PANELS = [
         "Gradient norms",
         [Series("discriminator_grad_norm", "‖∇D‖"), Series("generator_grad_norm", "‖∇G‖")],
     ),
-    ("Recognised confidently (share)", [Series("confident_share", "confident", True)]),
     (
-        "Class coverage entropy (log 10 ≈ 2.30 is all digits)",
+        "Samples judged digits (share)",
+        [
+            Series("confident_share", "a digit, p ≥ 0.8", True),
+            Series("not_a_digit", "not a digit", True),
+        ],
+    ),
+    (
+        "Digit coverage entropy (2.30: all ten)",
         [Series("coverage_entropy", "coverage entropy", True)],
     ),
     ("Classifier FID (lower is better)", [Series("classifier_fid", "classifier FID", True)]),
 ]
+# What each view says, one line each, in screen order (the RBM page's views have theirs).
+READING = [
+    "**Losses**: D's loss −[log D(x) + log(1 − D(G(z)))] and G's loss −log D(G(z)) (the "
+    "proxy; the saturating loss is log(1 − D(G(z)))); they fight, so neither falls to 0 in a "
+    "healthy run.",
+    "**Mean D(x) and D(G(z))**: D's average output on real and generated images; at the "
+    "game's equilibrium both are ½ (dashed), where D cannot tell them apart.",
+    "**Gradient norms** ‖∇D‖, ‖∇G‖: the length of each player's gradient, all weights "
+    "together; ‖∇G‖ near 0 while samples are poor means G has stopped learning (saturation).",
+    "**Samples judged digits**: of 500 fresh samples, the share that the reference CNN (trained "
+    "on mnist-5k with an eleventh class, *not a digit*) gives one digit p ≥ 0.8, and the share "
+    "it calls not a digit. Pure noise scores about 0; real digits about the CNN's accuracy.",
+    "**Digit coverage entropy** H = −Σ p_c log p_c over the digits the CNN sees in the samples "
+    "it takes for digits: log 10 ≈ 2.30 when all ten are equally common, 0 when every sample "
+    "is one digit (mode collapse).",
+    "**Classifier FID** ‖μ_r − μ_g‖² + Tr(Σ_r + Σ_g − 2(Σ_r Σ_g)^½) between the CNN's "
+    "128 features of real and generated images: 0 for identical statistics. Its scale is "
+    "the CNN's own, not Inception's: {scale}",
+    "**G(z) grid**: the same 64 noise vectors z at every refresh, so you watch the same "
+    "samples change. **D's output**: a histogram of D(x) on real and D(G(z)) on generated "
+    "images; apart, D wins; overlapping near ½, G fools it. **Coverage bars**: which digit "
+    "the CNN sees in each of 500 samples, and how many it calls not a digit (dashed: 1/10).",
+]
+
+
+def how_to_read(fid_scale: str) -> None:
+    """One sentence and formula per view, under the charts."""
+    with st.expander("How to read these views", expanded=False):
+        st.markdown("\n".join(f"- {line.format(scale=fid_scale)}" for line in READING))
 
 
 @dataclass
@@ -125,12 +160,12 @@ def live_charts(
     if "class_shares" in pictures:
         shares = [float(v) for v in pictures["class_shares"]]
         bars = dict(
-            title="Which digit the classifier sees in 500 samples",
+            title="What the CNN sees in 500 samples",
             x_title="digit",
             y_title="share",
-            reference=1 / len(shares),
+            reference=0.1,
         )
-        digits = [str(c) for c in range(len(shares))]
+        digits = [str(c) for c in range(10)] + ["none"] * (len(shares) - 10)
         if training:
             right.image(
                 drawn_once(

@@ -8,13 +8,14 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from deploy import hall
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, status
 
 if shutil.which("nginx") is None and not Path(hall.NGINX).exists():
     if os.environ.get("CI"):
@@ -76,7 +77,7 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
             pages.append((page, hidden, upstream))
         for visit in (1, 2):  # first visit, then a reload: the same replica, the same model
             for page, hidden, upstream in pages:
-                response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits")
+                response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits&epochs=200")
                 assert response.headers["x-replica"] == upstream
                 page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
                 page.get_by_text(re.compile(rf"Paused — step {visit}\b")).wait_for(timeout=30_000)
@@ -96,19 +97,27 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
             page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
             page.get_by_text(re.compile(r"Paused — step 3\b")).wait_for(timeout=30_000)
             assert not page.get_by_text("The server that held your model restarted").count()
-        # one replica dies: its visitor reconnects to the other, is told its model is gone and
-        # trains a new one; nothing hangs
+        # one replica dies while both train: its visitor reconnects to the other, is told its
+        # model is gone and trains a new one; the other replica's visitor trains on; no hang
+        for page, _, _ in pages:
+            page.get_by_role("button", name="Resume", exact=True).click()
+            page.get_by_text(re.compile(r"Training — step")).wait_for(timeout=30_000)
         dead = next(r for r in two_replicas.replicas if pages[1][2].endswith(f":{r.port}"))
         hall.stop_process(dead.pid)
         page, hidden, _ = pages[1]
         page.get_by_text("The server that held your model restarted").wait_for(timeout=60_000)
-        response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits")  # and on a reload
+        assert status(page) == ("Idle", 0)
+        survivor = pages[0][0]
+        before = status(survivor)
+        time.sleep(2)
+        after = status(survivor)
+        assert before[0] == after[0] == "Training" and after[1] > before[1]
+        response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits&epochs=200")  # a reload
         tried = response.headers["x-replica"].split(", ")  # nginx tried the dead one first
         assert tried[-1] == pages[0][2]
         page.get_by_text("The server that held your model restarted").wait_for(timeout=60_000)
         page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
         page.get_by_text(re.compile(r"Paused — step 1\b")).wait_for(timeout=30_000)
-        page, hidden, upstream = pages[0]  # the other replica's visitor goes on
-        page.get_by_role("button", name="Step", exact=True).click()
-        page.get_by_text(re.compile(r"Paused — step 4\b")).wait_for(timeout=30_000)
+        survivor.get_by_role("button", name="Pause", exact=True).click()
+        survivor.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=30_000)
         browser.close()

@@ -114,6 +114,11 @@ def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
         record
     )
     assert 0 <= record["coverage_entropy"] <= np.log(10) + 1e-9
+    # at its first step the GAN draws no digits: the judge says so (and the bars show it)
+    assert record["confident_share"] < 0.1 and record["not_a_digit"] > 0.5
+    shares = job.pictures()["class_shares"]
+    assert len(shares) == 11 and shares.sum() == pytest.approx(1.0)
+    assert shares[10] == pytest.approx(record["not_a_digit"])
     run.step(GANJob.train_discriminator_only)
     assert (job.trainer.discriminator_updates, job.trainer.generator_updates) == (2, 1)
     run.step(GANJob.train_generator_only)

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.classifier import DigitClassifier, classifier_path, load_classifier
+from core.classifier import (
+    NOT_A_DIGIT,
+    DigitClassifier,
+    classifier_path,
+    load_classifier,
+    not_digits,
+)
 from core.data import from_tanh_range, load_dataset, to_tanh_range, train_validation_split
 from core.gan import GANConfig, GANTrainer
 from core.metrics import (
@@ -55,6 +61,35 @@ def test_confident_share_counts_rows_at_or_above_the_threshold():
     )
     assert confident_share(probabilities) == 0.75
     assert confident_share(probabilities, threshold=0.9) == 0.5
+
+
+def test_with_a_not_a_digit_column_rejected_samples_count_as_neither_digit_nor_confident():
+    rows = np.zeros((4, 11))
+    rows[0, 3] = rows[1, 3] = 0.9  # two confident 3s
+    rows[2, 7] = 0.6  # a 7, not confident
+    rows[3, NOT_A_DIGIT] = 0.95  # not a digit, however sure
+    rows[:, :10] += (1 - rows.sum(axis=1, keepdims=True)) / 10
+    coverage = class_coverage(rows)
+    assert coverage.rejected == 0.25 and coverage.shares.sum() == pytest.approx(0.75)
+    assert len(coverage.shares) == 10 and coverage.shares[3] == 0.5
+    taken = np.array([2 / 3, 1 / 3])  # among the three taken for digits
+    assert coverage.entropy == pytest.approx(-(taken * np.log(taken)).sum())
+    assert confident_share(rows) == 0.5
+    all_rejected = np.zeros((5, 11))
+    all_rejected[:, NOT_A_DIGIT] = 1.0
+    assert class_coverage(all_rejected).entropy == 0.0
+    assert confident_share(all_rejected) == 0.0
+
+
+def test_not_digits_are_six_kinds_of_images_in_range(digits):
+    made = not_digits(digits.images, digits.labels, digits.image_shape, 600, seed=3)
+    assert made.shape[1] == digits.n_pixels and 500 <= len(made) <= 600  # overlays: 2 classes
+    assert made.dtype == np.float32 and made.min() >= 0.0 and made.max() <= 1.0
+    again = not_digits(digits.images, digits.labels, digits.image_shape, 600, seed=3)
+    assert np.array_equal(made, again)
+    # none of them is a copy of a real digit
+    distances = ((made[:, None, :] - digits.images[None, :200, :]) ** 2).sum(axis=2)
+    assert distances.min() > 0.5
 
 
 def test_frechet_distance_on_known_inputs():
@@ -116,6 +151,36 @@ def test_shipped_classifiers_load_weights_only_and_recognise_real_digits(digits,
     assert class_coverage(probabilities).normalized_entropy > 0.99
 
 
+@pytest.mark.parametrize("shape", [(8, 8), (28, 28)])
+def test_the_judge_calls_noise_no_digit_and_real_digits_digits(shape, digits):
+    """Both ends of "samples judged digits": noise, blobs and an untrained GAN's samples score
+    about 0; real digits about the classifier's accuracy."""
+    dataset = digits if shape == (8, 8) else load_dataset("mnist-5k")
+    classifier = load_classifier(classifier_path(shape))
+    assert classifier.out.out_features == 11
+    rng = np.random.default_rng(7)
+    noise = rng.random((500, dataset.n_pixels)).astype(np.float32)
+    assert confident_share(classifier.predict(noise)[0]) <= 0.02
+    assert class_coverage(classifier.predict(noise)[0]).rejected >= 0.95
+    # fresh non-digits of a seed it was not trained on
+    fresh = not_digits(dataset.images, dataset.labels, shape, 600, seed=99)
+    assert confident_share(classifier.predict(fresh)[0]) <= 0.05
+    untrained = GANTrainer(
+        GANConfig(n_pixels=dataset.n_pixels, seed=5), to_tanh_range(dataset.images)
+    )
+    at_step_one = classifier.predict(from_tanh_range(untrained.generate(500)))[0]
+    assert confident_share(at_step_one) <= 0.05
+    if shape == (8, 8):
+        _, real = train_validation_split(digits, 0.2, seed=0)  # the fifth it was scored on
+    else:
+        real = dataset  # (its own training images; the MNIST test set is for the script)
+    probabilities = classifier.predict(real.images[:1000])[0]
+    accuracy = (probabilities.argmax(axis=1) == real.labels[:1000]).mean()
+    assert accuracy > 0.95
+    assert abs(confident_share(probabilities) - accuracy) < 0.06
+    assert class_coverage(probabilities).rejected < 0.03
+
+
 def test_a_damaged_classifier_file_is_reported(tmp_path):
     path = tmp_path / "broken.pt"
     path.write_bytes(b"not a checkpoint")
@@ -141,3 +206,35 @@ def test_a_short_gan_run_on_digits_lowers_the_classifier_fid(digits, digits_clas
     assert after.classifier_fid < 0.5 * before.classifier_fid
     assert after.coverage.entropy > before.coverage.entropy
     assert after.confident_share > before.confident_share
+
+
+def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
+    from pathlib import Path
+
+    from core.checkpoints import read_checkpoint
+    from core.jobs import fid_references, real_for_fid
+    from core.metrics import frechet_distance
+
+    mnist = load_dataset("mnist-5k")
+    classifier = load_classifier(classifier_path((28, 28)))
+    pretrained = Path(__file__).resolve().parents[1] / "assets" / "gan_mnist-5k.pt"
+    references = fid_references(classifier, mnist, read_checkpoint(pretrained.read_bytes(), "gan"))
+    noise = np.random.default_rng(0).random((500, 784)).astype(np.float32)
+    real_features = classifier.predict(real_for_fid(mnist)[0])[1]
+    noise_fid = frechet_distance(classifier.predict(noise)[1], real_features)
+    assert references["real images"] < references["the pretrained GAN"] < 0.5 * noise_fid
+    assert references["real images"] < 0.05 * noise_fid
+
+
+def test_the_real_images_for_fid_hold_every_digit_though_the_file_is_sorted():
+    from core.jobs import REAL_FOR_FID, real_for_fid
+
+    mnist = load_dataset("mnist-5k")
+    assert (np.diff(mnist.labels) >= 0).all()  # the file is sorted by digit
+    real, others = real_for_fid(mnist, 500)
+    assert len(real) == REAL_FOR_FID and len(others) == 500
+    pairs = zip(mnist.images, mnist.labels, strict=True)
+    labels = {image.tobytes(): label for image, label in pairs}
+    counts = np.bincount([labels[image.tobytes()] for image in real], minlength=10)
+    assert counts.min() >= 70  # about 100 of each
+    assert not {image.tobytes() for image in real} & {image.tobytes() for image in others}
