@@ -31,13 +31,14 @@ from pages.gan_views import (
     timeline_view,
 )
 from pages.live import live_fragment
-from pages.session import cached_dataset, opened
+from pages.session import cached_dataset, kept, opened
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
     control_row,
     export_row,
     png_download,
+    preset_buttons,
     settings_from_link,
     settings_to_link,
 )
@@ -92,9 +93,9 @@ def fid_scale(dataset_name: str) -> str:
     )
 
 
-def apply_preset(name: str) -> None:
-    st.session_state.update(PRESETS[name][0])
-    st.session_state["gan_preset"] = name
+def page_session() -> GANSession:
+    """This browser's own run on this page, kept across reloads (pages.session.kept)."""
+    return kept("gan", GANSession)
 
 
 def sidebar_settings() -> tuple[str, dict]:
@@ -129,16 +130,7 @@ def sidebar_settings() -> tuple[str, dict]:
             noise=st.radio("Noise z", ["uniform", "gaussian"], horizontal=True, key="gan_noise"),
             seed=int(st.number_input("Seed", 0, 1_000_000, key="gan_seed")),
         )
-        st.header("Lecturer presets")
-        for name, (_, description) in PRESETS.items():
-            st.button(
-                name,
-                key=f"preset_{name}",
-                on_click=apply_preset,
-                args=(name,),
-                help=description,
-                width="stretch",
-            )
+        preset_buttons("gan", PRESETS, page_session)
     saturating = bool(st.session_state.get("gan_saturating", False))
     chosen["generator_loss"] = "minimax" if saturating else "proxy"
     settings_to_link(LINK)
@@ -146,6 +138,7 @@ def sidebar_settings() -> tuple[str, dict]:
 
 
 def new_run() -> None:
+    session.preset = session.preset if st.session_state.pop("gan_pending_reset", False) else None
     job = GANJob(dataset, config, CAPS, classifier=cached_classifier(dataset.image_shape))
     session.start_over(job, CAPS, shape, picture_interval=1.0)
 
@@ -156,8 +149,8 @@ def controls() -> None:
     shape_changed = session.made_with != shape
     if not shape_changed:
         run.read(lambda job: job.apply(config))  # rates, k, loss, batch, average: live
-    if st.session_state.get("gan_preset"):
-        name = st.session_state.pop("gan_preset")
+    if session.preset:
+        name = session.preset
         st.info(f"**{name}** — {PRESETS[name][1]}", icon=":material/school:")
     control_row(
         (
@@ -285,7 +278,7 @@ except DatasetError as error:
 config = GANConfig(n_pixels=dataset.n_pixels, **chosen)
 shape = (dataset_name, config.noise, config.seed)  # these need a new model (a Reset)
 session = opened("gan", GANSession)
-if session.run is None:
+if session.run is None or st.session_state.get("gan_pending_reset"):
     new_run()
 session.take_pending_checkpoint(
     new_run, lambda job, checkpoint: job.trainer.load_checkpoint(checkpoint)

@@ -78,6 +78,7 @@ def how_to_read(fid_scale: str) -> None:
 class GANSession(PageSession):
     """The GAN page's session: its run, plus the samples and pictures it made on demand."""
 
+    preset: str | None = None  # the preset whose sentence stays on screen
     on_demand: dict = field(default_factory=dict)  # "sample", "interpolate", "z"
     pictures: dict = field(default_factory=dict)  # grid pictures, drawn once per version
 
@@ -242,14 +243,10 @@ def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
         )
         z = on_demand["z"].copy()
         for i in range(4):
-            z[i] = st.slider(
-                f"z[{i}]",
-                low,
-                high,
-                float(np.clip(np.round(z[i], 2), low, high)),
-                0.01,
-                key=f"gan_z{i}",
-            )
+            # the slider's value lives in session state alone (a value argument beside it
+            # would make Streamlit warn); a new z sets it there
+            st.session_state.setdefault(f"gan_z{i}", float(np.clip(np.round(z[i], 2), low, high)))
+            z[i] = st.slider(f"z[{i}]", low, high, step=0.01, key=f"gan_z{i}")
     picture = run.read(lambda job: job.trainer.generate(torch.from_numpy(z[None, :]).float()))
     explorer[1].image(
         upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),

@@ -4,6 +4,7 @@ presets, settings in the link, bad uploads."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import pytest
@@ -80,7 +81,8 @@ def test_step_d_only_and_g_only_do_what_they_say(page):
     assert not page.exception
 
 
-def test_sample_and_interpolate_draw_images(page):
+def test_sample_and_interpolate_draw_images(page, caplog):
+    caplog.set_level(logging.WARNING)
     button(page, "Sample").click().run()
     captions = [c for image in page.get("image") for c in image.captions]
     assert "64 fresh samples G(z)" in captions
@@ -91,6 +93,10 @@ def test_sample_and_interpolate_draw_images(page):
     assert "G((1 − t) z₁ + t z₂) for t from 0 to 1" in captions
     page.slider(key="gan_z0").set_value(0.9).run()
     assert not page.exception and "G(z)" in [c for i in page.get("image") for c in i.captions]
+    button(page, "New z for the latent explorer").click().run()
+    assert page.slider(key="gan_z0").value != 0.9  # the new z's own coordinate
+    # and Streamlit had nothing to warn about (a widget's value given twice, say)
+    assert not [r for r in caplog.records if "Session State" in r.getMessage()]
 
 
 def test_presets_apply_their_settings_and_say_what_to_look_for(page):
@@ -103,8 +109,14 @@ def test_presets_apply_their_settings_and_say_what_to_look_for(page):
         "1",
         ["1"],
     )
-    button(page, "Step").click().run()  # the live settings need no reset
+    button(page, "Step").click().run()  # a new run with its settings
     assert not page.exception and status(page)[1] == 1
+    # its sentence stays while its run trains, and goes with a Reset
+    assert any("D rejects every fake" in info.value for info in page.info)
+    button(page, "Step").click().run()
+    assert status(page)[1] == 2 and any("D rejects every fake" in i.value for i in page.info)
+    button(page, "Reset").click().run()
+    assert not any("D rejects every fake" in info.value for info in page.info)
 
 
 def test_the_fast_preset_samples_from_the_average_of_g(page):
@@ -166,5 +178,6 @@ def test_start_from_the_pretrained_gan():
     assert shares[10] < 0.2  # and the judge takes most of its samples for digits
     # the classifier FID's scale, under the charts: real images near 0, the pretrained GAN
     reading = " ".join(block.value for block in app.markdown)
-    found = re.search(r"real images score (\d+\.\d) and the pretrained GAN score (\d+\.\d)", reading)
+    scale = r"real images score (\d+\.\d) and the pretrained GAN score (\d+\.\d)"
+    found = re.search(scale, reading)
     assert found and float(found.group(1)) < float(found.group(2))
