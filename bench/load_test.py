@@ -60,6 +60,16 @@ def threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
+def shown_steps(page, index: int, errors: list[str], otherwise: int) -> int:
+    """The step count a page's status line shows; a page that cannot show it within a minute
+    (a starved browser, a dead server) is an error, counted as ``otherwise``."""
+    try:
+        return status(page, timeout=60_000)[1]
+    except Exception as error:
+        errors.append(f"session {index}: {type(error).__name__} reading its status line")
+        return otherwise
+
+
 class Servers:
     """One dashboard process, or a hall of replicas behind nginx: their URL and process ids."""
 
@@ -158,20 +168,14 @@ def one_round(
             )
         all_started = time.perf_counter() - clicked
         time.sleep(SETTLE)
-        first = [status(page)[1] for page in pages]
+        first = [shown_steps(page, index, errors, 0) for index, page in enumerate(pages)]
         for page in pages:  # each page counts its own redraws, in the browser
             page.evaluate(WATCH_STATUS)
         started = time.perf_counter()
         time.sleep(seconds)
         watched = [page.evaluate(READ_WATCH) for page in pages]
         elapsed = time.perf_counter() - started
-        seen = []
-        for index, page in enumerate(pages):
-            try:
-                seen.append(status(page)[1])
-            except Exception as error:  # a page that stopped answering is an error
-                errors.append(f"session {index}: {type(error).__name__}")
-                seen.append(first[index])
+        seen = [shown_steps(page, i, errors, first[i]) for i, page in enumerate(pages)]
         loaded = servers.memory()
         each_loaded = [resident_mb(pid) for pid in servers.pids]
         loaded_threads = servers.threads()

@@ -139,7 +139,10 @@ class RBMJob:
     def done(self) -> str:
         """Why this job has finished ('' while it has epochs to go)."""
         if self.epoch >= self.settings.epochs:
-            return f"Finished the {self.settings.epochs} epochs asked for."
+            return (
+                f"Finished the {self.settings.epochs} epochs asked for: raise Epochs to train "
+                "on, or press Reset."
+            )
         return ""
 
     def apply(self, settings: RBMJobSettings) -> None:

@@ -213,6 +213,12 @@ class TrainingRun:
 
     resume = start
 
+    @property
+    def can_train(self) -> bool:
+        """Whether start() would train: not training already, not failed, not at an end (a
+        finished run whose limit was raised, more epochs say, can)."""
+        return self._state not in (TRAINING, FAILED) and not self._finished_because()
+
     def pause(self) -> None:
         """Stop training; returns once the update in flight (if any) has finished."""
         if self._state == TRAINING:
@@ -313,9 +319,15 @@ class TrainingRun:
         if self.job is None:
             return RELEASED
         if self._steps >= self.caps.max_steps:
-            return f"Stopped at this server's limit of {self.caps.max_steps} steps per run."
+            return (
+                f"Stopped at this server's limit of {self.caps.max_steps} steps per run: "
+                "press Reset to start another."
+            )
         if self._seconds >= self.caps.max_seconds:
-            return f"Stopped at this server's limit of {self.caps.max_seconds:.0f} s of training."
+            return (
+                f"Stopped at this server's limit of {self.caps.max_seconds:.0f} s of training: "
+                "press Reset to start another."
+            )
         return str(getattr(self.job, "done", "") or "")
 
 

@@ -20,7 +20,7 @@ from core.jobs import GANJob, fid_references
 from core.links import Setting
 from core.presets import PRESETS
 from core.process import threads_for_this_thread
-from core.runs import TRAINING, Caps
+from core.runs import Caps
 from pages.gan_views import (
     GANSession,
     how_to_read,
@@ -41,6 +41,7 @@ from pages.widgets import (
     preset_buttons,
     settings_from_link,
     settings_to_link,
+    start_pause_resume,
 )
 
 CAPS = Caps(max_batch_size=512)
@@ -154,9 +155,7 @@ def controls() -> None:
         st.info(f"**{name}** — {PRESETS[name][1]}", icon=":material/school:")
     control_row(
         (
-            ("Start", "play_arrow", run.start, run.state == TRAINING or shape_changed),
-            ("Pause", "pause", run.pause, run.state != TRAINING),
-            ("Resume", "resume", run.resume, run.state == TRAINING or shape_changed),
+            *start_pause_resume(run, shape_changed),
             ("Step", "skip_next", run.step, shape_changed),
             (
                 "Train D only",

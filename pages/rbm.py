@@ -17,7 +17,7 @@ from core.jobs import EXACT_MAX_HIDDEN, RBMJob, RBMJobSettings
 from core.links import Setting
 from core.process import threads_for_this_thread
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
-from core.runs import TRAINING, Caps
+from core.runs import Caps
 from pages.live import live_fragment
 from pages.rbm_views import (
     RBMSession,
@@ -38,6 +38,7 @@ from pages.widgets import (
     png_download,
     settings_from_link,
     settings_to_link,
+    start_pause_resume,
 )
 
 CAPS = Caps()
@@ -112,9 +113,7 @@ def controls() -> bool:
         run.job.apply(settings)  # learning rate, k, CD/PCD, momentum and decay change live
     control_row(
         (
-            ("Start", "play_arrow", run.start, run.state == TRAINING or shape_changed),
-            ("Pause", "pause", run.pause, run.state != TRAINING),
-            ("Resume", "resume", run.resume, run.state == TRAINING or shape_changed),
+            *start_pause_resume(run, shape_changed),
             ("Step", "skip_next", run.step, shape_changed),
             ("Reset", "restart_alt", new_run, False),
         )
@@ -288,5 +287,5 @@ checkpoint_inputs(
     pretrained=PRETRAINED,
     n_pixels=dataset.n_pixels,
 )
-with st.expander("Settings of this run"):
-    st.json(asdict(session.made_with[1]))
+with st.expander("Settings of this run"):  # as they are now: rates, k and more change live
+    st.json({"dataset": session.made_with[0], **asdict(run.job.settings)})

@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.images import history_csv, picture_svg, png_bytes
 from core.links import Setting, link_values, read_link
-from core.runs import RunSnapshot, TrainingRun
+from core.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
 from pages.session import PageSession
 
 
@@ -44,6 +44,18 @@ def control_row(controls) -> None:
         column.button(
             label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
         )
+
+
+def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:
+    """The Start, Pause and Resume of a control_row, each enabled only where it does something:
+    Start on a run not yet trained, Resume on a paused or finished one that may train on
+    (more epochs, say), neither while ``blocked`` (a setting waits for a Reset)."""
+    can_train = run.can_train and not blocked
+    return (
+        ("Start", "play_arrow", run.start, not (can_train and run.state == IDLE)),
+        ("Pause", "pause", run.pause, run.state != TRAINING),
+        ("Resume", "resume", run.resume, not (can_train and run.state in (PAUSED, FINISHED))),
+    )
 
 
 def preset_buttons(prefix: str, presets: dict, session: Callable[[], Any]) -> None:

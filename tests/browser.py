@@ -65,8 +65,8 @@ READ_WATCH = """() => {
 }"""
 
 
-def status(page) -> tuple[str, int]:
-    match = STATUS.search(page.get_by_text(STATUS).first.inner_text(timeout=10_000))
+def status(page, timeout: float = 10_000) -> tuple[str, int]:
+    match = STATUS.search(page.get_by_text(STATUS).first.inner_text(timeout=timeout))
     return match.group(1), int(match.group(2))
 
 

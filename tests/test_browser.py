@@ -252,7 +252,7 @@ def test_the_live_line_moves_by_itself_and_tells_the_page_when_training_ends(bro
         polls = [u for u in requests if "/api/live-status?line=" in u]
         assert len(polls) >= 3 and len(set(polls)) == 1  # one line, asked again and again
         # the end message is drawn by Streamlit, in the page's redraw
-        page.get_by_text("Finished the 150 epochs asked for.").wait_for(timeout=90_000)
+        page.get_by_text("Finished the 150 epochs asked for: raise Epochs").wait_for(timeout=90_000)
         assert status(page)[0] == "Finished"
         ended = (fragment_runs.inner_text(), len(requests))
         assert ended[0] != runs

@@ -18,6 +18,10 @@ def page() -> AppTest:
     return app.run()
 
 
+def button(page: AppTest, label: str):
+    return next(b for b in page.button if b.label == label)
+
+
 def labels(elements) -> list[str]:
     return [element.label for element in elements]
 
@@ -98,6 +102,28 @@ def test_start_then_pause(page):
     time.sleep(0.5)
     page.run()
     assert status_line(page) == first  # no update after the pause
+    # paused: Resume goes on, Start (a run already begun) would do nothing
+    assert not button(page, "Resume").disabled and button(page, "Start").disabled
+
+
+def test_start_and_resume_are_enabled_only_where_they_train(page):
+    assert not button(page, "Start").disabled and button(page, "Resume").disabled  # idle
+    page.sidebar.slider(key="rbm_epochs").set_value(1).run()  # live: one epoch only
+    button(page, "Start").click().run()
+    deadline = time.monotonic() + 30
+    while "Finished" not in status_line(page) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page.run()
+    assert any("raise Epochs to train on, or press Reset" in s.value for s in page.success)
+    assert button(page, "Start").disabled and button(page, "Resume").disabled
+    page.sidebar.slider(key="rbm_epochs").set_value(2).run()  # more epochs: it may go on
+    assert not button(page, "Resume").disabled
+
+
+def test_the_settings_of_this_run_follow_live_changes(page):
+    page.sidebar.select_slider(key="rbm_lr").set_value(0.2).run()
+    shown = json.loads(page.get("json")[0].proto.body)
+    assert shown["learning_rate"] == 0.2 and shown["dataset"] == "digits"
 
 
 def test_a_shape_change_asks_for_a_reset(page):

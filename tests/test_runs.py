@@ -48,6 +48,16 @@ def test_pause_really_stops_updates(digits):
     run.close()
 
 
+def test_can_train_says_whether_start_would_train(digits):
+    run = rbm_run(digits)
+    assert run.can_train  # idle
+    run.start()
+    assert not run.can_train  # training already
+    run.pause()
+    assert run.can_train  # paused: Resume trains
+    run.close()
+
+
 def test_step_does_exactly_one_update(digits):
     run = rbm_run(digits)
     before = run.job.rbm.W.clone()
@@ -100,6 +110,7 @@ def test_caps_end_a_run_and_refuse_oversized_requests(digits):
     wait_for(lambda: run.state == FINISHED)
     snapshot = run.snapshot()
     assert snapshot.steps == 25 and "limit of 25 steps" in snapshot.message
+    assert "press Reset" in snapshot.message and not run.can_train
     run.step()
     assert run.snapshot().steps == 25
     timed = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8)), caps=Caps(max_seconds=0.2))
@@ -182,10 +193,13 @@ def test_a_run_finishes_after_its_epochs_and_goes_on_when_given_more(digits):
     run.start()
     wait_for(lambda: run.state == FINISHED)
     assert "2 epochs" in run.snapshot().message and job.epoch == 2
+    assert "raise Epochs to train on, or press Reset" in run.snapshot().message  # how to go on
     steps = run.snapshot().steps
+    assert not run.can_train  # so the page disables Start and Resume
     run.start()  # nothing more to do: stays finished
     assert run.state == FINISHED and run.snapshot().steps == steps
     job.apply(RBMJobSettings(hidden_units=8, batch_size=500, epochs=3))
+    assert run.can_train
     run.start()
     wait_for(lambda: run.state == FINISHED and job.epoch == 3)
     assert run.snapshot().steps > steps
