@@ -75,9 +75,10 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
             context.add_cookies([{"name": "replica", "value": key, "url": url}])
             page = context.new_page()
             pages.append((page, hidden, upstream))
+        link = "rbm?hidden={}&dataset=digits&batch=10&epochs=200"  # long enough to train on
         for visit in (1, 2):  # first visit, then a reload: the same replica, the same model
             for page, hidden, upstream in pages:
-                response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits&epochs=200")
+                response = page.goto(f"{url}/{link.format(hidden)}")
                 assert response.headers["x-replica"] == upstream
                 page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
                 page.get_by_text(re.compile(rf"Paused — step {visit}\b")).wait_for(timeout=30_000)
@@ -112,7 +113,7 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
         time.sleep(2)
         after = status(survivor)
         assert before[0] == after[0] == "Training" and after[1] > before[1]
-        response = page.goto(f"{url}/rbm?hidden={hidden}&dataset=digits&epochs=200")  # a reload
+        response = page.goto(f"{url}/{link.format(hidden)}")  # and on a reload
         tried = response.headers["x-replica"].split(", ")  # nginx tried the dead one first
         assert tried[-1] == pages[0][2]
         page.get_by_text("The server that held your model restarted").wait_for(timeout=60_000)
