@@ -15,7 +15,7 @@ PRESETS = {
             "gan_average": 0.0,
         },
         "The seed's settings. Watch D(x) and D(G(z)) approach each other and the fixed-noise "
-        "grid turn from noise into digits over about 7,000 steps.",
+        "grid turn from noise into digits over several thousand steps.",
     ),
     "Digits in a minute": (
         {
@@ -28,8 +28,9 @@ PRESETS = {
         },
         "Learning rates ten and five times the seed's, batches of 64, and pictures from an "
         "average of G's weights over its last ~500 updates: the average smooths out the "
-        "back-and-forth that such rates cause, so digits form in about 3,500 steps instead of "
-        "7,000. Compare the fixed-noise grid and the FID curve with the healthy run.",
+        "back-and-forth that such rates cause, so digits form sooner: the judge counts them "
+        "after about 7,000 steps, where the healthy run needs more. Compare the fixed-noise "
+        "grid and the FID curve with the healthy run.",
     ),
     "Mode collapse": (
         {
