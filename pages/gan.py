@@ -14,9 +14,10 @@ import streamlit as st
 from core.checkpoints import read_checkpoint
 from core.classifier import classifier_path, load_classifier
 from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
+from core.fid import fid_references
 from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
 from core.images import gif_bytes, image_grid
-from core.jobs import GANJob, fid_references
+from core.jobs import GANJob
 from core.links import Setting
 from core.presets import PRESETS
 from core.process import threads_for_this_thread
@@ -86,12 +87,8 @@ def fid_scale(dataset_name: str) -> str:
     pretrained = None
     if dataset_name.startswith("mnist") and PRETRAINED.path.exists():  # trained on mnist-5k
         pretrained = read_checkpoint(PRETRAINED.path.read_bytes(), "gan")
-    references = fid_references(classifier, dataset, pretrained)
-    return (
-        "with 500 samples, "
-        + " and ".join(f"{name} score {value:.1f}" for name, value in references.items())
-        + "."
-    )
+    scores = fid_references(classifier, dataset, pretrained).items()
+    return f"with 500 samples, {' and '.join(f'{n} score {v:.1f}' for n, v in scores)}."
 
 
 def page_session() -> GANSession:

@@ -212,7 +212,7 @@ def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
     from pathlib import Path
 
     from core.checkpoints import read_checkpoint
-    from core.jobs import fid_references, real_for_fid
+    from core.fid import fid_references, real_for_fid
     from core.metrics import frechet_distance
 
     mnist = load_dataset("mnist-5k")
@@ -227,7 +227,7 @@ def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
 
 
 def test_the_real_images_for_fid_hold_every_digit_though_the_file_is_sorted():
-    from core.jobs import REAL_FOR_FID, real_for_fid
+    from core.fid import REAL_FOR_FID, real_for_fid
 
     mnist = load_dataset("mnist-5k")
     assert (np.diff(mnist.labels) >= 0).all()  # the file is sorted by digit
