@@ -37,6 +37,7 @@ from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
     control_row,
+    dataset_choice,
     export_row,
     png_download,
     preset_buttons,
@@ -102,7 +103,7 @@ def sidebar_settings() -> tuple[str, dict]:
     settings_from_link("gan", LINK)
     with st.sidebar:
         st.header("Model and training")
-        dataset_name = st.selectbox("Dataset", DATASET_NAMES, key="gan_dataset")
+        dataset_name = dataset_choice("gan_dataset")
         chosen = dict(
             learning_rate_generator=float(
                 st.select_slider("Generator learning rate α₁", RATES, key="gan_lr_g")

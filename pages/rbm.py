@@ -34,6 +34,7 @@ from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
     control_row,
+    dataset_choice,
     export_row,
     png_download,
     settings_from_link,
@@ -61,7 +62,8 @@ LINK = (  # the settings a link carries (see core.links)
     Setting("k", "rbm_k", 1, low=1, high=25, integer=True),
     Setting("method", "rbm_method", "CD", choices=["CD", "PCD"]),
     Setting("batch", "rbm_batch", 100, choices=BATCHES),
-    Setting("epochs", "rbm_epochs", 50, low=1, high=CAPS.max_epochs, integer=True),
+    # 200 epochs: the default run lasts long enough to watch (50 took 16 s on a 2-core EPYC)
+    Setting("epochs", "rbm_epochs", 200, low=1, high=CAPS.max_epochs, integer=True),
     Setting("momentum", "rbm_momentum", 0.5, choices=[round(0.05 * i, 2) for i in range(20)]),
     Setting("decay", "rbm_decay", 1e-4, choices=DECAYS),
     Setting("seed", "rbm_seed", 0, low=0, high=1_000_000, integer=True),
@@ -73,7 +75,7 @@ def sidebar_settings() -> tuple[str, RBMJobSettings]:
     settings_from_link("rbm", LINK)
     with st.sidebar:
         st.header("Model and training")
-        dataset_name = st.selectbox("Dataset", DATASET_NAMES, key="rbm_dataset")
+        dataset_name = dataset_choice("rbm_dataset")
         hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, key="rbm_hidden")
         learning_rate = st.select_slider("Learning rate", RATES, key="rbm_lr")
         k = st.slider("Gibbs steps per update (k)", 1, 25, key="rbm_k")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from core.data import DATASET_NAMES, ONLINE_DATASETS
 from core.images import history_csv, picture_svg, png_bytes
 from core.links import Setting, link_values, read_link
 from core.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
@@ -33,6 +34,18 @@ def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
 def settings_to_link(link: Sequence[Setting]) -> None:
     """Write the widgets' current values to the address bar, so the link reproduces them."""
     st.query_params.from_dict(link_values(st.session_state, link))
+
+
+def dataset_choice(key: str) -> str:
+    """The sidebar's dataset selector; the datasets that are downloaded say so."""
+    return st.selectbox(
+        "Dataset",
+        DATASET_NAMES,
+        key=key,
+        format_func=lambda name: (
+            name + (" (downloaded once: needs the internet)" if name in ONLINE_DATASETS else "")
+        ),
+    )
 
 
 def control_row(controls) -> None:

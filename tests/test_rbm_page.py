@@ -106,6 +106,13 @@ def test_start_then_pause(page):
     assert not button(page, "Resume").disabled and button(page, "Start").disabled
 
 
+def test_the_datasets_that_download_say_so_and_the_default_run_lasts(page):
+    options = page.sidebar.selectbox(key="rbm_dataset").options
+    assert "mnist (downloaded once: needs the internet)" in options
+    assert "mnist-5k" in options and "digits" in options  # the offline ones, plain
+    assert page.sidebar.slider(key="rbm_epochs").value == 200
+
+
 def test_start_and_resume_are_enabled_only_where_they_train(page):
     assert not button(page, "Start").disabled and button(page, "Resume").disabled  # idle
     page.sidebar.slider(key="rbm_epochs").set_value(1).run()  # live: one epoch only
