@@ -172,6 +172,8 @@ def view_options() -> None:
     )
     if st.session_state.get("rbm_ais"):
         estimate_log_likelihood(session)
+    if session.ais_message:
+        st.success(session.ais_message)
 
 
 def look_inside() -> None:

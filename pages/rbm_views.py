@@ -33,10 +33,12 @@ class RBMSession(PageSession):
     views: dict = field(default_factory=dict)  # "Look inside" views, reused while training
     chain: list = field(default_factory=list)  # the last Gibbs chain's frames
     grids: tuple | None = None  # the live view's image grids, drawn once per set of pictures
+    ais_message: str = ""  # what the latest estimate found, shown under its button
 
     def forget_views(self) -> None:
         super().forget_views()
         self.ais, self.views, self.chain, self.grids = [], {}, [], None
+        self.ais_message = ""
 
 
 def curves(key: str, per_batch: bool = True) -> list[Series]:
@@ -216,13 +218,14 @@ def estimate_log_likelihood(session: RBMSession) -> None:
     progress.empty()
     step = run.snapshot(history=False).steps
     session.ais.append({"step": float(step), "epoch": model.epoch_progress, **estimate})
-    st.success(
+    session.ais_message = (
         f"At step {step}: log Z ≈ {estimate['log_z']:.2f}; average log-likelihood of the "
         f"training images {estimate['ais_log_likelihood_train']:.2f} nats "
         f"({estimate['ais_log_likelihood_train_low']:.2f} to "
         f"{estimate['ais_log_likelihood_train_high']:.2f}), of the validation images "
         f"{estimate['ais_log_likelihood_validation']:.2f} nats."
     )
+    st.rerun()  # the chart above was drawn before the estimate: draw it again, with it
 
 
 def model_view(session: RBMSession, name: str, compute, max_age: float = 10.0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -20,6 +21,11 @@ def page() -> AppTest:
 
 def button(page: AppTest, label: str):
     return next(b for b in page.button if b.label == label)
+
+
+def chart_traces(page: AppTest) -> list[dict]:
+    """The traces of the page's curves (the first plotly chart)."""
+    return json.loads(page.get("plotly_chart")[0].proto.spec)["data"]
 
 
 def labels(elements) -> list[str]:
@@ -192,6 +198,11 @@ def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais
     assert "validation images" in message
     specs = " ".join(chart.proto.spec for chart in page.get("plotly_chart"))
     assert "ais_log_likelihood" not in specs  # the chart shows labels, not keys
+    # the chart already holds the estimate: no placeholder, a point at its value
+    assert "Press “Estimate" not in specs
+    train = float(re.search(r"training images (-?\d+\.\d+) nats", message).group(1))
+    panel = next(t for t in chart_traces(page) if t.get("yaxis") == "y6" and t.get("y"))
+    assert abs(panel["y"][-1] - train) < 0.01
     page.sidebar.slider(key="rbm_hidden").set_value(10).run()
     next(b for b in page.button if b.label == "Reset").click().run()
     next(b for b in page.button if b.label == "Step").click().run()
