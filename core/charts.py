@@ -103,15 +103,25 @@ class PanelLine:
     legend: bool
 
 
+def label_colors(panels: Sequence[tuple[str, Sequence[Series]]]) -> dict[str, str]:
+    """One colour per legend label, in order of first appearance over all the panels."""
+    colors: dict[str, str] = {}
+    for _, series in panels:
+        for line in series:
+            colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
+    return colors
+
+
 def panel_lines(
     history: Sequence[dict[str, float]],
     panels: Sequence[tuple[str, Sequence[Series]]],
     x_key: str,
     max_points: int,
+    colors: dict[str, str] | None = None,
 ) -> list[list[PanelLine]]:
     """Each panel's lines: per-batch series averaged into at most ``max_points``; one colour
-    per legend label, the same in every panel."""
-    colors: dict[str, str] = {}
+    per legend label, the same in every panel (``colors``: labels already given theirs)."""
+    colors = dict(colors or {})
     result = []
     for _, series in panels:
         lines = []

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.charts import PALETTE, Series, panel_lines
+from core.charts import PALETTE, Series, label_colors, panel_lines
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -55,6 +55,7 @@ def panels_svg(
     placeholders: dict[int, str] | None = None,
     width: int = 1500,
     panel_height: int = 250,
+    colors: dict[str, str] | None = None,
 ) -> str:
     """The same panels as :func:`panels_figure`, drawn as one static SVG picture.
 
@@ -62,9 +63,15 @@ def panels_svg(
     of CPU per redraw of six panels, a picture a few milliseconds, which leaves the machine to
     training (and to other visitors)."""
     rows = math.ceil(len(panels) / columns)
-    gap_x, title_h, axis_w, axis_h, legend_h = 36, 34, 78, 30, 44
+    gap_x, title_h, axis_w, axis_h = 36, 34, (78 if columns > 1 else 62), 30
     cell_w = (width - gap_x * (columns - 1)) / columns
     cell_h = panel_height
+    all_lines = panel_lines(history, panels, x_key, max_points, colors)
+    legend: dict[str, str] = {
+        line.label: line.color for lines in all_lines for line in lines if line.ys
+    }
+    legend_rows = _legend_rows(list(legend), width - 10)
+    legend_h = 14 + 26 * len(legend_rows) if legend else 10
     height = rows * cell_h + (rows - 1) * 16 + legend_h
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
@@ -72,8 +79,6 @@ def panels_svg(
         'font-size="15" fill="#31333f">',
         f'<rect width="{width}" height="{height:.0f}" fill="white"/>',
     ]
-    all_lines = panel_lines(history, panels, x_key, max_points)
-    legend: dict[str, str] = {}
     for index, ((title, _), lines) in enumerate(zip(panels, all_lines, strict=True)):
         row, column = divmod(index, columns)
         x0 = column * (cell_w + gap_x) + axis_w
@@ -81,7 +86,7 @@ def panels_svg(
         plot_w, plot_h = cell_w - axis_w - 8, cell_h - title_h - axis_h
         out.append(
             f'<text x="{x0 + plot_w / 2:.1f}" y="{y0 - 12:.1f}" text-anchor="middle" '
-            f'font-size="17">{_escape(title)}</text>'
+            f'font-size="{fitted_size(title, plot_w + axis_w - 10):.1f}">{_escape(title)}</text>'
         )
         out.append(
             f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{plot_w:.1f}" height="{plot_h:.1f}" '
@@ -94,11 +99,11 @@ def panels_svg(
             if placeholders and index in placeholders:
                 out.append(
                     f'<text x="{x0 + plot_w / 2:.1f}" y="{y0 + plot_h / 2:.1f}" '
-                    f'text-anchor="middle" fill="grey">{_escape(placeholders[index])}</text>'
+                    f'text-anchor="middle" fill="grey" '
+                    f'font-size="{fitted_size(placeholders[index], plot_w - 8, 15):.1f}">'
+                    f"{_escape(placeholders[index])}</text>"
                 )
             continue
-        for line in lines:
-            legend.setdefault(line.label, line.color)
         y_low, y_high = min(ys), max(ys)
         if reference is not None:
             y_low, y_high = min(y_low, reference), max(y_high, reference)
@@ -146,26 +151,80 @@ def panels_svg(
             if not points:
                 continue
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            label = _escape(line.label).replace('"', "&quot;")
             out.append(
-                f'<polyline points="{path}" fill="none" stroke="{line.color}" '
-                'stroke-width="2.2" stroke-linejoin="round"/>'
+                f'<polyline data-label="{label}" points="{path}" fill="none" '
+                f'stroke="{line.color}" stroke-width="2.2" stroke-linejoin="round"/>'
             )
             if line.markers or len(points) == 1:
+                # a marked point carries its value, for whoever reads the picture's source
+                values = [y for y in line.ys if math.isfinite(y)]
                 out.extend(
-                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{line.color}"/>'
-                    for x, y in points
+                    f'<circle data-label="{label}" data-value="{value:.6g}" cx="{x:.1f}" '
+                    f'cy="{y:.1f}" r="3.5" fill="{line.color}"/>'
+                    for (x, y), value in zip(points, values, strict=True)
                 )
-    x = 20.0
-    legend_y = height - legend_h / 2 + 5
-    for label, color in legend.items():
-        out.append(
-            f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{legend_y - 5:.1f}" '
-            f'y2="{legend_y - 5:.1f}" stroke="{color}" stroke-width="3"/>'
-            f'<text x="{x + 36:.1f}" y="{legend_y:.1f}">{_escape(label)}</text>'
-        )
-        x += 36 + 8.5 * len(label) + 34
+    for row_index, row in enumerate(legend_rows if legend else []):
+        legend_y = height - legend_h + 26 * row_index + 24
+        for label, x in row:
+            out.append(
+                f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{legend_y - 5:.1f}" '
+                f'y2="{legend_y - 5:.1f}" stroke="{legend[label]}" stroke-width="3"/>'
+                f'<text x="{x + 36:.1f}" y="{legend_y:.1f}">{_escape(label)}</text>'
+            )
     out.append("</svg>")
     return "".join(out)
+
+
+def fitted_size(text: str, room: float, size: float = 17.0, smallest: float = 11.0) -> float:
+    """The font size (at most ``size``) at which ``text`` fits ``room`` pixels: a title is made
+    smaller rather than cut (a character of Source Sans averages about half the font size)."""
+    return max(smallest, min(size, room / (0.53 * max(1, len(text)))))
+
+
+def _legend_rows(labels: Sequence[str], room: float) -> list[list[tuple[str, float]]]:
+    """Legend entries (label, x) placed in rows of at most ``room`` pixels."""
+    rows: list[list[tuple[str, float]]] = [[]]
+    x = 20.0
+    for label in labels:
+        entry = 36 + 8.0 * len(label) + 26
+        if rows[-1] and x + entry > room:
+            rows.append([])
+            x = 20.0
+        rows[-1].append((label, x))
+        x += entry
+    return rows
+
+
+def panel_pictures(
+    history: Sequence[dict[str, float]],
+    panels: Sequence[tuple[str, Sequence[Series]]],
+    *,
+    reference_lines: dict[int, float] | None = None,
+    placeholders: dict[int, str] | None = None,
+    width: int = 340,
+    panel_height: int = 230,
+    **options,
+) -> list[str]:
+    """Each panel as an SVG picture of its own, with its own legend: laid out in columns they
+    stack on a phone, each at a readable size, where one wide picture would shrink."""
+    colors = label_colors(panels)
+    return [
+        panels_svg(
+            history,
+            [panel],
+            columns=1,
+            reference_lines={0: reference_lines[i]}
+            if reference_lines and i in reference_lines
+            else None,
+            placeholders={0: placeholders[i]} if placeholders and i in placeholders else None,
+            width=width,
+            panel_height=panel_height,
+            colors=colors,
+            **options,
+        )
+        for i, panel in enumerate(panels)
+    ]
 
 
 def _svg_start(width: int, height: int, title: str) -> list[str]:
@@ -174,8 +233,8 @@ def _svg_start(width: int, height: int, title: str) -> list[str]:
         f'width="{width}" height="{height}" font-family="Source Sans Pro, sans-serif" '
         'font-size="15" fill="#31333f">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{width / 2:.0f}" y="24" text-anchor="middle" font-size="17">'
-        f"{_escape(title)}</text>",
+        f'<text x="{width / 2:.0f}" y="24" text-anchor="middle" '
+        f'font-size="{fitted_size(title, width - 16):.1f}">{_escape(title)}</text>',
     ]
 
 
@@ -281,7 +340,8 @@ def bars_svg(
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         left = x0 + index * slot + slot * 0.15
         out.append(
-            f'<rect x="{left:.1f}" y="{py(value):.1f}" width="{slot * 0.7:.1f}" '
+            f'<rect data-label="{_escape(label)}" data-value="{value:.6g}" '
+            f'x="{left:.1f}" y="{py(value):.1f}" width="{slot * 0.7:.1f}" '
             f'height="{y0 + plot_h - py(value):.1f}" fill="{PALETTE[0]}"/>'
             f'<text x="{left + slot * 0.35:.1f}" y="{y0 + plot_h + 20:.1f}" '
             f'text-anchor="middle">{_escape(label)}</text>'

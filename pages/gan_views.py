@@ -10,15 +10,15 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.charts import Series, bars_figure, histogram_figure, panels_figure
+from core.charts import Series
 from core.data import Dataset
 from core.images import image_grid, upscale
 from core.jobs import QUALITY_EVERY
 from core.runs import TRAINING
-from core.svg_charts import bars_svg, histogram_svg, panels_svg
+from core.svg_charts import bars_svg, histogram_svg, panel_pictures
 from pages.live import charts_snapshot, drawn_once
 from pages.session import PageSession
-from pages.widgets import grid_picture
+from pages.widgets import bounded_image, grid_picture, picture_columns
 
 PANELS = [
     ("Losses", [Series("discriminator_loss", "D loss"), Series("generator_loss", "G loss")]),
@@ -100,84 +100,76 @@ def fixed_grid(session: GANSession, dataset: Dataset, pixels, key: str, version:
 def live_charts(
     session: GANSession, dataset: Dataset, base: float, timer: float | None, averaged: bool
 ) -> None:
-    """The curves, the fixed-noise grid, D's outputs and the class coverage, inside the live
-    fragment: pictures while training, interactive charts while paused."""
+    """Inside the live fragment: the fixed-noise grid (the thing to watch) on the left, above
+    D's outputs and the class coverage; the curves on the right. Pictures drawn on the server,
+    the same whether training or paused."""
     run = session.run
     snapshot = charts_snapshot(run, session, base, timer)
     training = snapshot.state == TRAINING
-    chart_options = dict(
-        reference_lines={1: 0.5},
-        placeholders={i: f"Measured every {QUALITY_EVERY} steps" for i in (3, 4, 5)},
-    )
-    if training:
-        # Redrawn at every refresh while training: pictures cost the browser a few ms where
-        # plotly takes ~0.2 s of CPU; paused, the charts can be hovered and zoomed.
-        picture = drawn_once(
-            session,
-            "curves",
-            snapshot,
-            None,
-            lambda: panels_svg(snapshot.history, PANELS, **chart_options),
-        )
-        st.image(picture, width="stretch")
-    else:
-        st.plotly_chart(
-            panels_figure(snapshot.history, PANELS, **chart_options),
-            width="stretch",
-            key="gan_curves",
-        )
     pictures, version = snapshot.pictures, snapshot.pictures_version
     if not training and snapshot.steps:
         pictures = run.read(lambda job: job.pictures())
         version = -1
-    if not pictures:
-        st.caption("Press Start or Step: the fixed-noise grid, D's outputs and coverage follow.")
-        return
-    left, middle, right = st.columns([5, 4, 4])
-    left.image(
-        fixed_grid(session, dataset, pictures["fixed_noise"], "fixed", version),
-        caption="G(z) for the same 64 z at every refresh" + (" (G's average)" if averaged else ""),
-        width="stretch",
-    )
-    outputs = {k: pictures[k] for k in ("real images", "generated images")}
-    title = "D's output on real and generated images"
-    if training:
-        middle.image(
+    left, right = st.columns([2, 3], gap="medium")
+    with right.container(key="gan_curves"):  # the tests find the curves by this key
+        picture_columns(
+            drawn_once(
+                session,
+                "curves",
+                snapshot,
+                None,
+                lambda: panel_pictures(
+                    snapshot.history,
+                    PANELS,
+                    reference_lines={1: 0.5},
+                    placeholders={i: f"Measured every {QUALITY_EVERY} steps" for i in (3, 4, 5)},
+                ),
+            )
+        )
+    with left:
+        if not pictures:
+            st.caption(
+                "Press Start or Step: the fixed-noise grid, D's outputs and coverage follow."
+            )
+            return
+        st.image(
+            fixed_grid(session, dataset, pictures["fixed_noise"], "fixed", version),
+            caption=f"G(z) for the same 64 z, step {snapshot.steps}"
+            + (" (G's average)" if averaged else ""),
+            width="stretch",
+        )
+        outputs = {k: pictures[k] for k in ("real images", "generated images")}
+        views = [
             drawn_once(
                 session,
                 "outputs",
                 snapshot,
-                None,
-                lambda: histogram_svg(outputs, title=title, x_title="D(·)"),
-            ),
-            width="stretch",
-        )
-    else:
-        middle.plotly_chart(
-            histogram_figure(outputs, title=title, x_title="D(·)"),
-            width="stretch",
-            key="gan_histogram",
-        )
-    if "class_shares" in pictures:
-        shares = [float(v) for v in pictures["class_shares"]]
-        bars = dict(
-            title="What the CNN sees in 500 samples",
-            x_title="digit",
-            y_title="share",
-            reference=0.1,
-        )
-        digits = [str(c) for c in range(10)] + ["none"] * (len(shares) - 10)
-        if training:
-            right.image(
-                drawn_once(
-                    session, "coverage", snapshot, None, lambda: bars_svg(digits, shares, **bars)
+                version,
+                lambda: histogram_svg(
+                    outputs, title="D's output on real and generated images", x_title="D(·)"
                 ),
-                width="stretch",
             )
-        else:
-            right.plotly_chart(
-                bars_figure(digits, shares, **bars), width="stretch", key="gan_coverage"
+        ]
+        if "class_shares" in pictures:
+            shares = [float(v) for v in pictures["class_shares"]]
+            digits = [str(c) for c in range(10)] + ["none"] * (len(shares) - 10)
+            views.append(
+                drawn_once(
+                    session,
+                    "coverage",
+                    snapshot,
+                    version,
+                    lambda: bars_svg(
+                        digits,
+                        shares,
+                        title="What the CNN sees in 500 samples",
+                        x_title="digit",
+                        y_title="share",
+                        reference=0.1,
+                    ),
+                )
             )
+        picture_columns(views, columns=1)
 
 
 def the_game() -> None:
@@ -185,9 +177,10 @@ def the_game() -> None:
     with st.expander("The game and the algorithm", expanded=True):
         left, right = st.columns(2)
         with left:
-            st.latex(
-                r"\min_G \max_D \; V(D,G) = \mathbb{E}_{x}\left[\log D(x)\right] + "
-                r"\mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
+            st.latex(  # on two lines: on one it would be cut on a laptop or a phone
+                r"\begin{aligned}&\min_G \max_D \; V(D,G) \\ &= \mathbb{E}_{x}\left[\log D(x)"
+                r"\right] + \mathbb{E}_{z}\left[\log\left(1 - D(G(z))\right)\right]"
+                r"\end{aligned}"
             )
             st.markdown(
                 "Each step: **k times** draw m real images and m noise vectors and raise V by a "
@@ -212,10 +205,10 @@ def on_demand_views(session: GANSession, dataset: Dataset) -> None:
     """The last samples and interpolation asked for."""
     on_demand = session.on_demand
     if "sample" in on_demand:
-        st.image(
+        bounded_image(
             fixed_grid(session, dataset, (on_demand["sample"] + 1) / 2, "sample", -1),
+            520,
             caption="64 fresh samples G(z)",
-            width=520,
         )
     if "interpolate" in on_demand:
         row = image_grid((on_demand["interpolate"] + 1) / 2, dataset.image_shape, columns=10)
@@ -248,12 +241,13 @@ def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
             st.session_state.setdefault(f"gan_z{i}", float(np.clip(np.round(z[i], 2), low, high)))
             z[i] = st.slider(f"z[{i}]", low, high, step=0.01, key=f"gan_z{i}")
     picture = run.read(lambda job: job.trainer.generate(torch.from_numpy(z[None, :]).float()))
-    explorer[1].image(
+    bounded_image(
         upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
+        280,
+        explorer[1],
         caption="G(z)",
         clamp=True,
         output_format="PNG",
-        width=280,
     )
 
 
@@ -267,10 +261,10 @@ def timeline_view(timeline: list, dataset: Dataset) -> None:
         key="gan_timeline",
     )
     step, frame = timeline[index]
-    st.image(
+    bounded_image(
         upscale(image_grid(frame, dataset.image_shape, columns=8), 400),
+        400,
         caption=f"after {step} steps",
         clamp=True,
         output_format="PNG",
-        width=400,
     )

@@ -11,7 +11,10 @@ as a fresh server's first request) without this navigation.
 import pandas  # noqa: F401
 import streamlit as st
 
+from pages.style import page_style
+
 st.set_page_config(page_title="RBM & GAN, live", page_icon="🧠", layout="wide")
+page_style()
 
 navigation = st.navigation(
     [

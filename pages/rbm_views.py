@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from core.charts import Series, heatmap_figure, histogram_figure, panels_figure, scatter_figure
+from core.charts import Series, heatmap_figure, histogram_figure, scatter_figure
 from core.data import Dataset
 from core.images import filter_grid, gif_bytes, image_grid, upscale
 from core.runs import TRAINING
-from core.svg_charts import panels_svg
+from core.svg_charts import panel_pictures
 from pages.live import charts_snapshot, drawn_once
 from pages.session import PageSession
-from pages.widgets import grid_picture
+from pages.widgets import grid_picture, picture_columns
 
 STEP_SERIES = Series("{}", "per batch (averaged)")
 TRAIN_SERIES = Series("{}_train", "training images", evaluation=True)
@@ -86,32 +86,36 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
         reference_lines={4: 0.0},
         placeholders={5: "Press “Estimate the log-likelihood (AIS)” below"},
     )
-    if snapshot.state == TRAINING:
-        # Redrawn at every refresh while training: a picture costs the browser a few ms where
-        # plotly takes ~0.2 s of CPU; paused, the chart can be hovered and zoomed.
-        picture = drawn_once(
-            session,
-            "curves",
-            snapshot,
-            (x_key, len(session.ais)),
-            lambda: panels_svg(history, panels, **chart_options),
-        )
-        st.image(picture, width="stretch")
-    else:
-        st.plotly_chart(
-            panels_figure(history, panels, **chart_options), width="stretch", key="rbm_curves"
-        )
-    overfitting_warning(snapshot.history)
-    run.job.reconstruction_steps = st.session_state.get("rbm_view_steps", 1)
     pictures, version = snapshot.pictures, snapshot.pictures_version
+    run.job.reconstruction_steps = st.session_state.get("rbm_view_steps", 1)
     if snapshot.state != TRAINING and pictures:
         pictures = run.read(lambda job: job.pictures())  # paused: follow the slider at once
         version = -1
-    if pictures:
-        for column, (_, picture, caption, _) in zip(
-            st.columns(3), grid_pictures(session, dataset, pictures, version), strict=True
-        ):
+    overfitting_warning(snapshot.history)
+    # The pictures to watch on the left, the curves on the right: drawn on the server, the
+    # same whether training or paused.
+    left, right = st.columns([2, 3], gap="medium")
+    with right.container(key="rbm_curves"):  # the tests find the curves by this key
+        picture_columns(
+            drawn_once(
+                session,
+                "curves",
+                snapshot,
+                (x_key, len(session.ais)),
+                lambda: panel_pictures(history, panels, **chart_options),
+            )
+        )
+    with left:
+        if not pictures:
+            st.caption(
+                "Press Start or Step: the training images, their samples and the filters follow."
+            )
+            return
+        grids = grid_pictures(session, dataset, pictures, version)
+        for column, (_, picture, caption, _) in zip(st.columns(2), grids[:2], strict=True):
             column.image(picture, caption=caption, width="stretch")
+        _, picture, caption, _ = grids[2]
+        st.image(picture, caption=f"{caption}, step {snapshot.steps}", width="stretch")
 
 
 def overfitting_warning(history: list[dict]) -> None:
@@ -183,7 +187,7 @@ def latent_view(views: dict, step: int) -> None:
         scatter_figure(
             views["projection"],
             views["labels"],
-            title="Hidden codes projected on their two main directions (PCA)",
+            title="Hidden codes projected<br>on their two main directions (PCA)",
         ),
         width="stretch",
     )

@@ -50,13 +50,33 @@ def dataset_choice(key: str) -> str:
 
 def control_row(controls) -> None:
     """One row of buttons from (label, material icon, callback, disabled) rows. Callbacks run
-    before the page is drawn, so every button shows the state after the click."""
-    for column, (label, icon, action, disabled) in zip(
-        st.columns(len(controls)), controls, strict=True
-    ):
-        column.button(
-            label, icon=f":material/{icon}:", on_click=action, disabled=disabled, width="stretch"
-        )
+    before the page is drawn, so every button shows the state after the click. Each button is
+    as wide as its label (never clipped), and the row wraps on a narrow screen."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for label, icon, action, disabled in controls:
+            st.button(
+                label,
+                icon=f":material/{icon}:",
+                on_click=action,
+                disabled=disabled,
+                width="content",
+            )
+
+
+def bounded_image(picture, max_width: int, target=st, **options) -> None:
+    """An image at most ``max_width`` pixels wide and never wider than its column (a phone):
+    st.image's own pixel width would overflow a narrower column."""
+    with target.container(width=max_width):
+        st.image(picture, width="stretch", **options)
+
+
+def picture_columns(pictures: list[str], columns: int = 2) -> None:
+    """Pictures (SVG text or PNG bytes) in rows of ``columns``: each its own image, so that on
+    a phone, where Streamlit stacks columns, each is drawn at the screen's full width."""
+    for start in range(0, len(pictures), columns):
+        row = pictures[start : start + columns]
+        for column, picture in zip(st.columns(columns), row, strict=False):
+            column.image(picture, width="stretch")
 
 
 def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:

@@ -31,6 +31,36 @@ def parsed_svg(text: str):
     return root, "{http://www.w3.org/2000/svg}"
 
 
+def page_charts(app) -> list:
+    """The (root, namespace) of every SVG picture an AppTest page shows: its charts."""
+    import base64
+
+    prefix = "data:image/svg+xml;base64,"
+    return [
+        parsed_svg(base64.b64decode(image.url[len(prefix) :]).decode())
+        for element in app.get("image")
+        for image in element.proto.imgs
+        if image.url.startswith(prefix)
+    ]
+
+
+def chart_words(app) -> str:
+    """Every text of the page's SVG charts (titles, legends, placeholders), one per line."""
+    return "\n".join(t.text or "" for root, ns in page_charts(app) for t in root.iter(f"{ns}text"))
+
+
+def chart_marks(app, label: str, title: str = "") -> list:
+    """The elements (lines, points, bars) drawn for ``label`` in the page's SVG charts (those
+    with a text starting ``title``)."""
+    return [
+        element
+        for root, ns in page_charts(app)
+        if any((t.text or "").startswith(title) for t in root.iter(f"{ns}text"))
+        for element in root.iter()
+        if element.get("data-label") == label
+    ]
+
+
 def fresh_page(path: str, query: dict | None = None):
     """A page in AppTest as a fresh browser session (its own run), opened with ``query`` as
     its link's parameters."""

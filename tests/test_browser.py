@@ -40,6 +40,7 @@ def status(page) -> tuple[str, int]:
 
 
 SVG_CHART = "img[src^='data:image/svg+xml']"
+CURVES = "[class*='curves'] img"  # the curve panels (pictures) in their keyed container
 
 
 def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_navigation(browser):
@@ -87,21 +88,24 @@ def test_rbm_page_trains_draws_and_pauses(server, browser):
     else:
         pytest.fail(f"no training progress in the browser: {status(page)}")
     first_steps = status(page)[1]
-    chart = page.locator(SVG_CHART).first  # while training the curves are a picture
+    chart = page.locator(CURVES).first  # the curves are pictures
     first_chart = chart.get_attribute("src")
     time.sleep(1.0)
     assert status(page)[1] > first_steps  # the live view refreshes on its own
     assert chart.get_attribute("src") != first_chart  # and its chart is redrawn
-    assert page.get_by_text("Filters: rows of W").is_visible()
-    plotly_charts = page.locator(".js-plotly-plot").count()
+    assert page.get_by_text(re.compile("Filters: rows of W")).is_visible()
+    assert page.locator(CURVES).count() == 6  # each curve panel is a picture of its own
+    svg_charts = page.locator(SVG_CHART).count()
+    plotly_charts = page.locator(".js-plotly-plot").count()  # "Look inside" has its own
 
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
     paused_at = status(page)[1]
     time.sleep(1.5)
     assert status(page) == ("Paused", paused_at)  # the step counter stopped
-    # paused, the curves are an interactive chart again
-    assert page.locator(".js-plotly-plot").count() == plotly_charts + 1
+    # paused, the curves keep their look: the same pictures, no chart of another style
+    assert page.locator(SVG_CHART).count() == svg_charts
+    assert page.locator(".js-plotly-plot").count() == plotly_charts
     with page.expect_download() as download:  # files are made when their button is clicked
         page.get_by_role("button", name="Filters (PNG)").click()
     picture = Image.open(download.value.path())
@@ -195,7 +199,8 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     else:
         pytest.fail(f"no GAN training in the browser: {status(page)}")
     first = status(page)[1]
-    assert page.locator(SVG_CHART).count() >= 2  # the curves and D's outputs, as pictures
+    # the six curve panels, as pictures, and D's outputs and the coverage bars
+    assert page.locator(CURVES).count() == 6 and page.locator(SVG_CHART).count() >= 8
     grid = page.get_by_test_id("stImage").filter(has_text="G(z) for the same 64 z").locator("img")
     first_grid = grid.get_attribute("src")
     deadline = time.monotonic() + 10
@@ -206,12 +211,14 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
 
     page.get_by_role("button", name="Sample", exact=True).click()
     page.get_by_text("64 fresh samples G(z)").wait_for(timeout=10_000)
+    svg_charts = page.locator(SVG_CHART).count()
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=5_000)
     paused_at = status(page)[1]
     time.sleep(1.0)
     assert status(page) == ("Paused", paused_at)
-    assert page.locator(".js-plotly-plot").count() >= 2  # interactive charts when paused
+    # paused, the charts keep their look: the same pictures
+    assert page.locator(CURVES).count() == 6 and page.locator(SVG_CHART).count() == svg_charts
     assert "batch=64" in page.url and "dataset=digits" in page.url
 
     bad = tmp_path / "broken.pt"

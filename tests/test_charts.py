@@ -179,3 +179,39 @@ def test_bars_figure_has_a_bar_per_label_and_the_reference_level():
             "layout"
         ]
     )
+
+
+def test_panel_pictures_give_each_panel_its_legend_one_colour_per_label_and_titles_that_fit():
+    from core.charts import Series
+    from core.svg_charts import panel_pictures
+
+    history = [{"step": float(i), "a": float(i), "b": -float(i), "c": 1.0} for i in range(1, 50)]
+    long_title = "A title too long for the usual size in this panel"
+    panels = [
+        ("Short", [Series("a", "alpha"), Series("b", "beta")]),
+        (long_title, [Series("b", "beta"), Series("c", "gamma")]),
+        ("Waiting", [Series("missing", "never")]),
+    ]
+    pictures = panel_pictures(
+        history, panels, width=340, reference_lines={1: 0.0}, placeholders={2: "Soon"}
+    )
+    assert len(pictures) == 3
+    parsed = [parsed_svg(picture) for picture in pictures]
+    legends = []
+    for root, ns in parsed:
+        texts = [t.text for t in root.iter(f"{ns}text")]
+        legends.append([t for t in texts if t in ("alpha", "beta", "gamma", "never")])
+    assert legends == [["alpha", "beta"], ["beta", "gamma"], []]
+    # "beta" has the same colour in both pictures it is drawn in
+    strokes = [{p.get("stroke") for p in root.findall(f"{ns}polyline")} for root, ns in parsed[:2]]
+    assert len(strokes[0]) == 2 and len(strokes[0] & strokes[1]) == 1
+    # the reference line and the placeholder went to the panels they were given for
+    assert [
+        len([x for x in root.iter(f"{ns}line") if x.get("stroke-dasharray")]) for root, ns in parsed
+    ] == [0, 1, 0]
+    assert "Soon" in [t.text for t in parsed[2][0].iter(f"{parsed[2][1]}text")]
+    # the long title is drawn smaller, so that its width (half an em a character) fits
+    root, ns = parsed[1]
+    title = next(t for t in root.iter(f"{ns}text") if t.text == long_title)
+    size = float(title.get("font-size"))
+    assert size < 17 and 0.5 * size * len(long_title) <= 340

@@ -1,0 +1,92 @@
+"""The RBM and GAN pages on a projector, a laptop and a phone, in Chromium: while a run trains,
+the digit grid is in view without scrolling (on the two wide screens) beside the curves,
+nothing is wider than the screen and no text is cut. Screenshots land in tests/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, served_dashboard
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package.")
+    pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+
+pytest.importorskip("playwright.sync_api")
+
+SIZES = [(1920, 1080), (1366, 768), (390, 844)]
+PAGES = {  # the page's link, and the caption of the grid to watch
+    "rbm": ("/rbm?epochs=200", "Training images v"),
+    "gan": ("/gan", "G(z) for the same 64 z"),
+}
+
+# Elements of the main area wider than the window, and texts cut by their box (a button's
+# label with an ellipsis, a heading that runs out of its column).
+MEASURE = """() => {
+  const width = window.innerWidth;
+  const main = document.querySelector('[data-testid="stMain"]');
+  const wide = [], cut = [];
+  for (const el of main.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.opacity === '0' || style.visibility === 'hidden') continue;  // not drawn
+    // visually hidden: a slider's range input, KaTeX's MathML copy of a formula
+    if (el.closest('[style*="clip"], .katex-mathml')) continue;
+    if (box.right > width + 1 || box.left < -1)
+      wide.push(el.tagName + ' in ' + (el.closest('[data-testid]') || el).dataset.testid + ' "' +
+                (el.textContent || '').slice(0, 40) + '" ' + Math.round(box.left) + '..' + Math.round(box.right));
+  }
+  for (const el of main.querySelectorAll('button, h1, h2, h3, p, label, [data-testid="stCaptionContainer"]')) {
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+      cut.push(el.tagName + ': ' + el.innerText.slice(0, 60));
+  }
+  return {wide, cut, scroll: document.documentElement.scrollWidth, width};
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with served_dashboard() as url:
+        yield url
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_fit_a_projector_a_laptop_and_a_phone(server, browser, name):
+    path, grid_caption = PAGES[name]
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in SIZES:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(server + path)
+        page.get_by_role("button", name="Start", exact=True).click(timeout=30_000)
+        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
+        grid = page.get_by_test_id("stImage").filter(has_text=grid_caption).first
+        grid.wait_for(timeout=30_000)
+        # past the first seconds (a run may wait a moment for a training slot): as it trains
+        page.get_by_text(re.compile(r"Training — step \d\d+")).wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        found = page.evaluate(MEASURE)
+        page.screenshot(path=str(ARTIFACTS / f"layout_{name}_{width}x{height}.png"))
+        where = f"{name} at {width}×{height}"
+        assert found["scroll"] <= found["width"], f"{where}: the page scrolls sideways"
+        assert not found["wide"], f"{where}: wider than the screen: {found['wide'][:5]}"
+        assert not found["cut"], f"{where}: text cut: {found['cut'][:5]}"
+        box = grid.bounding_box()
+        curves = page.locator("[class*='curves'] img").first.bounding_box()
+        if width >= 1366:
+            # the grid to watch, whole, in the first screen, beside the curves
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"{where}: {box}"
+            assert curves["x"] > box["x"] + box["width"] and curves["y"] < height, where
+        else:
+            # a phone: one column, the grid first and as wide as the screen allows
+            assert box["width"] >= width * 0.8 and curves["y"] > box["y"], where
+        page.get_by_role("button", name="Pause", exact=True).click()  # the next size alone
+        context.close()
