@@ -41,10 +41,12 @@ MEASURE = """() => {
     // visually hidden: a slider's range input, KaTeX's MathML copy of a formula
     if (el.closest('[style*="clip"], .katex-mathml')) continue;
     if (box.right > width + 1 || box.left < -1)
-      wide.push(el.tagName + ' in ' + (el.closest('[data-testid]') || el).dataset.testid + ' "' +
-                (el.textContent || '').slice(0, 40) + '" ' + Math.round(box.left) + '..' + Math.round(box.right));
+      wide.push(el.tagName + ' in ' + (el.closest('[data-testid]') || el).dataset.testid +
+                ' "' + (el.textContent || '').slice(0, 40) + '" ' +
+                Math.round(box.left) + '..' + Math.round(box.right));
   }
-  for (const el of main.querySelectorAll('button, h1, h2, h3, p, label, [data-testid="stCaptionContainer"]')) {
+  const texts = 'button, h1, h2, h3, p, label, [data-testid="stCaptionContainer"]';
+  for (const el of main.querySelectorAll(texts)) {
     if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
       cut.push(el.tagName + ': ' + el.innerText.slice(0, 60));
   }
