@@ -270,8 +270,12 @@ class RBMJob:
         _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
         return [frame.numpy().copy() for frame in probabilities]
 
-    def load_weights(self, rbm: RBM) -> None:
-        """Continue from a checkpoint's weights (same shape as this job's RBM)."""
+    def load_weights(
+        self, rbm: RBM, steps: int = 0, epochs: float = 0.0
+    ) -> tuple[int, dict[str, float]]:
+        """Continue from a checkpoint's weights (same shape as this job's RBM), trained for
+        ``steps`` updates and ``epochs`` epochs (as its file says; 0 where it does not): the
+        counters go on from there. Returns the step and the model's metrics at it."""
         if (rbm.n_visible, rbm.n_hidden) != (self.rbm.n_visible, self.rbm.n_hidden):
             raise ValueError(
                 f"The checkpoint has {rbm.n_visible} visible and {rbm.n_hidden} hidden units; "
@@ -279,6 +283,12 @@ class RBMJob:
             )
         self.rbm.load_state_dict(rbm.state_dict())
         self.trainer.reset_chains()
+        steps, epochs = max(0, int(steps)), max(0.0, float(epochs))
+        self.trainer.steps_done = self._last_evaluation = steps
+        self.epoch, self._position = int(epochs), 0
+        if not steps:
+            return 0, {}
+        return steps, {"epoch": float(self.epoch), **self.evaluate()}
 
     reconstruction_steps = 1  # Gibbs steps between the originals and their samples; a page sets it
 
@@ -365,6 +375,17 @@ class GANJob:
 
     def train_step(self) -> dict[str, float]:
         return self._record(self.trainer.step())
+
+    def load(self, checkpoint: dict) -> tuple[int, dict[str, float]]:
+        """Continue from a checkpoint (see GANTrainer.load_checkpoint), at the step it says it
+        reached; returns that step and the samples' quality there (when there is a judge)."""
+        self.trainer.load_checkpoint(checkpoint)
+        steps = max(0, int(checkpoint.get("steps", 0)))
+        self.trainer.generator_updates = steps
+        self.timeline, self._timeline_every = [], 1
+        if not steps:
+            return 0, {}
+        return steps, (self.quality() if self.classifier is not None else {})
 
     def train_discriminator_only(self) -> dict[str, float]:
         """One discriminator update and no generator update (GAN Lab's "train D")."""

@@ -144,6 +144,7 @@ class TrainingRun:
         self.job = job
         self._state = IDLE
         self._steps = 0
+        self._first_step = 0  # a model loaded from a checkpoint starts at the step it had
         self._seconds = 0.0
         self._history = History(self._history_limit)
         self._latest: dict[str, float] = {}
@@ -238,6 +239,26 @@ class TrainingRun:
             self._set_state(PAUSED)
         return self.snapshot(history=False)
 
+    def adopt(self, load: Callable[[Job], tuple[int, dict[str, float]]]) -> None:
+        """Load a model into the job between two updates: ``load(job)`` returns the step the
+        model had reached and its first metrics. The run then stands paused at that step with
+        its pictures drawn and its metrics as the first point of every curve (nothing waits
+        for a first update). Errors from ``load`` propagate, the run unchanged."""
+        self.pause()
+        with self._step_lock:
+            steps, metrics = load(self.job)
+            pictures = self.job.pictures()
+            with self._data_lock:
+                self._steps = self._first_step = int(steps)
+                if metrics:
+                    record = {"step": float(steps), **metrics}
+                    self._history.append(record, evaluation=bool(record.get("evaluation")))
+                    self._latest = record
+                self._pictures = pictures
+                self._pictures_version += 1
+                self._state = PAUSED if steps else IDLE
+                self._version += 1
+
     def stop(self) -> None:
         """End the worker thread (the model is kept; start() trains it again)."""
         self.pause()
@@ -318,7 +339,7 @@ class TrainingRun:
         """Why the run may not take another step ('' when it may)."""
         if self.job is None:
             return RELEASED
-        if self._steps >= self.caps.max_steps:
+        if self._steps - self._first_step >= self.caps.max_steps:
             return (
                 f"Stopped at this server's limit of {self.caps.max_steps} steps per run: "
                 "press Reset to start another."

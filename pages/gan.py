@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.checkpoints import read_checkpoint
 from core.classifier import classifier_path, load_classifier
-from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
+from core.data import DATASET_NAMES, DEFAULT_DATASET
 from core.fid import fid_references
 from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
 from core.images import gif_bytes, image_grid
@@ -32,7 +32,7 @@ from pages.gan_views import (
     timeline_view,
 )
 from pages.live import live_fragment
-from pages.session import cached_dataset, kept, opened
+from pages.session import cached_dataset, kept, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -221,7 +221,9 @@ def export() -> None:
         run,
         (
             "G and D (.pt)",
-            lambda: run.read(lambda job: checkpoint_bytes(job.trainer, dataset=dataset_name)),
+            lambda: run.read(
+                lambda job: checkpoint_bytes(job.trainer, dataset=dataset_name, steps=job.steps)
+            ),
             f"gan_{dataset_name}.pt",
             "Both state dicts and the config; load it here or with torch.load(weights_only=True).",
         ),
@@ -267,19 +269,13 @@ st.caption(
     "digits, and G learns to fool D. Press Start and watch one set of digits form."
 )
 dataset_name, chosen = sidebar_settings()
-try:
-    dataset = cached_dataset(dataset_name)
-except DatasetError as error:
-    st.error(str(error))
-    st.stop()
+session = opened("gan", GANSession)
+dataset, dataset_name = usable_dataset(dataset_name, session)
 config = GANConfig(n_pixels=dataset.n_pixels, **chosen)
 shape = (dataset_name, config.noise, config.seed)  # these need a new model (a Reset)
-session = opened("gan", GANSession)
 if session.run is None or st.session_state.get("gan_pending_reset"):
     new_run()
-session.take_pending_checkpoint(
-    new_run, lambda job, checkpoint: job.trainer.load_checkpoint(checkpoint)
-)
+session.take_pending_checkpoint(new_run, lambda job, checkpoint: job.load(checkpoint))
 run = session.run
 
 controls()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data import DATASET_NAMES, DEFAULT_DATASET, DatasetError
+from core.data import DATASET_NAMES, DEFAULT_DATASET
 from core.images import image_grid
 from core.jobs import EXACT_MAX_HIDDEN, RBMJob, RBMJobSettings
 from core.links import Setting
@@ -29,7 +29,7 @@ from pages.rbm_views import (
     live_charts,
     model_view,
 )
-from pages.session import cached_dataset, opened
+from pages.session import opened, usable_dataset
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -226,7 +226,14 @@ def export() -> None:
         run,
         (
             "Model (.pt)",
-            lambda: run.read(lambda job: checkpoint_bytes(job.rbm, dataset=dataset_name)),
+            lambda: run.read(
+                lambda job: checkpoint_bytes(
+                    job.rbm,
+                    dataset=dataset_name,
+                    steps=job.trainer.steps_done,
+                    epochs=round(job.epoch_progress, 4),
+                )
+            ),
             f"rbm_{dataset_name}_{session.made_with[1].hidden_units}h.pt",
             "The state dict (W, b, c) and the model's shape; load it here or with torch.load.",
         ),
@@ -241,8 +248,9 @@ def export() -> None:
 
 
 def checked_checkpoint(data: bytes):
-    """An uploaded RBM that fits this dataset and this server; it sets the hidden units."""
-    rbm, _ = load_checkpoint_bytes(data)
+    """An uploaded RBM (and its file's config) that fits this dataset and this server; it sets
+    the hidden units."""
+    rbm, config = load_checkpoint_bytes(data)
     if rbm.n_visible != dataset.n_pixels:
         raise ValueError(
             f"The checkpoint is for {rbm.n_visible}-pixel images; {dataset_name} has "
@@ -251,7 +259,7 @@ def checked_checkpoint(data: bytes):
     if rbm.n_hidden > CAPS.max_hidden_units:
         raise ValueError(f"{rbm.n_hidden} hidden units is above this server's limit.")
     st.session_state["rbm_hidden"] = rbm.n_hidden
-    return rbm
+    return rbm, config
 
 
 # ---- the page, top to bottom -------------------------------------------------------------
@@ -263,18 +271,19 @@ st.caption(
     "lowers the free energy of the data and raises it where the model's own samples are."
 )
 dataset_name, settings = sidebar_settings()
-try:
-    dataset = cached_dataset(dataset_name)
-except DatasetError as error:
-    st.error(str(error))
-    st.stop()
 # Each rerun runs in a new thread; with torch's default thread count every one would start
 # its own team of compute threads beside the training worker's. Drawing needs one.
 threads_for_this_thread(1)
 session = opened("rbm", RBMSession)
+dataset, dataset_name = usable_dataset(dataset_name, session)
 if session.run is None:
     new_run()
-session.take_pending_checkpoint(new_run, lambda job, rbm: job.load_weights(rbm))
+session.take_pending_checkpoint(
+    new_run,
+    lambda job, loaded: job.load_weights(
+        loaded[0], loaded[1].get("steps", 0), loaded[1].get("epochs", 0)
+    ),
+)
 run = session.run
 
 controls()

@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from core import memory, process
-from core.data import Dataset, load_dataset
+from core.data import DEFAULT_DATASET, Dataset, DatasetError, load_dataset
 from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease
 from core.runs import IDLE, Caps, Job, TrainingRun
 from core.slots import SlotPool
@@ -28,6 +28,18 @@ from core.slots import SlotPool
 def cached_dataset(name: str) -> Dataset:
     """Datasets are loaded once per process and shared read-only by every session."""
     return load_dataset(name)
+
+
+def usable_dataset(name: str, session: PageSession) -> tuple[Dataset, str]:
+    """The chosen dataset and its name; where it cannot be had (a download while offline,
+    say) the error, and the page goes on with the dataset of the model it has (or the offline
+    default), so that nothing else on it is lost."""
+    try:
+        return cached_dataset(name), name
+    except DatasetError as error:
+        fallback = session.made_with[0] if session.made_with else DEFAULT_DATASET
+        st.error(f"{error} The page goes on with {fallback}.", icon=":material/cloud_off:")
+        return cached_dataset(fallback), fallback
 
 
 @st.cache_resource
@@ -67,13 +79,14 @@ class PageSession:
 
     def take_pending_checkpoint(self, new_run: Callable[[], None], load: Callable) -> None:
         """If a checkpoint waits (see pages.widgets.checkpoint_upload), start a new run and
-        ``load(job, weights)`` into it between two updates."""
+        ``load(job, weights)`` into it (see TrainingRun.adopt): it returns the step the model
+        had reached and its metrics there, so the page draws it at once at that step."""
         if self.pending_checkpoint is None:
             return
         weights, name = self.pending_checkpoint
         self.pending_checkpoint = None
         new_run()
-        self.run.read(lambda job: load(job, weights))
+        self.run.adopt(lambda job: load(job, weights))
         self.upload_message = ("success", f"Continuing from {name}.")
 
 

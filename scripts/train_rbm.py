@@ -38,7 +38,11 @@ def main() -> None:
         f"trained in {time.perf_counter() - started:.1f} s; average log-likelihood of the "
         f"training digits (AIS): {rbm.average_log_likelihood(data, log_z.log_z):.2f} nats"
     )
-    OUT.write_bytes(checkpoint_bytes(rbm, dataset="mnist-5k", epochs=30, method="CD-1"))
+    OUT.write_bytes(
+        checkpoint_bytes(
+            rbm, dataset="mnist-5k", epochs=30, steps=trainer.steps_done, method="CD-1"
+        )
+    )
     print(f"saved {OUT} ({OUT.stat().st_size / 1e3:.0f} kB)")
 
 

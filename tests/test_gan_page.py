@@ -165,7 +165,15 @@ def test_start_from_the_pretrained_gan():
     button(app, "Start from the pretrained GAN").click().run()
     assert not app.exception
     assert any("Continuing from the pretrained GAN" in block.value for block in app.success)
-    button(app, "Step").click().run()
+    # drawn at once, at the model's own step: the grid, D's outputs, the judge's bars, and
+    # the first point of the quality curves (the checkpoint says 7,000 steps)
+    assert status(app) == ("Paused", 7000)
+    captions = [c for image in app.get("image") for c in image.captions]
+    assert "G(z) for the same 64 z, step 7000" in captions
+    assert "D's output on real and generated images" in chart_words(app)
+    judged = chart_marks(app, "a digit, p ≥ 0.8")
+    assert [float(m.get("data-value")) for m in judged if m.tag.endswith("circle")][0] > 0.5
+    assert button(app, "Start").disabled and not button(app, "Resume").disabled
     assert "What the CNN sees" in chart_words(app)
     shares = [
         float(bar.get("data-value"))

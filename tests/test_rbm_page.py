@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from core.rbm import load_checkpoint_bytes
 from tests.helpers import chart_marks, chart_words
 
 
@@ -177,14 +179,24 @@ def test_the_gibbs_steps_slider_changes_the_samples_view(page):
     assert "After 10 Gibbs steps: P(v | h)" in captions
 
 
+PRETRAINED_RBM = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt"
+
+
 def test_start_from_the_pretrained_rbm():
     st.cache_resource.clear()
     app = AppTest.from_file("../pages/rbm.py", default_timeout=60).run()  # mnist-5k
     next(b for b in app.button if b.label == "Start from the pretrained RBM").click().run()
     assert not app.exception
     assert any("Continuing from the pretrained RBM" in block.value for block in app.success)
-    assert app.sidebar.slider(key="rbm_hidden").value == 100
+    config = load_checkpoint_bytes(PRETRAINED_RBM.read_bytes())[1]
+    assert app.sidebar.slider(key="rbm_hidden").value == config["n_hidden"]
     assert not app.info  # no reset needed: the settings match the model
+    # drawn at once, at the model's own step and epoch, as its file says
+    assert f"step **{config['steps']}**" in status_line(app) and "Paused" in status_line(app)
+    assert f"epoch {float(config['epochs']):.2f}" in status_line(app)
+    captions = " ".join(caption for image in app.get("image") for caption in image.captions)
+    assert f"Filters: rows of W, step {config['steps']}" in captions
+    assert "Training images" in captions
 
 
 def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais(page):

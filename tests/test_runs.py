@@ -206,3 +206,34 @@ def test_a_run_finishes_after_its_epochs_and_goes_on_when_given_more(digits):
     with pytest.raises(ValueError, match="epochs"):
         job.apply(RBMJobSettings(hidden_units=8, batch_size=500, epochs=10_000))
     run.close()
+
+
+def test_a_loaded_model_stands_at_its_own_step_with_its_pictures_and_first_metrics(digits):
+    trained = rbm_run(digits)
+    for _ in range(7):
+        trained.step()
+    weights = trained.read(lambda job: job.rbm)
+    run = TrainingRun(
+        RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20, epochs=50)),
+        caps=Caps(max_steps=5),
+    )
+    run.adopt(lambda job: job.load_weights(weights, steps=7, epochs=0.5))
+    snapshot = run.snapshot()
+    # paused at the model's step, with pictures and a first point on the curves: nothing
+    # waits for an update to show the model
+    assert (snapshot.state, snapshot.steps) == (PAUSED, 7)
+    assert snapshot.pictures and snapshot.pictures_version == 1
+    assert [r["step"] for r in snapshot.history] == [7.0]
+    assert "free_energy_train" in snapshot.history[0]
+    assert run.read(lambda job: torch.equal(job.rbm.W, weights.W))
+    # the step count goes on from there, and the cap counts this run's own steps
+    for _ in range(5):
+        run.step()
+    assert run.snapshot().steps == 12
+    assert not run.can_train and run.step().steps == 12
+    # a load that fails changes nothing
+    with pytest.raises(ValueError, match="hidden units"):
+        run.adopt(lambda job: job.load_weights(RBMJob(digits, RBMJobSettings(hidden_units=8)).rbm))
+    assert run.snapshot().steps == 12
+    run.close()
+    trained.close()
