@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from core.data import Dataset, binarize, to_tanh_range, train_validation_split
+from core.dreams import dream
 from core.fid import real_for_fid
 from core.gan import GANConfig, GANTrainer
 from core.rbm import RBM, RBMTrainer
@@ -253,6 +254,31 @@ class RBMJob:
                 "model samples": self.rbm.free_energy(samples[-1]).numpy(),
                 "noise": self.rbm.free_energy(noise).numpy(),
             }
+
+    def dreams(self, sampler: str, n: int = 64, steps: int = 1000, progress=None) -> np.ndarray:
+        """Images the model dreams, as P(v | h): PCD's own chains as they stand ("persistent"),
+        or ``n`` chains run ``steps`` Gibbs steps from noise at the data's base rates, plainly
+        or annealed (see core.dreams)."""
+        if sampler == "persistent":
+            hidden = self.trainer.persistent_hidden
+            if not self.trainer.persistent or hidden is None:
+                raise ValueError(
+                    "Only PCD keeps chains from update to update: choose PCD as the negative "
+                    "phase and train a few steps, or dream from noise."
+                )
+            with torch.no_grad():
+                return torch.sigmoid(torch.addmm(self.rbm.b, hidden[:n], self.rbm.W)).numpy()
+        if sampler not in ("plain", "annealed"):
+            raise ValueError(f"Unknown sampler {sampler!r}.")
+        return dream(
+            self.rbm,
+            n,
+            steps,
+            annealed=sampler == "annealed",
+            data=self.train,
+            seed=self.settings.seed,
+            progress=progress,
+        )
 
     def gibbs_frames(
         self, start: str = "noise", digit: int = 0, k: int = 30, n_chains: int = 16

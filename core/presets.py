@@ -1,6 +1,6 @@
 """The lecturer presets: one-click setups that show a phenomenon, each with what to look for.
-Keys are the pages' widget keys; bench/bench_presets.py (the GAN page's) and
-bench/bench_rbm_exact.py ("RBM up close") check them headless."""
+Keys are the pages' widget keys; bench/bench_presets.py (the GAN page's and the RBM page's)
+and bench/bench_rbm_exact.py ("RBM up close") check them headless."""
 
 from __future__ import annotations
 
@@ -74,6 +74,30 @@ PRESETS = {
     ),
 }
 
+DREAMER = {  # what both RBM presets share: only the negative phase differs
+    "rbm_dataset": "mnist-5k",
+    "rbm_hidden": 500,
+    "rbm_lr": 0.005,
+    "rbm_k": 1,
+    "rbm_batch": 100,
+    "rbm_epochs": 150,
+    "rbm_momentum": 0.9,
+    "rbm_decay": 1e-4,
+}
+RBM_PRESETS = {  # the RBM page's
+    "Dream digits (PCD)": (
+        {**DREAMER, "rbm_method": "PCD", "rbm_dream_sampler": "persistent"},
+        "500 hidden units trained with persistent chains (PCD-1, rate 0.005, momentum 0.9). "
+        "Under Dreams, press Dream with PCD's persistent chains every few hundred steps: "
+        "{persistent} Then try plain Gibbs from noise: {plain}",
+    ),
+    "Grey blobs (CD-1)": (
+        {**DREAMER, "rbm_method": "CD", "rbm_dream_sampler": "plain"},
+        "The same model trained with CD-1, whose chains start at the training images. Its "
+        "reconstructions look perfect, yet under Dreams, plain Gibbs from noise gives "
+        "{cd_plain} Look inside → Free energies shows why: the samples sit far from the data.",
+    ),
+}
 RACE = {"ex_k": 1, "ex_seed": 0, "ex_steps": 5000, "ex_compare": True}  # what the sentences assume
 EXACT_PRESETS = {  # the "RBM up close" page's
     "What CD's shortcut costs": (

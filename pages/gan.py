@@ -12,7 +12,6 @@ import numpy as np
 import streamlit as st
 
 from core.checkpoints import read_checkpoint
-from core.classifier import classifier_path, load_classifier
 from core.data import DATASET_NAMES, DEFAULT_DATASET
 from core.fid import fid_references
 from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
@@ -32,7 +31,7 @@ from pages.gan_views import (
     timeline_view,
 )
 from pages.live import live_fragment
-from pages.session import cached_dataset, kept, opened, usable_dataset
+from pages.session import cached_classifier, cached_dataset, kept, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -69,13 +68,6 @@ LINK = (  # the settings a link carries (see core.links)
     Setting("noise", "gan_noise", "uniform", choices=["uniform", "gaussian"]),
     Setting("seed", "gan_seed", 0, low=0, high=1_000_000, integer=True),
 )
-
-
-@st.cache_resource(show_spinner="Loading the reference classifier…")
-def cached_classifier(image_shape: tuple[int, int]):
-    """The digit classifier that judges samples, shared read-only (None if there is none)."""
-    path = classifier_path(image_shape)
-    return load_classifier(path) if path.exists() else None
 
 
 @st.cache_resource(show_spinner="Measuring the classifier FID's scale…")

@@ -1,7 +1,8 @@
 """The RBM page: train a Restricted Boltzmann Machine live and watch what it learns.
 
 Top to bottom as the user sees it: settings (sidebar), controls, the live view, what to draw
-it with, a look inside, a Gibbs chain on demand, export, and continuing from a checkpoint.
+it with, a look inside, its dreams (samples from noise), a Gibbs chain on demand, export, and
+continuing from a checkpoint.
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ from pathlib import Path
 import streamlit as st
 
 from core.data import DATASET_NAMES, DEFAULT_DATASET
+from core.dreams import SAMPLERS
 from core.images import image_grid
 from core.jobs import EXACT_MAX_HIDDEN, RBMJob, RBMJobSettings
 from core.links import Setting
+from core.presets import RBM_PRESETS
 from core.process import threads_for_this_thread
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
 from core.runs import Caps
 from pages.live import live_fragment
 from pages.rbm_views import (
+    DREAMERS,
+    MIXING,
+    PERSISTENT,
     RBMSession,
     chain_view,
+    dream,
+    dreams_view,
     estimate_log_likelihood,
     free_energy_view,
     grid_pictures,
@@ -29,7 +37,7 @@ from pages.rbm_views import (
     live_charts,
     model_view,
 )
-from pages.session import opened, usable_dataset
+from pages.session import cached_classifier, kept, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -37,6 +45,7 @@ from pages.widgets import (
     dataset_choice,
     export_row,
     png_download,
+    preset_buttons,
     settings_from_link,
     settings_to_link,
     start_pause_resume,
@@ -87,6 +96,7 @@ def sidebar_settings() -> tuple[str, RBMJobSettings]:
         momentum = st.slider("Momentum", 0.0, 0.95, step=0.05, key="rbm_momentum")
         weight_decay = st.select_slider("Weight decay", DECAYS, key="rbm_decay")
         seed = st.number_input("Seed", 0, 1_000_000, key="rbm_seed")
+        preset_buttons("rbm", RBM_PRESETS, lambda: kept("rbm", RBMSession))
     settings_to_link(LINK)
     return dataset_name, RBMJobSettings(
         hidden_units=int(hidden_units),
@@ -102,6 +112,7 @@ def sidebar_settings() -> tuple[str, RBMJobSettings]:
 
 
 def new_run() -> None:
+    session.preset = session.preset if st.session_state.pop("rbm_pending_reset", False) else None
     session.start_over(RBMJob(dataset, settings, CAPS), CAPS, (dataset_name, settings))
 
 
@@ -113,6 +124,9 @@ def controls() -> bool:
     )
     if not shape_changed:
         run.job.apply(settings)  # learning rate, k, CD/PCD, momentum and decay change live
+    if session.preset:
+        name = session.preset
+        st.info(f"**{name}** — {RBM_PRESETS[name][1]}", icon=":material/school:")
     control_row(
         (
             *start_pause_resume(run, shape_changed),
@@ -187,6 +201,37 @@ def look_inside() -> None:
         latent_view(*model_view(session, "latent", lambda job: job.latent_views()))
     else:
         free_energy_view(*model_view(session, "energies", lambda job: job.free_energy_samples()))
+
+
+def dreams() -> None:
+    """What the model generates, by the sampler chosen, judged by the reference CNN."""
+    st.header("Dreams")
+    st.caption(
+        "An RBM is a generative model: run its Gibbs chain long enough and the images it "
+        "visits are samples of P(v) = Σ_h e^{−E(v,h)} / Z, what it has learned digits look like."
+    )
+    columns = st.columns([3, 2, 2], vertical_alignment="bottom")
+    st.session_state.setdefault("rbm_dream_sampler", "annealed")  # a preset may set it first
+    sampler = columns[0].segmented_control(
+        "Sampler", list(DREAMERS), format_func=DREAMERS.get, required=True, key="rbm_dream_sampler"
+    )
+    steps = columns[1].select_slider(
+        "Gibbs steps",
+        [100, 200, 500, 1000, 2000],
+        1000,
+        key="rbm_dream_steps",
+        disabled=sampler == "persistent",
+    )
+    asked = columns[2].button("Dream 64 images", icon=":material/bedtime:", width="stretch")
+    st.caption(PERSISTENT if sampler == "persistent" else SAMPLERS[sampler])
+    if asked:
+        try:
+            dream(session, dataset, cached_classifier(dataset.image_shape), sampler, int(steps))
+        except ValueError as error:
+            st.error(str(error))
+    if session.dreamed:
+        dreams_view(session, dataset)
+    st.caption(MIXING)
 
 
 def gibbs_chain() -> None:
@@ -276,7 +321,7 @@ dataset_name, settings = sidebar_settings()
 threads_for_this_thread(1)
 session = opened("rbm", RBMSession)
 dataset, dataset_name = usable_dataset(dataset_name, session)
-if session.run is None:
+if session.run is None or st.session_state.get("rbm_pending_reset"):
     new_run()
 session.take_pending_checkpoint(
     new_run,
@@ -290,6 +335,7 @@ controls()
 live_view()
 view_options()
 look_inside()
+dreams()
 gibbs_chain()
 export()
 checkpoint_inputs(

@@ -13,9 +13,10 @@ import streamlit as st
 
 from core.charts import Series, heatmap_figure, histogram_figure, scatter_figure
 from core.data import Dataset
+from core.dreams import judge
 from core.images import filter_grid, gif_bytes, image_grid, upscale
 from core.runs import TRAINING
-from core.svg_charts import panel_pictures
+from core.svg_charts import bars_svg, panel_pictures
 from pages.live import charts_snapshot, drawn_once
 from pages.session import PageSession
 from pages.widgets import grid_picture, picture_columns
@@ -34,11 +35,13 @@ class RBMSession(PageSession):
     chain: list = field(default_factory=list)  # the last Gibbs chain's frames
     grids: tuple | None = None  # the live view's image grids, drawn once per set of pictures
     ais_message: str = ""  # what the latest estimate found, shown under its button
+    dreamed: dict | None = None  # the last dreams: sampler, steps, step, pixels, verdict
+    preset: str | None = None  # the preset whose sentence stays on screen
 
     def forget_views(self) -> None:
         super().forget_views()
         self.ais, self.views, self.chain, self.grids = [], {}, [], None
-        self.ais_message = ""
+        self.ais_message, self.dreamed = "", None
 
 
 def curves(key: str, per_batch: bool = True) -> list[Series]:
@@ -198,7 +201,11 @@ def free_energy_view(energies: dict, step: int) -> None:
     st.caption(
         "F(v) = −bᵀv − Σ_j log(1 + e^{c_j + W_j v}): low for what the model finds likely. "
         "Training pushes the data's free energy down; samples from the model's own Gibbs "
-        "chains should end up where the data is, and noise far above."
+        "chains should end up where the data is, and noise far above. A gap between the data "
+        "and the samples means the chains, 100 steps from noise, have not reached the data's "
+        "valleys: they sit in valleys of their own that training never raised (a CD model's "
+        "grey blobs), or are still on their way (a model that mixes slowly). Where the samples "
+        "sit on top of the data, the model dreams what it learned (see Dreams below)."
     )
     st.caption(f"The model at step {step}.")
     st.plotly_chart(
@@ -208,6 +215,87 @@ def free_energy_view(energies: dict, step: int) -> None:
             x_title="F(v)",
         ),
         width="stretch",
+    )
+
+
+DREAMERS = {  # the page's samplers, with what each one is
+    "annealed": "Annealed from noise",
+    "plain": "Plain Gibbs from noise",
+    "persistent": "PCD's persistent chains",
+}
+PERSISTENT = (
+    "PCD's persistent chains: the negative samples of training itself, each chain moved one "
+    "Gibbs step (k) per update and never restarted. They show what the model believes as it "
+    "trains, helped along by the updates themselves, which raise F(v) wherever the chains sit."
+)
+MIXING = (
+    "Why a CD-1 model dreams grey blobs and a PCD model digits: CD's negative samples are one "
+    "step from a training image, so training never sees where the model's own long chains go, "
+    "and valleys of F(v) far from any digit survive; chains from noise fall into them. PCD's "
+    "chains run on from update to update, find those valleys, and each update raises them."
+)
+
+
+def dream(session: RBMSession, dataset: Dataset, classifier, sampler: str, steps: int) -> None:
+    """Dream 64 images with ``sampler`` from a copy of the model (training goes on), judged
+    by the reference classifier where there is one."""
+    run = session.run
+    step = run.snapshot(history=False).steps
+    if sampler == "persistent":
+        pixels = run.read(lambda job: job.dreams("persistent"))
+    else:
+        progress = st.progress(0.0, text="Dreaming…")
+
+        def frozen(job):
+            twin = copy.copy(job)
+            twin.rbm = copy.deepcopy(job.rbm)
+            return twin
+
+        pixels = run.read(frozen).dreams(
+            sampler,
+            64,
+            steps,
+            progress=lambda done: progress.progress(done, text=f"Gibbs step {done:.0%}"),
+        )
+        progress.empty()
+    verdict = judge(classifier, pixels) if classifier is not None else None
+    session.dreamed = dict(sampler=sampler, steps=steps, step=step, pixels=pixels, verdict=verdict)
+
+
+def dreams_view(session: RBMSession, dataset: Dataset) -> None:
+    """The last dreams: the 64 images, and which digits the reference CNN sees in them."""
+    dreamed = session.dreamed
+    how = (
+        "as they stand"
+        if dreamed["sampler"] == "persistent"
+        else f"after {dreamed['steps']} Gibbs steps"
+    )
+    left, right = st.columns(2, gap="medium")
+    left.image(
+        grid_picture(image_grid(dreamed["pixels"], dataset.image_shape, columns=8), 520),
+        caption=f"{DREAMERS[dreamed['sampler']]}, {how}: P(v | h). The model at step "
+        f"{dreamed['step']}.",
+        width="stretch",
+    )
+    verdict = dreamed["verdict"]
+    if verdict is None:
+        right.caption("There is no reference classifier for images of this size.")
+        return
+    right.image(
+        bars_svg(
+            [str(d) for d in range(10)] + ["none"],
+            [*verdict.class_shares, verdict.rejected],
+            title="Digits the CNN recognises (p ≥ 0.8)",
+            x_title="digit",
+            y_title="share of the 64",
+            reference=0.1,
+        ),
+        width="stretch",
+    )
+    right.markdown(
+        f"The reference CNN recognises **{verdict.recognised:.0%}** of these images as one "
+        f"digit with p ≥ 0.8, and **{verdict.classes_with(0.05)}** digits in at least 5% of "
+        f"them; it calls {verdict.rejected:.0%} not a digit."
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 from core import memory, process
+from core.classifier import classifier_path, load_classifier
 from core.data import DEFAULT_DATASET, Dataset, DatasetError, load_dataset
 from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease
 from core.runs import IDLE, Caps, Job, TrainingRun
@@ -28,6 +29,13 @@ from core.slots import SlotPool
 def cached_dataset(name: str) -> Dataset:
     """Datasets are loaded once per process and shared read-only by every session."""
     return load_dataset(name)
+
+
+@st.cache_resource(show_spinner="Loading the reference classifier…")
+def cached_classifier(image_shape: tuple[int, int]):
+    """The digit classifier that judges samples, shared read-only (None if there is none)."""
+    path = classifier_path(image_shape)
+    return load_classifier(path) if path.exists() else None
 
 
 def usable_dataset(name: str, session: PageSession) -> tuple[Dataset, str]:

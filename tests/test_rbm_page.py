@@ -248,3 +248,44 @@ def test_a_link_restores_the_rbm_settings_and_garbage_falls_back():
     assert "dataset=cifar" in notices and "hidden=99999" in notices and "k=two" in notices
     assert app.sidebar.selectbox(key="rbm_dataset").value == "mnist-5k"
     assert app.sidebar.slider(key="rbm_hidden").value == 100
+
+
+def test_dreams_show_the_samples_and_what_the_judge_sees_in_them(page):
+    button(page, "Step").click().run()
+    assert page.segmented_control(key="rbm_dream_sampler").value == "annealed"
+    page.select_slider(key="rbm_dream_steps").set_value(100).run()
+    button(page, "Dream 64 images").click().run()
+    assert not page.exception and not page.error
+    captions = " ".join(c for image in page.get("image") for c in image.captions)
+    assert "Annealed from noise, after 100 Gibbs steps: P(v | h). The model at step 1." in captions
+    assert "Digits the CNN recognises (p ≥ 0.8)" in chart_words(page)
+    assert len(chart_marks(page, "none", "Digits the CNN recognises")) == 1
+    verdict = next(
+        block.value for block in page.markdown if "reference CNN recognises" in block.value
+    )
+    assert re.search(r"\*\*\d+%\*\* of these images", verdict)
+    # a CD run keeps no chains: the page says so instead of drawing nothing
+    page.segmented_control(key="rbm_dream_sampler").set_value("persistent").run()
+    button(page, "Dream 64 images").click().run()
+    assert "Only PCD keeps chains" in page.error[0].value
+
+
+def test_the_dream_presets_set_up_a_500_unit_model_and_say_what_to_watch(page):
+    button(page, "Dream digits (PCD)").click().run()
+    assert not page.exception
+    assert page.sidebar.slider(key="rbm_hidden").value == 500
+    assert page.sidebar.radio(key="rbm_method").value == "PCD"
+    assert page.session_state["rbm_dream_sampler"] == "persistent"
+    (info,) = page.info
+    assert info.value.startswith("**Dream digits (PCD)**") and "persistent chains" in info.value
+    assert "step **0**" in status_line(page)  # a new model, made with the preset's settings
+    button(page, "Step").click().run()
+    button(page, "Dream 64 images").click().run()
+    captions = " ".join(c for image in page.get("image") for c in image.captions)
+    assert "PCD's persistent chains, as they stand" in captions
+    assert page.info[0].value.startswith("**Dream digits (PCD)**")  # it stays while it trains
+    button(page, "Grey blobs (CD-1)").click().run()
+    assert page.sidebar.radio(key="rbm_method").value == "CD"
+    assert page.info[0].value.startswith("**Grey blobs (CD-1)**")
+    button(page, "Reset").click().run()
+    assert not page.info  # a Reset ends the preset

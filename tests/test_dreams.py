@@ -1,0 +1,90 @@
+"""What an RBM dreams: the samplers against exact marginals on a small model, the judge at both
+ends (noise, real digits), the page's job, and the shipped pretrained RBM's dreams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.classifier import load_classifier
+from core.data import binarize, load_dataset
+from core.dreams import dream, judge
+from core.jobs import RBMJob, RBMJobSettings
+from core.metrics import all_states
+from core.rbm import RBM
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+DREAMER = ASSETS / "rbm_mnist-5k_500h_pcd.pt"
+
+
+def exact_pixel_means(rbm: RBM) -> np.ndarray:
+    """P(v_i = 1) under the model, by summing P(v) over every visible state."""
+    states = all_states(0, 2**rbm.n_visible, rbm.n_visible, dtype=torch.float64)
+    W, b, c = (t.double() for t in (rbm.W, rbm.b, rbm.c))
+    log_p = states @ b + torch.nn.functional.softplus(states @ W.t() + c).sum(dim=1)
+    p = torch.softmax(log_p, dim=0)
+    return (p[:, None] * states).sum(dim=0).numpy()
+
+
+def small_rbm() -> RBM:
+    rbm = RBM(8, 4, seed=3)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        rbm.W.copy_(torch.randn(4, 8, generator=generator) * 1.5)
+        rbm.b.copy_(torch.randn(8, generator=generator))
+        rbm.c.copy_(torch.randn(4, generator=generator))
+    return rbm
+
+
+def test_plain_gibbs_from_noise_reaches_the_models_own_marginals():
+    rbm = small_rbm()
+    exact = exact_pixel_means(rbm)
+    means = dream(rbm, n=20_000, steps=60, seed=1)
+    assert means.shape == (20_000, 8) and 0 <= means.min() and means.max() <= 1
+    np.testing.assert_allclose(means.mean(axis=0), exact, atol=0.015)
+    # annealed, the chains end at β = 1 too: on a model this small they reach it as well
+    annealed = dream(rbm, n=20_000, steps=200, annealed=True, seed=2)
+    np.testing.assert_allclose(annealed.mean(axis=0), exact, atol=0.03)
+    with pytest.raises(ValueError):
+        dream(rbm, n=0)
+
+
+@pytest.fixture(scope="module")
+def judge_net():
+    return load_classifier(ASSETS / "mnist_classifier.pt")
+
+
+def test_the_judge_recognises_real_digits_and_not_noise(judge_net):
+    real = load_dataset("mnist-5k").images[::10]  # 500 digits, every class
+    verdict = judge(judge_net, real)
+    assert verdict.recognised > 0.9 and verdict.classes_with(0.05) == 10
+    # the RBM's training images, binarized, are a little harder for it (it learned on grey
+    # levels): the most that dreams as sharp as they are can expect
+    verdict = judge(judge_net, binarize(real))
+    assert verdict.recognised > 0.7 and verdict.classes_with(0.05) == 10
+    noise = np.random.default_rng(0).random((500, 784)).astype(np.float32)
+    verdict = judge(judge_net, noise)
+    assert verdict.recognised < 0.02 and verdict.rejected > 0.9
+
+
+def test_the_page_job_dreams_with_each_sampler(digits):
+    job = RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20, persistent=True))
+    with pytest.raises(ValueError, match="PCD"):
+        job.dreams("persistent")  # no update yet: no chains
+    for _ in range(3):
+        job.train_step()
+    chains = job.dreams("persistent", n=8)
+    assert chains.shape == (8, 64)
+    # P(v | h) of the trainer's own chains
+    expected = torch.sigmoid(job.trainer.persistent_hidden[:8] @ job.rbm.W + job.rbm.b)
+    np.testing.assert_allclose(chains, expected.numpy(), rtol=1e-5)
+    for sampler in ("plain", "annealed"):
+        assert job.dreams(sampler, n=5, steps=20).shape == (5, 64)
+    with pytest.raises(ValueError, match="sampler"):
+        job.dreams("dreamless")
+    job.apply(RBMJobSettings(hidden_units=16, batch_size=20, persistent=False))
+    with pytest.raises(ValueError, match="PCD"):
+        job.dreams("persistent")
