@@ -204,7 +204,7 @@ def free_energy_view(energies: dict, step: int) -> None:
         "chains should end up where the data is, and noise far above. A gap between the data "
         "and the samples means the chains, 100 steps from noise, have not reached the data's "
         "valleys: they sit in valleys of their own that training never raised (a CD model's "
-        "grey blobs), or are still on their way (a model that mixes slowly). Where the samples "
+        "blobs), or are still on their way (a model that mixes slowly). Where the samples "
         "sit on top of the data, the model dreams what it learned (see Dreams below)."
     )
     st.caption(f"The model at step {step}.")
@@ -229,9 +229,9 @@ PERSISTENT = (
     "trains, helped along by the updates themselves, which raise F(v) wherever the chains sit."
 )
 MIXING = (
-    "Why a CD-1 model dreams grey blobs and a PCD model digits: CD's negative samples are one "
-    "step from a training image, so training never sees where the model's own long chains go, "
-    "and valleys of F(v) far from any digit survive; chains from noise fall into them. PCD's "
+    "Why a CD-1 model dreams blobs and a PCD model digits: CD's negative samples are one step "
+    "from a training image, so training never sees where the model's own long chains go, and "
+    "valleys of F(v) far from any digit survive; chains from noise fall into them. PCD's "
     "chains run on from update to update, find those valleys, and each update raises them."
 )
 

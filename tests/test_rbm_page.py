@@ -284,8 +284,8 @@ def test_the_dream_presets_set_up_a_500_unit_model_and_say_what_to_watch(page):
     captions = " ".join(c for image in page.get("image") for c in image.captions)
     assert "PCD's persistent chains, as they stand" in captions
     assert page.info[0].value.startswith("**Dream digits (PCD)**")  # it stays while it trains
-    button(page, "Grey blobs (CD-1)").click().run()
+    button(page, "Fading dreams (CD-1)").click().run()
     assert page.sidebar.radio(key="rbm_method").value == "CD"
-    assert page.info[0].value.startswith("**Grey blobs (CD-1)**")
+    assert page.info[0].value.startswith("**Fading dreams (CD-1)**")
     button(page, "Reset").click().run()
     assert not page.info  # a Reset ends the preset
