@@ -5,6 +5,7 @@ What each model's dict must hold is checked beside the model (core.rbm, core.gan
 from __future__ import annotations
 
 import io
+import math
 
 import torch
 
@@ -39,3 +40,17 @@ def read_checkpoint(data: bytes, kind: str, max_bytes: int = MAX_CHECKPOINT_BYTE
 def all_finite(tensors) -> bool:
     """Whether every floating-point tensor among ``tensors`` holds finite values only."""
     return all(torch.isfinite(t).all() for t in tensors if t.is_floating_point())
+
+
+def training_count(value, name: str, high: float) -> float:
+    """A checkpoint's count of steps or epochs (0 where it has none), or ValueError with a
+    sentence: a file could hold anything there."""
+    if value is None:
+        return 0.0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"The checkpoint's {name} ({value!r}) is not a number.") from None
+    if not math.isfinite(number) or not 0 <= number <= high:
+        raise ValueError(f"The checkpoint's {name} ({value!r}) must lie between 0 and {high:g}.")
+    return number

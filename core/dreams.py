@@ -53,9 +53,11 @@ def dream(
     data: torch.Tensor | np.ndarray | None = None,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    up_to: float = 1.0,
 ) -> np.ndarray:
     """P(v | h) after ``steps`` Gibbs steps of ``n`` chains started from noise at the base
-    rates of ``data`` (uniform noise without it), plainly or annealed (see the module)."""
+    rates of ``data`` (uniform noise without it), plainly or annealed (see the module) from
+    β near 0 to ``up_to`` (1: the RBM itself)."""
     if n < 1 or steps < 1:
         raise ValueError(f"n and steps must be at least 1, got {n} and {steps}.")
     W, b, c = rbm.W, rbm.b, rbm.c
@@ -65,7 +67,7 @@ def dream(
     report_every = max(1, steps // 50)
     mean = v
     for step in range(1, steps + 1):
-        beta = step / steps if annealed else 1.0
+        beta = up_to * step / steps if annealed else 1.0
         h = bernoulli(torch.sigmoid(torch.addmm(c, v, W.t()).mul_(beta)), random)
         visible_input = torch.addmm(b, h, W).mul_(beta)
         if beta < 1.0:

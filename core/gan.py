@@ -27,7 +27,13 @@ import torch
 import torch.nn.functional as F_nn
 from torch import nn
 
-from core.checkpoints import MAX_CHECKPOINT_BYTES, all_finite, read_checkpoint, write_checkpoint
+from core.checkpoints import (
+    MAX_CHECKPOINT_BYTES,
+    all_finite,
+    read_checkpoint,
+    training_count,
+    write_checkpoint,
+)
 from core.gan_networks import Discriminator, Generator, SeededDropout
 from core.sampling import RandomSource
 from core.validation import check_non_negative, check_positive, check_positive_int
@@ -449,6 +455,7 @@ def load_checkpoint_bytes(
     """The checkpoint dict in ``data``, checked to fit a GAN of ``config``'s shape with finite
     weights (read with ``weights_only=True``); ValueError with a sentence for anything else."""
     checkpoint = read_checkpoint(data, "gan", max_bytes)
+    checkpoint["steps"] = int(training_count(checkpoint.get("steps"), "steps", 1e9))
     networks = checkpoint_networks(checkpoint, config)
     if not all_finite(t for network in networks for t in network.state_dict().values()):
         raise ValueError("The checkpoint's weights hold NaN or inf.")

@@ -255,10 +255,12 @@ class RBMJob:
                 "noise": self.rbm.free_energy(noise).numpy(),
             }
 
-    def dreams(self, sampler: str, n: int = 64, steps: int = 1000, progress=None) -> np.ndarray:
+    def dreams(
+        self, sampler: str, n: int = 64, steps: int = 1000, seed: int | None = None, progress=None
+    ) -> np.ndarray:
         """Images the model dreams, as P(v | h): PCD's own chains as they stand ("persistent"),
         or ``n`` chains run ``steps`` Gibbs steps from noise at the data's base rates, plainly
-        or annealed (see core.dreams)."""
+        or annealed (see core.dreams), with ``seed`` (the run's own by default)."""
         if sampler == "persistent":
             hidden = self.trainer.persistent_hidden
             if not self.trainer.persistent or hidden is None:
@@ -276,7 +278,7 @@ class RBMJob:
             steps,
             annealed=sampler == "annealed",
             data=self.train,
-            seed=self.settings.seed,
+            seed=self.settings.seed if seed is None else seed,
             progress=progress,
         )
 
@@ -311,7 +313,9 @@ class RBMJob:
         self.trainer.reset_chains()
         steps, epochs = max(0, int(steps)), max(0.0, float(epochs))
         self.trainer.steps_done = self._last_evaluation = steps
-        self.epoch, self._position = int(epochs), 0
+        self.epoch = int(epochs)  # and the way through the next one, in whole batches
+        batch = min(self.settings.batch_size, len(self.train))
+        self._position = int((epochs - self.epoch) * len(self.train)) // batch * batch
         if not steps:
             return 0, {}
         return steps, {"epoch": float(self.epoch), **self.evaluate()}

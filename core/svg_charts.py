@@ -84,9 +84,12 @@ def panels_svg(
         x0 = column * (cell_w + gap_x) + axis_w
         y0 = row * (cell_h + 16) + title_h
         plot_w, plot_h = cell_w - axis_w - 8, cell_h - title_h - axis_h
+        # the title is centred over the plot: its room is twice the nearer distance to an edge
+        centre, left = x0 + plot_w / 2, column * (cell_w + gap_x)
+        room = 2 * min(centre - left, left + cell_w - centre) - 8
         out.append(
             f'<text x="{x0 + plot_w / 2:.1f}" y="{y0 - 12:.1f}" text-anchor="middle" '
-            f'font-size="{fitted_size(title, plot_w + axis_w - 10):.1f}">{_escape(title)}</text>'
+            f'font-size="{fitted_size(title, room):.1f}">{_escape(title)}</text>'
         )
         out.append(
             f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{plot_w:.1f}" height="{plot_h:.1f}" '

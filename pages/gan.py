@@ -213,8 +213,10 @@ def export() -> None:
         run,
         (
             "G and D (.pt)",
-            lambda: run.read(
-                lambda job: checkpoint_bytes(job.trainer, dataset=dataset_name, steps=job.steps)
+            lambda: run.read(  # the step the page shows (which counts "Train D only" too)
+                lambda job: checkpoint_bytes(
+                    job.trainer, dataset=dataset_name, steps=run.snapshot(history=False).steps
+                )
             ),
             f"gan_{dataset_name}.pt",
             "Both state dicts and the config; load it here or with torch.load(weights_only=True).",

@@ -128,8 +128,8 @@ def live_charts(
         )
     with left:
         if not pictures:
-            st.caption(
-                "Press Start or Step: the fixed-noise grid, D's outputs and coverage follow."
+            st.markdown(  # not a caption: a projector layout keeps it (pages.style)
+                "*Press Start or Step: the fixed-noise grid, D's outputs and coverage follow.*"
             )
             return
         st.image(

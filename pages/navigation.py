@@ -11,10 +11,16 @@ as a fresh server's first request) without this navigation.
 import pandas  # noqa: F401
 import streamlit as st
 
+from pages.presenter import presenting
 from pages.style import page_style
 
-st.set_page_config(page_title="RBM & GAN, live", page_icon="🧠", layout="wide")
-page_style()
+st.set_page_config(
+    page_title="RBM & GAN, live",
+    page_icon="🧠",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenting() else "auto",
+)
+page_style(presenting())
 
 navigation = st.navigation(
     [

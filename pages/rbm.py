@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.checkpoints import training_count
 from core.data import DATASET_NAMES, DEFAULT_DATASET
 from core.dreams import SAMPLERS
 from core.images import image_grid
@@ -53,11 +54,12 @@ from pages.widgets import (
 
 CAPS = Caps()
 PRETRAINED = Pretrained(
-    Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt",
+    Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_500h_pcd.pt",
     784,
     "Start from the pretrained RBM",
-    "the pretrained RBM (100 hidden units, CD-1, 30 epochs)",
-    "100 hidden units trained on mnist-5k for 30 epochs by scripts/train_rbm.py.",
+    "the pretrained RBM (500 hidden units, PCD)",
+    "500 hidden units trained on mnist-5k by scripts/train_rbm.py (PCD, then on its own "
+    "annealed dreams): under Dreams it draws digits of every kind.",
 )
 SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")  # these need a new model (a Reset)
 REFRESH_SECONDS = 0.4  # the live view's refresh period while training
@@ -303,7 +305,18 @@ def checked_checkpoint(data: bytes):
         )
     if rbm.n_hidden > CAPS.max_hidden_units:
         raise ValueError(f"{rbm.n_hidden} hidden units is above this server's limit.")
+    config["steps"] = int(training_count(config.get("steps"), "steps", 1e9))
+    config["epochs"] = training_count(config.get("epochs"), "epochs", CAPS.max_epochs)
     st.session_state["rbm_hidden"] = rbm.n_hidden
+    if config["epochs"] >= st.session_state.get("rbm_epochs", 0):  # room to train on
+        st.session_state["rbm_epochs"] = min(CAPS.max_epochs, int(config["epochs"]) + 100)
+    # settings its file says it trained with last, so that going on does not undo it
+    if str(config.get("method", "")).startswith(("CD", "PCD")):
+        st.session_state["rbm_method"] = "PCD" if config["method"].startswith("PCD") else "CD"
+    if config.get("learning_rate") in RATES:
+        st.session_state["rbm_lr"] = config["learning_rate"]
+    if config.get("momentum") in [round(0.05 * i, 2) for i in range(20)]:
+        st.session_state["rbm_momentum"] = config["momentum"]
     return rbm, config
 
 

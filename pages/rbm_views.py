@@ -36,6 +36,7 @@ class RBMSession(PageSession):
     grids: tuple | None = None  # the live view's image grids, drawn once per set of pictures
     ais_message: str = ""  # what the latest estimate found, shown under its button
     dreamed: dict | None = None  # the last dreams: sampler, steps, step, pixels, verdict
+    dream_count: int = 0  # presses of Dream so far: each dreams with a seed of its own
     preset: str | None = None  # the preset whose sentence stays on screen
 
     def forget_views(self) -> None:
@@ -110,8 +111,8 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
         )
     with left:
         if not pictures:
-            st.caption(
-                "Press Start or Step: the training images, their samples and the filters follow."
+            st.markdown(  # not a caption: a projector layout keeps it (pages.style)
+                "*Press Start or Step: the training images, their samples and the filters follow.*"
             )
             return
         grids = grid_pictures(session, dataset, pictures, version)
@@ -164,8 +165,9 @@ def latent_view(views: dict, step: int) -> None:
     st.caption(
         "P(h_j = 1 | v) = σ(c_j + W_j v) for held-out images: each row one image, each column "
         "one hidden unit. Units that light up for one digit and not others are what the model "
-        f"uses to tell digits apart. The model at step {step}."
+        "uses to tell digits apart."
     )
+    st.markdown(f"*The model at step {step}.*")
     left, right = st.columns(2)
     left.plotly_chart(
         heatmap_figure(
@@ -207,7 +209,7 @@ def free_energy_view(energies: dict, step: int) -> None:
         "blobs), or are still on their way (a model that mixes slowly). Where the samples "
         "sit on top of the data, the model dreams what it learned (see Dreams below)."
     )
-    st.caption(f"The model at step {step}.")
+    st.markdown(f"*The model at step {step}.*")
     st.plotly_chart(
         histogram_figure(
             energies,
@@ -240,21 +242,25 @@ def dream(session: RBMSession, dataset: Dataset, classifier, sampler: str, steps
     """Dream 64 images with ``sampler`` from a copy of the model (training goes on), judged
     by the reference classifier where there is one."""
     run = session.run
-    step = run.snapshot(history=False).steps
+    session.dream_count += 1  # each press dreams afresh, even at the same step
     if sampler == "persistent":
-        pixels = run.read(lambda job: job.dreams("persistent"))
+        pixels, step = run.read(
+            lambda job: (job.dreams("persistent"), run.snapshot(history=False).steps)
+        )
     else:
         progress = st.progress(0.0, text="Dreaming…")
 
         def frozen(job):
             twin = copy.copy(job)
             twin.rbm = copy.deepcopy(job.rbm)
-            return twin
+            return twin, run.snapshot(history=False).steps
 
-        pixels = run.read(frozen).dreams(
+        twin, step = run.read(frozen)
+        pixels = twin.dreams(
             sampler,
             64,
             steps,
+            seed=twin.settings.seed + session.dream_count,
             progress=lambda done: progress.progress(done, text=f"Gibbs step {done:.0%}"),
         )
         progress.empty()
@@ -263,7 +269,8 @@ def dream(session: RBMSession, dataset: Dataset, classifier, sampler: str, steps
 
 
 def dreams_view(session: RBMSession, dataset: Dataset) -> None:
-    """The last dreams: the 64 images, and which digits the reference CNN sees in them."""
+    """The last dreams (64 images, or as many as PCD keeps chains), and which digits the
+    reference CNN sees in them."""
     dreamed = session.dreamed
     how = (
         "as they stand"
@@ -279,7 +286,7 @@ def dreams_view(session: RBMSession, dataset: Dataset) -> None:
     )
     verdict = dreamed["verdict"]
     if verdict is None:
-        right.caption("There is no reference classifier for images of this size.")
+        right.markdown("*There is no reference classifier for images of this size.*")
         return
     right.image(
         bars_svg(
@@ -287,7 +294,7 @@ def dreams_view(session: RBMSession, dataset: Dataset) -> None:
             [*verdict.class_shares, verdict.rejected],
             title="Digits the CNN recognises (p ≥ 0.8)",
             x_title="digit",
-            y_title="share of the 64",
+            y_title=f"share of the {len(dreamed['pixels'])}",
             reference=0.1,
         ),
         width="stretch",

@@ -45,9 +45,18 @@ def usable_dataset(name: str, session: PageSession) -> tuple[Dataset, str]:
     try:
         return cached_dataset(name), name
     except DatasetError as error:
-        fallback = session.made_with[0] if session.made_with else DEFAULT_DATASET
-        st.error(f"{error} The page goes on with {fallback}.", icon=":material/cloud_off:")
-        return cached_dataset(fallback), fallback
+        problem = error
+    for fallback in dict.fromkeys(
+        [session.made_with[0] if session.made_with else DEFAULT_DATASET, DEFAULT_DATASET]
+    ):
+        try:
+            dataset = cached_dataset(fallback)
+        except DatasetError:
+            continue
+        st.error(f"{problem} The page goes on with {fallback}.", icon=":material/cloud_off:")
+        return dataset, fallback
+    st.error(str(problem), icon=":material/cloud_off:")
+    st.stop()
 
 
 @st.cache_resource

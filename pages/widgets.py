@@ -15,12 +15,15 @@ from core.data import DATASET_NAMES, ONLINE_DATASETS
 from core.images import history_csv, picture_svg, png_bytes
 from core.links import Setting, link_values, read_link
 from core.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
+from pages.presenter import hide_settings, presenter_params, share_for_class
 from pages.session import PageSession
 
 
 def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
     """On a session's first run, take the settings from the link into the widgets' state
-    (widgets are then created without defaults) and show a notice for each refused value."""
+    (widgets are then created without defaults) and show a notice for each refused value;
+    hide the settings the link's ``hide`` names (pages.presenter)."""
+    hide_settings(prefix, link)
     if f"{prefix}_link_read" not in st.session_state:
         st.session_state[f"{prefix}_link_read"] = True
         values, notices = read_link(st.query_params.to_dict(), link)
@@ -32,8 +35,11 @@ def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
 
 
 def settings_to_link(link: Sequence[Setting]) -> None:
-    """Write the widgets' current values to the address bar, so the link reproduces them."""
-    st.query_params.from_dict(link_values(st.session_state, link))
+    """Write the widgets' current values to the address bar, so the link reproduces them
+    (with its presenter parameters), and offer "Share for class" at the sidebar's foot."""
+    st.query_params.from_dict({**link_values(st.session_state, link), **presenter_params()})
+    if st.sidebar.button("Share for class", icon=":material/share:", width="stretch"):
+        share_for_class(link)
 
 
 def dataset_choice(key: str) -> str:
@@ -100,16 +106,17 @@ def preset_buttons(prefix: str, presets: dict, session: Callable[[], Any]) -> No
         st.session_state[f"{prefix}_pending_reset"] = True
         session().preset = name
 
-    st.header("Presets")
-    for name, (_, sentence) in presets.items():
-        st.button(
-            name,
-            key=f"{prefix}_preset_{name}",
-            on_click=apply,
-            args=(name,),
-            help=sentence,
-            width="stretch",
-        )
+    with st.container(key=f"{prefix}_presets"):  # a link may hide them (pages.presenter)
+        st.header("Presets")
+        for name, (_, sentence) in presets.items():
+            st.button(
+                name,
+                key=f"{prefix}_preset_{name}",
+                on_click=apply,
+                args=(name,),
+                help=sentence,
+                width="stretch",
+            )
 
 
 def back_next(columns, position: int, last: int, move: Callable[[int], None]) -> None:

@@ -13,18 +13,21 @@ from core.classifier import load_classifier
 from core.data import binarize, load_dataset
 from core.dreams import dream, judge
 from core.jobs import RBMJob, RBMJobSettings
-from core.metrics import all_states
-from core.rbm import RBM
+from core.metrics import all_states, base_rate_biases
+from core.rbm import RBM, load_checkpoint_bytes
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 DREAMER = ASSETS / "rbm_mnist-5k_500h_pcd.pt"
 
 
-def exact_pixel_means(rbm: RBM) -> np.ndarray:
-    """P(v_i = 1) under the model, by summing P(v) over every visible state."""
+def exact_pixel_means(rbm: RBM, beta: float = 1.0, base: torch.Tensor | None = None):
+    """P(v_i = 1) under p_β(v) ∝ exp((1 − β) b_Aᵀv + β bᵀv + Σ_j softplus(β (c_j + W_j v)))
+    (the RBM itself at β = 1), by summing over every visible state."""
     states = all_states(0, 2**rbm.n_visible, rbm.n_visible, dtype=torch.float64)
     W, b, c = (t.double() for t in (rbm.W, rbm.b, rbm.c))
-    log_p = states @ b + torch.nn.functional.softplus(states @ W.t() + c).sum(dim=1)
+    base = torch.zeros_like(b) if base is None else base.double()
+    log_p = (1 - beta) * (states @ base) + beta * (states @ b)
+    log_p = log_p + torch.nn.functional.softplus(beta * (states @ W.t() + c)).sum(dim=1)
     p = torch.softmax(log_p, dim=0)
     return (p[:, None] * states).sum(dim=0).numpy()
 
@@ -48,6 +51,12 @@ def test_plain_gibbs_from_noise_reaches_the_models_own_marginals():
     # annealed, the chains end at β = 1 too: on a model this small they reach it as well
     annealed = dream(rbm, n=20_000, steps=200, annealed=True, seed=2)
     np.testing.assert_allclose(annealed.mean(axis=0), exact, atol=0.03)
+    # stopped halfway, at β = 1/2, they sit in the tempered model, data's base rates and all
+    data = (torch.rand(50, 8, generator=torch.Generator().manual_seed(4)) < 0.8).float()
+    tempered = exact_pixel_means(rbm, 0.5, base_rate_biases(data, 8))
+    assert np.abs(tempered - exact).max() > 0.1  # a different distribution
+    halfway = dream(rbm, n=20_000, steps=400, annealed=True, data=data, seed=3, up_to=0.5)
+    np.testing.assert_allclose(halfway.mean(axis=0), tempered, atol=0.03)
     with pytest.raises(ValueError):
         dream(rbm, n=0)
 
@@ -88,3 +97,15 @@ def test_the_page_job_dreams_with_each_sampler(digits):
     job.apply(RBMJobSettings(hidden_units=16, batch_size=20, persistent=False))
     with pytest.raises(ValueError, match="PCD"):
         job.dreams("persistent")
+
+
+def test_the_pretrained_rbm_dreams_digits_of_many_kinds(judge_net):
+    """The target of scripts/train_rbm.py: 500 chains from the data's base rates, 1,000
+    annealed Gibbs steps (the page's default sampler), judged by the reference classifier."""
+    rbm, config = load_checkpoint_bytes(DREAMER.read_bytes())
+    data = binarize(load_dataset("mnist-5k").images)
+    pixels = dream(rbm, n=500, steps=1000, annealed=True, data=data, seed=0)
+    verdict = judge(judge_net, pixels)
+    assert verdict.recognised >= 0.6, verdict
+    assert verdict.classes_with(0.05) >= 8, verdict
+    assert config["method"].startswith("PCD") and config["n_hidden"] == 500

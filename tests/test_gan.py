@@ -343,3 +343,18 @@ def test_a_setting_out_of_range_is_refused_by_name(setting, value):
     with pytest.raises(ValueError, match=setting):
         GANConfig(**{setting: value}).validate()
     GANConfig().validate()  # the defaults pass
+
+
+def test_a_checkpoints_step_count_is_checked_like_its_weights(digits):
+    from core.checkpoints import write_checkpoint
+    from core.gan import load_checkpoint_bytes
+
+    config = small_config()
+    trainer = GANTrainer(config, digits)
+    for steps, accepted in ((7000, 7000), (None, 0), ("12", 12)):
+        data = write_checkpoint({**trainer.checkpoint(), "steps": steps})
+        assert load_checkpoint_bytes(data, config)["steps"] == accepted
+    for steps in ("many", float("inf"), -3, 1e12):
+        data = write_checkpoint({**trainer.checkpoint(), "steps": steps})
+        with pytest.raises(ValueError, match="The checkpoint's steps"):
+            load_checkpoint_bytes(data, config)

@@ -92,3 +92,30 @@ def test_pages_fit_a_projector_a_laptop_and_a_phone(server, browser, name):
             assert box["width"] >= width * 0.8 and curves["y"] > box["y"], where
         page.get_by_role("button", name="Pause", exact=True).click()  # the next size alone
         context.close()
+
+
+def test_a_presenter_link_on_a_projector(server, browser):
+    """?present=1 with hidden settings at 1920×1080: the sidebar closed, text larger, the
+    explanations left out, the hidden settings' widgets not shown and the others there."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(server + "/gan?hide=lr_g,k,batch,presets&present=1")
+    page.get_by_role("button", name="Start", exact=True).click(timeout=30_000)
+    page.get_by_text(re.compile(r"Training — step \d\d+")).wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "presenter_gan_1920x1080.png"))
+    box = page.get_by_test_id("stSidebar").bounding_box()
+    assert box["x"] + box["width"] <= 1  # closed: slid out of the screen
+    shown = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('[class*="st-key-gan_"]')]
+             .map(e => [e.className.match(/st-key-(\\S+)/)[1], getComputedStyle(e).display]))"""
+    )
+    assert {shown[k] for k in ("gan_lr_g", "gan_k", "gan_batch", "gan_presets")} == {"none"}
+    assert "none" not in {shown[k] for k in ("gan_lr_d", "gan_seed", "gan_dataset")}
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "19px"
+    # the explanation under the title is left out; the pictures keep their captions
+    assert not page.get_by_text("A generator G turns noise z into images").is_visible()
+    assert page.get_by_text(re.compile("G\\(z\\) for the same 64 z")).first.is_visible()
+    assert "hide=" in page.url and "present=1" in page.url  # kept as the page rewrites it
+    page.get_by_role("button", name="Pause", exact=True).click()
+    context.close()

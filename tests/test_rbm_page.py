@@ -179,7 +179,7 @@ def test_the_gibbs_steps_slider_changes_the_samples_view(page):
     assert "After 10 Gibbs steps: P(v | h)" in captions
 
 
-PRETRAINED_RBM = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_100h.pt"
+PRETRAINED_RBM = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_500h_pcd.pt"
 
 
 def test_start_from_the_pretrained_rbm():
