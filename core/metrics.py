@@ -232,7 +232,7 @@ def class_coverage(probabilities: np.ndarray) -> ClassCoverage:
     digits = classes - 1 if classes == NOT_A_DIGIT + 1 else classes
     shares, rejected = counts[:digits], float(counts[digits:].sum())
     taken = shares[shares > 0] / max(shares.sum(), 1e-12)
-    entropy = float(-(taken * np.log(taken)).sum())
+    entropy = float(-(taken * np.log(taken)).sum()) + 0.0  # never -0.0
     return ClassCoverage(shares=shares, entropy=entropy, rejected=rejected)
 
 

@@ -1,12 +1,34 @@
-"""Home: what the two models are, in a sentence and a formula each, and where to train them."""
+"""Home: real digits beside what the two shipped models draw, then what each model is, in a
+sentence and a formula, and where to train it."""
 
 import streamlit as st
+
+from core.images import image_grid
+from core.showcase import gan_samples, rbm_dreams, real_digits
+from pages.widgets import grid_picture
+
+
+@st.cache_resource(show_spinner="Drawing samples of the pretrained models…")
+def showcase() -> list[str]:
+    """Three 4×4 grids, drawn once per server: real digits, the RBM's dreams, G's samples."""
+    return [
+        grid_picture(image_grid(pixels, (28, 28), columns=4), 280)
+        for pixels in (real_digits(), rbm_dreams(), gan_samples())
+    ]
+
 
 st.title("Generative models, live: RBMs and GANs")
 st.markdown(
     "Two ways to teach a computer to *draw* digits, trained live in your browser. Press "
     "Start on a page and watch the model learn; pause it, step it, look inside it."
 )
+real, dreamed, generated = st.columns(3)
+pictures = showcase()
+real.image(pictures[0], caption="Real digits (mnist-5k)", width="stretch")
+dreamed.image(pictures[1], caption="Dreamed by the pretrained RBM, from noise", width="stretch")
+dreamed.page_link("rbm.py", label="Train an RBM", icon=":material/hub:")
+generated.image(pictures[2], caption="Drawn by the pretrained GAN, from noise", width="stretch")
+generated.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")
 rbm, gan = st.columns(2)
 with rbm:
     st.subheader("Restricted Boltzmann Machine")

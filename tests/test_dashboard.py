@@ -17,3 +17,23 @@ def test_home_page_renders_title_formulas_and_links():
         "GAN in 2-D",
     ]
     assert r"Z = \sum_{v}" in formulas
+
+
+def test_home_page_shows_real_digits_beside_what_the_shipped_models_draw():
+    from core.classifier import load_classifier
+    from core.dreams import judge
+    from core.showcase import gan_samples, rbm_dreams, real_digits
+
+    app = AppTest.from_file("../pages/navigation.py", default_timeout=60).run()
+    captions = [c for image in app.get("image") for c in image.captions]
+    assert captions[:3] == [
+        "Real digits (mnist-5k)",
+        "Dreamed by the pretrained RBM, from noise",
+        "Drawn by the pretrained GAN, from noise",
+    ]
+    # what they show: the judge reads digits in each
+    judge_net = load_classifier("assets/mnist_classifier.pt")
+    real = real_digits()
+    for pixels in (real, rbm_dreams(), gan_samples()):
+        assert pixels.shape == (16, 784) and judge(judge_net, pixels).recognised >= 0.5
+    assert judge(judge_net, real).classes_with(1 / 16) >= 8  # real digits of most kinds

@@ -1,0 +1,43 @@
+"""What the home page shows before anyone trains: real digits beside samples of the two
+shipped models (assets/), the RBM's dreamed as its page dreams them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.checkpoints import read_checkpoint
+from core.data import binarize, load_dataset, train_validation_split
+from core.dreams import dream
+from core.gan import GANConfig, GANTrainer
+from core.rbm import load_checkpoint_bytes
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+RBM_FILE, GAN_FILE = ASSETS / "rbm_mnist-5k_500h_pcd.pt", ASSETS / "gan_mnist-5k.pt"
+
+
+def real_digits(n: int = 16) -> np.ndarray:
+    """n training digits of mnist-5k, spread over the set (it is sorted by digit)."""
+    images = load_dataset("mnist-5k").images
+    return images[np.linspace(0, len(images) - 1, n).astype(int)]
+
+
+@torch.no_grad()
+def rbm_dreams(n: int = 16, seed: int = 0) -> np.ndarray:
+    """n annealed dreams (1,000 Gibbs steps from noise) of the pretrained RBM."""
+    rbm, _ = load_checkpoint_bytes(RBM_FILE.read_bytes())
+    train, _ = train_validation_split(load_dataset("mnist-5k"), 0.1, seed=0)
+    return dream(rbm, n, 1000, annealed=True, data=binarize(train.images), seed=seed)
+
+
+@torch.no_grad()
+def gan_samples(n: int = 16, seed: int = 0) -> np.ndarray:
+    """G(z) of the pretrained GAN for n draws of z, in [0, 1]."""
+    checkpoint = read_checkpoint(GAN_FILE.read_bytes(), "gan")
+    config = GANConfig.from_dict(checkpoint["config"])
+    trainer = GANTrainer(config, torch.zeros(1, config.n_pixels))  # no data: it only draws
+    trainer.load_checkpoint(checkpoint)
+    z = trainer.sample_noise(n, torch.Generator().manual_seed(seed))
+    return (trainer.generate(z) + 1) / 2
