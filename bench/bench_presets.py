@@ -89,6 +89,10 @@ def main() -> None:
     parser.add_argument("--page", choices=["gan", "rbm"], default="gan")
     parser.add_argument("--steps", type=int, default=None, help="600 (GAN), 4500 (RBM)")
     parser.add_argument("--every", type=int, default=None, help="100 (GAN), 1500 (RBM)")
+    parser.add_argument("--only", nargs="+", default=None, help="GAN presets by name")
+    parser.add_argument(
+        "--proxy", action="store_true", help="the GAN presets with the proxy loss for G"
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     dataset = load_dataset("mnist-5k")
@@ -100,6 +104,10 @@ def main() -> None:
     print("| preset | step | D(x) | D(G(z)) | ‖∇G‖ | confident | coverage entropy | FID |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, config in presets().items():
+        if args.only and name not in args.only:
+            continue
+        if args.proxy:
+            config = {**config, "generator_loss": "proxy"}
         job = GANJob(dataset, GANConfig(**config), classifier=classifier)
         started = time.perf_counter()
         for step in range(1, args.steps + 1):

@@ -3,6 +3,8 @@ shipped models (assets/), the RBM's dreamed as its page dreams them."""
 
 from __future__ import annotations
 
+import threading
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +43,17 @@ def gan_samples(n: int = 16, seed: int = 0) -> np.ndarray:
     trainer.load_checkpoint(checkpoint)
     z = trainer.sample_noise(n, torch.Generator().manual_seed(seed))
     return (trainer.generate(z) + 1) / 2
+
+
+@cache
+def samples() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three sets the home page shows, computed once per process."""
+    return real_digits(), rbm_dreams(), gan_samples()
+
+
+def warm_up() -> threading.Thread:
+    """Compute the samples in the background now, so the first visitor's home page has them
+    at once (a few seconds of work on one core otherwise)."""
+    thread = threading.Thread(target=samples, name="showcase", daemon=True)
+    thread.start()
+    return thread

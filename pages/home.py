@@ -4,17 +4,15 @@ sentence and a formula, and where to train it."""
 import streamlit as st
 
 from core.images import image_grid
-from core.showcase import gan_samples, rbm_dreams, real_digits
+from core.showcase import samples
 from pages.widgets import grid_picture
 
 
 @st.cache_resource(show_spinner="Drawing samples of the pretrained models…")
 def showcase() -> list[str]:
-    """Three 4×4 grids, drawn once per server: real digits, the RBM's dreams, G's samples."""
-    return [
-        grid_picture(image_grid(pixels, (28, 28), columns=4), 280)
-        for pixels in (real_digits(), rbm_dreams(), gan_samples())
-    ]
+    """Three 4×4 grids, drawn once per server (dashboard.py starts on the samples at once):
+    real digits, the RBM's dreams, G's samples."""
+    return [grid_picture(image_grid(pixels, (28, 28), columns=4), 280) for pixels in samples()]
 
 
 st.title("Generative models, live: RBMs and GANs")

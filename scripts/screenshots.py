@@ -34,6 +34,7 @@ def shoot(page, url: str, seconds: float, start: str, path: Path) -> None:
         page.wait_for_timeout(seconds * 1000)
         page.get_by_role("button", name="Pause", exact=True).click()
         page.get_by_text(re.compile(r"Paused — step")).wait_for(timeout=10_000)
+    page.get_by_test_id("stImage").first.wait_for(timeout=30_000)  # a picture drawn
     page.wait_for_timeout(2500)  # the charts drawn
     page.screenshot(path=str(path))
 
