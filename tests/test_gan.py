@@ -314,7 +314,7 @@ def test_bad_data_raises_value_error(digits):
 
 
 def test_nan_stops_the_run_and_keeps_finite_weights(digits):
-    trainer = GANTrainer(small_config(), digits)
+    trainer = GANTrainer(small_config(), digits.copy())  # its data shares the array: poisoned
     trainer.step()
     generator_before = snapshot(trainer.generator)
     discriminator_before = snapshot(trainer.discriminator)
