@@ -215,10 +215,10 @@ def status_fields(
             busy = f" · charts every {charts_every:.1f} s while {load} runs are open here"
     notice = ""
     if snapshot.waiting >= 0:
-        notice = (
-            f"Waiting for a free training slot ({snapshot.waiting} ahead): this server trains "
-            f"{run.slots.size} run(s) at a time, and the runs take short turns (all of them "
-            f"within about {run.slots.slice_seconds:g} s), so every visitor's model moves on."
+        notice = (  # one short line: it must not push the pictures below the fold
+            f"Waiting for a free training slot ({snapshot.waiting} ahead): {run.slots.size} "
+            f"run(s) train at a time here, in turns of {run.slots.slice_seconds:g} s or less, "
+            "so every model moves on."
         )
     return {
         "state": snapshot.state,
@@ -246,4 +246,4 @@ def status_line(
     # one refresh to the next (the notice comes and goes many times a second under load).
     notice = st.empty()
     if fields["notice"]:
-        notice.info(fields["notice"], icon=":material/hourglass_top:")
+        notice.caption(f":material/hourglass_top: {fields['notice']}")

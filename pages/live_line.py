@@ -177,8 +177,7 @@ CSS = """
   vertical-align: middle;
 }
 .live-line .live-notice {
-  margin: 0 0 1rem 0; padding: 1rem; border-radius: 0.5rem;
-  background: rgba(28, 131, 225, 0.1); color: inherit;
+  margin: -0.6rem 0 0.8rem 0; font-size: 0.85em; opacity: 0.75; color: inherit;
 }
 .live-line .live-notice[hidden] { display: none; }
 """

@@ -220,7 +220,12 @@ def free_energy_view(energies: dict, step: int) -> None:
     )
 
 
-DREAMERS = {  # the page's samplers, with what each one is
+DREAMERS = {  # the page's samplers, as their control names them (short: a phone's width)
+    "annealed": "Annealed",
+    "plain": "Plain Gibbs",
+    "persistent": "PCD's chains",
+}
+DREAMER_NAMES = {  # and as a picture's caption does
     "annealed": "Annealed from noise",
     "plain": "Plain Gibbs from noise",
     "persistent": "PCD's persistent chains",
@@ -280,7 +285,7 @@ def dreams_view(session: RBMSession, dataset: Dataset) -> None:
     left, right = st.columns(2, gap="medium")
     left.image(
         grid_picture(image_grid(dreamed["pixels"], dataset.image_shape, columns=8), 520),
-        caption=f"{DREAMERS[dreamed['sampler']]}, {how}: P(v | h). The model at step "
+        caption=f"{DREAMER_NAMES[dreamed['sampler']]}, {how}: P(v | h). The model at step "
         f"{dreamed['step']}.",
         width="stretch",
     )

@@ -69,11 +69,11 @@ def test_pages_fit_a_projector_a_laptop_and_a_phone(server, browser, name):
         page = context.new_page()
         page.goto(server + path)
         page.get_by_role("button", name="Start", exact=True).click(timeout=30_000)
-        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r"Training — step \d+")).first.wait_for(timeout=30_000)
         grid = page.get_by_test_id("stImage").filter(has_text=grid_caption).first
         grid.wait_for(timeout=30_000)
         # past the first seconds (a run may wait a moment for a training slot): as it trains
-        page.get_by_text(re.compile(r"Training — step \d\d+")).wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r"Training — step \d\d+")).first.wait_for(timeout=30_000)
         page.wait_for_timeout(1000)
         found = page.evaluate(MEASURE)
         page.screenshot(path=str(ARTIFACTS / f"layout_{name}_{width}x{height}.png"))
@@ -91,6 +91,7 @@ def test_pages_fit_a_projector_a_laptop_and_a_phone(server, browser, name):
             # a phone: one column, the grid first and as wide as the screen allows
             assert box["width"] >= width * 0.8 and curves["y"] > box["y"], where
         page.get_by_role("button", name="Pause", exact=True).click()  # the next size alone
+        page.get_by_text(re.compile(r"Paused — step")).first.wait_for(timeout=10_000)
         context.close()
 
 
@@ -101,7 +102,7 @@ def test_a_presenter_link_on_a_projector(server, browser):
     page = context.new_page()
     page.goto(server + "/gan?hide=lr_g,k,batch,presets&present=1")
     page.get_by_role("button", name="Start", exact=True).click(timeout=30_000)
-    page.get_by_text(re.compile(r"Training — step \d\d+")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"Training — step \d\d+")).first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "presenter_gan_1920x1080.png"))
     box = page.get_by_test_id("stSidebar").bounding_box()
