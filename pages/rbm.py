@@ -14,7 +14,6 @@ import streamlit as st
 
 from core.checkpoints import training_count
 from core.data import DATASET_NAMES, DEFAULT_DATASET
-from core.dreams import SAMPLERS
 from core.images import image_grid
 from core.jobs import EXACT_MAX_HIDDEN, RBMJob, RBMJobSettings
 from core.links import Setting
@@ -22,15 +21,11 @@ from core.presets import RBM_PRESETS
 from core.process import threads_for_this_thread
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
 from core.runs import Caps
+from pages.dream_views import dreams_section
 from pages.live import live_fragment
 from pages.rbm_views import (
-    DREAMERS,
-    MIXING,
-    PERSISTENT,
     RBMSession,
     chain_view,
-    dream,
-    dreams_view,
     estimate_log_likelihood,
     free_energy_view,
     grid_pictures,
@@ -205,37 +200,6 @@ def look_inside() -> None:
         free_energy_view(*model_view(session, "energies", lambda job: job.free_energy_samples()))
 
 
-def dreams() -> None:
-    """What the model generates, by the sampler chosen, judged by the reference CNN."""
-    st.header("Dreams")
-    st.caption(
-        "An RBM is a generative model: run its Gibbs chain long enough and the images it "
-        "visits are samples of P(v) = Σ_h e^{−E(v,h)} / Z, what it has learned digits look like."
-    )
-    columns = st.columns([3, 2, 2], vertical_alignment="bottom")
-    st.session_state.setdefault("rbm_dream_sampler", "annealed")  # a preset may set it first
-    sampler = columns[0].segmented_control(
-        "Sampler", list(DREAMERS), format_func=DREAMERS.get, required=True, key="rbm_dream_sampler"
-    )
-    steps = columns[1].select_slider(
-        "Gibbs steps",
-        [100, 200, 500, 1000, 2000],
-        1000,
-        key="rbm_dream_steps",
-        disabled=sampler == "persistent",
-    )
-    asked = columns[2].button("Dream 64 images", icon=":material/bedtime:", width="stretch")
-    st.caption(PERSISTENT if sampler == "persistent" else SAMPLERS[sampler])
-    if asked:
-        try:
-            dream(session, dataset, cached_classifier(dataset.image_shape), sampler, int(steps))
-        except ValueError as error:
-            st.error(str(error))
-    if session.dreamed:
-        dreams_view(session, dataset)
-    st.caption(MIXING)
-
-
 def gibbs_chain() -> None:
     """A Gibbs chain from noise or a digit, as six frames and a GIF."""
     st.header("Gibbs chain")
@@ -348,7 +312,7 @@ controls()
 live_view()
 view_options()
 look_inside()
-dreams()
+dreams_section(session, dataset, cached_classifier(dataset.image_shape))
 gibbs_chain()
 export()
 checkpoint_inputs(
