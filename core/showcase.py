@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from core.checkpoints import read_checkpoint
-from core.data import binarize, load_dataset, train_validation_split
+from core.data import Dataset, binarize, load_dataset, train_validation_split
 from core.dreams import dream
 from core.gan import GANConfig, GANTrainer
 from core.rbm import load_checkpoint_bytes
@@ -20,17 +20,18 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 RBM_FILE, GAN_FILE = ASSETS / "rbm_mnist-5k_500h_pcd.pt", ASSETS / "gan_mnist-5k.pt"
 
 
-def real_digits(n: int = 16) -> np.ndarray:
+def real_digits(n: int = 16, dataset: Dataset | None = None) -> np.ndarray:
     """n training digits of mnist-5k, spread over the set (it is sorted by digit)."""
-    images = load_dataset("mnist-5k").images
+    images = (dataset or load_dataset("mnist-5k")).images
     return images[np.linspace(0, len(images) - 1, n).astype(int)]
 
 
 @torch.no_grad()
-def rbm_dreams(n: int = 16, seed: int = 0) -> np.ndarray:
-    """n annealed dreams (1,000 Gibbs steps from noise) of the pretrained RBM."""
+def rbm_dreams(n: int = 16, seed: int = 0, dataset: Dataset | None = None) -> np.ndarray:
+    """n annealed dreams (1,000 Gibbs steps from noise) of the pretrained RBM, from the base
+    rates of the RBM page's training part of mnist-5k."""
     rbm, _ = load_checkpoint_bytes(RBM_FILE.read_bytes())
-    train, _ = train_validation_split(load_dataset("mnist-5k"), 0.1, seed=0)
+    train, _ = train_validation_split(dataset or load_dataset("mnist-5k"), 0.1, seed=0)
     return dream(rbm, n, 1000, annealed=True, data=binarize(train.images), seed=seed)
 
 
@@ -48,7 +49,8 @@ def gan_samples(n: int = 16, seed: int = 0) -> np.ndarray:
 @cache
 def samples() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The three sets the home page shows, computed once per process."""
-    return real_digits(), rbm_dreams(), gan_samples()
+    dataset = load_dataset("mnist-5k")  # read once: it is most of the time
+    return real_digits(dataset=dataset), rbm_dreams(dataset=dataset), gan_samples()
 
 
 def warm_up() -> threading.Thread:

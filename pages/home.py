@@ -8,7 +8,7 @@ from core.showcase import samples
 from pages.widgets import grid_picture
 
 
-@st.cache_resource(show_spinner="Drawing samples of the pretrained models…")
+@st.cache_resource(show_spinner=False)
 def showcase() -> list[str]:
     """Three 4×4 grids, drawn once per server (dashboard.py starts on the samples at once):
     real digits, the RBM's dreams, G's samples."""
@@ -20,13 +20,10 @@ st.markdown(
     "Two ways to teach a computer to *draw* digits, trained live in your browser. Press "
     "Start on a page and watch the model learn; pause it, step it, look inside it."
 )
-real, dreamed, generated = st.columns(3)
-pictures = showcase()
-real.image(pictures[0], caption="Real digits (mnist-5k)", width="stretch")
-dreamed.image(pictures[1], caption="Dreamed by the pretrained RBM, from noise", width="stretch")
-dreamed.page_link("rbm.py", label="Train an RBM", icon=":material/hub:")
-generated.image(pictures[2], caption="Drawn by the pretrained GAN, from noise", width="stretch")
-generated.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")
+# The samples' places, filled at the end: a server that has only just started may still be
+# drawing them (a few seconds), and the rest of the page need not wait.
+real, dreamed, generated = (column.empty() for column in st.columns(3))
+real.caption("Drawing samples of the pretrained models…")
 rbm, gan = st.columns(2)
 with rbm:
     st.subheader("Restricted Boltzmann Machine")
@@ -68,3 +65,11 @@ with plane:
     )
     st.latex(r"-\nabla_x \log D(x) \;\text{ at each } x = G(z)")
     st.page_link("gan_2d.py", label="Play the game in 2-D", icon=":material/scatter_plot:")
+pictures = showcase()
+real.image(pictures[0], caption="Real digits (mnist-5k)", width="stretch")
+with dreamed.container():
+    st.image(pictures[1], caption="Dreamed by the pretrained RBM, from noise", width="stretch")
+    st.page_link("rbm.py", label="Train an RBM", icon=":material/hub:")
+with generated.container():
+    st.image(pictures[2], caption="Drawn by the pretrained GAN, from noise", width="stretch")
+    st.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")
