@@ -16,7 +16,7 @@ from core.images import image_grid, upscale
 from core.jobs import QUALITY_EVERY
 from core.runs import TRAINING
 from core.svg_charts import bars_svg, histogram_svg, panel_pictures
-from pages.live import charts_snapshot, drawn_once
+from pages.live import charts_snapshot, curves_beside, drawn_once
 from pages.session import PageSession
 from pages.widgets import bounded_image, grid_picture, picture_columns
 
@@ -110,22 +110,18 @@ def live_charts(
     if not training and snapshot.steps:
         pictures = run.read(lambda job: job.pictures())
         version = -1
-    left, right = st.columns([2, 3], gap="medium")
-    with right.container(key="gan_curves"):  # the tests find the curves by this key
-        picture_columns(
-            drawn_once(
-                session,
-                "curves",
-                snapshot,
-                None,
-                lambda: panel_pictures(
-                    snapshot.history,
-                    PANELS,
-                    reference_lines={1: 0.5},
-                    placeholders={i: f"Measured every {QUALITY_EVERY} steps" for i in (3, 4, 5)},
-                ),
-            )
-        )
+    left = curves_beside(
+        session,
+        snapshot,
+        "gan_curves",
+        None,
+        lambda: panel_pictures(
+            snapshot.history,
+            PANELS,
+            reference_lines={1: 0.5},
+            placeholders={i: f"Measured every {QUALITY_EVERY} steps" for i in (3, 4, 5)},
+        ),
+    )
     with left:
         if not pictures:
             st.markdown(  # not a caption: a projector layout keeps it (pages.style)

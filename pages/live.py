@@ -12,6 +12,7 @@ import streamlit as st
 from core.runs import FAILED, FINISHED, TRAINING, RunSnapshot, TrainingRun
 from pages import live_line
 from pages.session import PageSession
+from pages.widgets import picture_columns
 
 
 def refresh_periods(load: int, base: float) -> tuple[float, float]:
@@ -124,6 +125,16 @@ def drawn_once(session: PageSession, name: str, snapshot, options, draw):
     picture = draw()
     cache[name] = (snapshot, options, picture)  # the snapshot kept: its id is not reused
     return picture
+
+
+def curves_beside(session: PageSession, snapshot, key: str, options, draw):
+    """The live view's two columns: on the right the curve panels (pictures, drawn once per
+    snapshot and ``options``), in a container the tests find by ``key``; the left column is
+    returned for the pictures to watch. On a phone the columns stack, the left one first."""
+    left, right = st.columns([2, 3], gap="medium")
+    with right.container(key=key):
+        picture_columns(drawn_once(session, "curves", snapshot, options, draw))
+    return left
 
 
 def redraw_if_released(run: TrainingRun) -> None:

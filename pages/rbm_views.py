@@ -16,9 +16,9 @@ from core.data import Dataset
 from core.images import filter_grid, gif_bytes, image_grid, upscale
 from core.runs import TRAINING
 from core.svg_charts import panel_pictures
-from pages.live import charts_snapshot, drawn_once
+from pages.live import charts_snapshot, curves_beside
 from pages.session import PageSession
-from pages.widgets import grid_picture, picture_columns
+from pages.widgets import grid_picture
 
 STEP_SERIES = Series("{}", "per batch (averaged)")
 TRAIN_SERIES = Series("{}_train", "training images", evaluation=True)
@@ -97,17 +97,13 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
     overfitting_warning(snapshot.history)
     # The pictures to watch on the left, the curves on the right: drawn on the server, the
     # same whether training or paused.
-    left, right = st.columns([2, 3], gap="medium")
-    with right.container(key="rbm_curves"):  # the tests find the curves by this key
-        picture_columns(
-            drawn_once(
-                session,
-                "curves",
-                snapshot,
-                (x_key, len(session.ais)),
-                lambda: panel_pictures(history, panels, **chart_options),
-            )
-        )
+    left = curves_beside(
+        session,
+        snapshot,
+        "rbm_curves",
+        (x_key, len(session.ais)),
+        lambda: panel_pictures(history, panels, **chart_options),
+    )
     with left:
         if not pictures:
             st.markdown(  # not a caption: a projector layout keeps it (pages.style)
