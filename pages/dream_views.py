@@ -24,9 +24,10 @@ DREAMER_NAMES = {  # and as a picture's caption does
     "persistent": "PCD's persistent chains",
 }
 PERSISTENT = (
-    "PCD's persistent chains: the negative samples of training itself, each chain moved one "
-    "Gibbs step (k) per update and never restarted. They show what the model believes as it "
-    "trains, helped along by the updates themselves, which raise F(v) wherever the chains sit."
+    "PCD's persistent chains: the negative samples of training itself, each chain moved k "
+    "Gibbs steps per update (the sidebar's k) and never restarted. They show what the model "
+    "believes as it trains, helped along by the updates themselves, which raise F(v) wherever "
+    "the chains sit."
 )
 MIXING = (
     "Why a CD-1 model dreams blobs and a PCD model digits: CD's negative samples are one step "
