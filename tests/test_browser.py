@@ -220,6 +220,20 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     # paused, the charts keep their look: the same pictures
     assert page.locator(CURVES).count() == 6 and page.locator(SVG_CHART).count() == svg_charts
     assert "batch=64" in page.url and "dataset=digits" in page.url
+    # "Share for class" builds the link from the settings as they are, what to hide and the
+    # projector layout
+    page.get_by_role("button", name="Share for class").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("k", exact=True).click()
+    dialog.get_by_text(re.compile("Projector layout")).click()
+    code = dialog.get_by_test_id("stCode")
+    deadline = time.monotonic() + 15
+    while "present=1" not in code.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    link = code.inner_text()
+    assert "dataset=digits" in link and "batch=64" in link and "hide=k" in link, link
+    assert link.startswith(page.url.split("?")[0]) and "present=1" in link
+    page.keyboard.press("Escape")
 
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"\x80\x02 not a torch file")
