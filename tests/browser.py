@@ -70,6 +70,17 @@ def status(page, timeout: float = 10_000) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
+def require_chromium() -> None:
+    """Skip the calling test module where Debian's Chromium is missing; under CI, which
+    installs it, a missing browser is an error instead of a skip."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package.")
+        import pytest
+
+        pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

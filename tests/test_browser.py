@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.browser import (
-    CHROMIUM,
+    require_chromium,
     served_dashboard,
     served_process,
     slider_to_end,
@@ -19,10 +18,7 @@ from tests.browser import (
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package.")
-    pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

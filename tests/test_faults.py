@@ -13,11 +13,10 @@ import time
 import pytest
 import torch
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, served_process
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, require_chromium, served_process
 
 pytest.importorskip("playwright.sync_api")
-if not __import__("pathlib").Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+require_chromium()
 
 STATUS = re.compile(r"(\w+) — step (\d+)")
 # Every 100 ms, note any exception the page shows, however briefly.

@@ -4,20 +4,16 @@ nothing is wider than the screen and no text is cut. Screenshots land in tests/a
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, served_dashboard
+from tests.browser import require_chromium, served_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package.")
-    pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+require_chromium()
 
 pytest.importorskip("playwright.sync_api")
 
