@@ -45,11 +45,6 @@ def hide_settings(prefix: str, link: Sequence[Setting]) -> None:
         st.html(f"<style>{rules} {{ display: none !important; }}</style>")
 
 
-def presenter_params() -> dict[str, str]:
-    """The link's presenter parameters, which a page keeps when it rewrites its link."""
-    return {name: st.query_params[name] for name in (HIDE, PRESENT) if name in st.query_params}
-
-
 def share_link(link: Sequence[Setting], hide: Sequence[str], present: bool) -> str:
     """This page's address with its settings as they are now, the names to hide and the
     projector layout."""

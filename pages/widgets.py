@@ -15,7 +15,7 @@ from core.data import DATASET_NAMES, ONLINE_DATASETS
 from core.images import history_csv, picture_svg, png_bytes
 from core.links import Setting, link_values, read_link
 from core.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
-from pages.presenter import hide_settings, presenter_params, share_for_class
+from pages.presenter import hide_settings, share_for_class
 from pages.session import PageSession
 
 
@@ -35,9 +35,16 @@ def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
 
 
 def settings_to_link(link: Sequence[Setting]) -> None:
-    """Write the widgets' current values to the address bar, so the link reproduces them
-    (with its presenter parameters), and offer "Share for class" at the sidebar's foot."""
-    st.query_params.from_dict({**link_values(st.session_state, link), **presenter_params()})
+    """Write the widgets' current values to the address bar, so the link reproduces them, and
+    offer "Share for class" at the sidebar's foot. Parameters that are not settings (a
+    presenter's ``hide`` and ``present``, a page's own images) stay as they are: rewritten in
+    passing, they would leave the address without them for a moment."""
+    names = {setting.query for setting in link}
+    current = st.query_params.to_dict()
+    kept = {name: value for name, value in current.items() if name not in names}
+    wanted = {**kept, **link_values(st.session_state, link)}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
     if st.sidebar.button("Share for class", icon=":material/share:", width="stretch"):
         share_for_class(link)
 
