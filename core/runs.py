@@ -394,7 +394,10 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
                 return
             started = time.perf_counter()
             if not run._one_update(from_worker=True):
-                return
+                # Finished or failed: stay, idle, rather than exit, so a start() right after
+                # (more epochs) never meets a thread that is alive but on its way out.
+                del run
+                continue
             pace = float(getattr(run.job, "seconds_per_step", 0.0) or 0.0)
             del run
             if pace:  # a job that asks for slow motion: wait (letting anyone waiting train)

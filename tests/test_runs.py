@@ -208,6 +208,23 @@ def test_a_run_finishes_after_its_epochs_and_goes_on_when_given_more(digits):
     run.close()
 
 
+def test_more_epochs_right_after_finishing_always_trains_on(digits):
+    # Raising Epochs and pressing Resume the moment a run finishes once met a worker thread
+    # that was alive but leaving, so nothing trained and the run showed "training" forever.
+    job = RBMJob(digits, RBMJobSettings(hidden_units=8, batch_size=900, epochs=1))
+    run = TrainingRun(job)
+    run.start()
+    for epochs in range(2, 12):
+        deadline = time.monotonic() + 10
+        while run.state != FINISHED:  # spin, not sleep: Resume within microseconds of the end
+            assert time.monotonic() < deadline, f"stuck {run.state} at epoch {job.epoch}"
+            time.sleep(0)  # let the worker have the interpreter
+        job.apply(RBMJobSettings(hidden_units=8, batch_size=900, epochs=epochs))
+        run.start()
+    wait_for(lambda: run.state == FINISHED and job.epoch == 11)
+    run.close()
+
+
 def test_a_loaded_model_stands_at_its_own_step_with_its_pictures_and_first_metrics(digits):
     trained = rbm_run(digits)
     for _ in range(7):
