@@ -63,6 +63,7 @@ class GANConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     batch_size: int = 128
     average_decay: float = 0.0  # 0: samples come from G itself; d in (0, 1): from G's average
+    real_label: float = 1.0  # D's target for real images (below 1: one-sided label smoothing)
     seed: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -83,6 +84,8 @@ class GANConfig:
             check_positive(name, getattr(self, name))
         check_non_negative("dropout", self.dropout, upper=1.0)
         check_non_negative("average_decay", self.average_decay, upper=1.0)
+        if not 0.5 < self.real_label <= 1.0:
+            raise ValueError(f"real_label must be in (0.5, 1], got {self.real_label!r}.")
         if len(self.betas) != 2:
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}.")
         for beta in self.betas:
@@ -138,9 +141,14 @@ def generator_loss_value(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
     raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {kind!r}.")
 
 
-def discriminator_loss_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy with real = 1 and fake = 0, averaged over the two halves."""
-    real = F_nn.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+def discriminator_loss_value(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, real_label: float = 1.0
+) -> torch.Tensor:
+    """Binary cross-entropy with real = ``real_label`` (1, or less for one-sided label
+    smoothing) and fake = 0, averaged over the two halves."""
+    real = F_nn.binary_cross_entropy_with_logits(
+        real_logits, torch.full_like(real_logits, real_label)
+    )
     fake = F_nn.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
     return 0.5 * (real + fake)
 
@@ -271,7 +279,7 @@ class GANTrainer:
         # passes, with larger (faster) matrix products.
         logits = self.discriminator(torch.cat((real, fake)))
         real_logits, fake_logits = logits[: real.shape[0]], logits[real.shape[0] :]
-        loss = discriminator_loss_value(real_logits, fake_logits)
+        loss = discriminator_loss_value(real_logits, fake_logits, self.config.real_label)
         self.last_discriminator_logits = (real_logits.detach(), fake_logits.detach())
         loss.backward()
         norm = _gradient_norm(self.discriminator)

@@ -9,6 +9,7 @@ Measurements behind each setting: docs/performance.md.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import threading
@@ -120,19 +121,33 @@ def return_memory() -> None:
         _LIBC.malloc_trim(0)  # free pages inside the heaps
 
 
+def usable_cores() -> int:
+    """The cores this process may use: those it is pinned to, fewer where a container's CPU
+    quota (cgroup v2 ``cpu.max``, as on shared hosting) allows less; at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    try:
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
 def worker_threads() -> int:
     """Threads for one training worker's torch operations: the cores but one, at most two.
 
     One core stays for serving pages: a worker whose threads share every core with the
     page's drawing (and a browser) waits at its threads' barriers more than it gains
     (docs/performance.md)."""
-    return max(1, min(2, (os.cpu_count() or 1) - 1))
+    return max(1, min(2, usable_cores() - 1))
 
 
 def training_slots() -> int:
     """How many runs of the server train at once: the cores but one, in workers of
     worker_threads() threads; at least one."""
-    return max(1, ((os.cpu_count() or 1) - 1) // worker_threads())
+    return max(1, (usable_cores() - 1) // worker_threads())
 
 
 def threads_for_this_thread(count: int) -> None:

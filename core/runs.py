@@ -22,6 +22,7 @@ import numpy as np
 
 from core import process
 from core.slots import SlotPool
+from core.thread_choice import ThreadChoice
 
 
 class Job(Protocol):
@@ -82,6 +83,7 @@ class RunSnapshot:
     pictures_version: int = 0
     history_stride: int = 1
     waiting: int = -1  # while training: -1 has a slot, else how many runs wait ahead of it
+    threads: int = 0  # the CPU threads its worker trains on (0: as the process has them)
 
 
 class History:
@@ -136,6 +138,7 @@ class TrainingRun:
         self._data_lock = threading.Lock()  # held while the snapshot data changes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._threads = 0  # the worker's torch threads now (0: left as the process has them)
         self._install(job)
         weakref.finalize(self, self._stop.set)
         self.slots.join(self)
@@ -180,6 +183,7 @@ class TrainingRun:
                 pictures_version=self._pictures_version,
                 history_stride=self._history.stride,
                 waiting=self._waiting_ahead(),
+                threads=self._threads,
             )
 
     def _waiting_ahead(self) -> int:
@@ -371,8 +375,13 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
     if run is None:
         return
     pool = run.slots
+    # A server's pool says how many threads a worker takes while others train; alone, it may
+    # take every core (ThreadChoice finds whether that is faster). Other pools: untouched.
+    choice = None
     if pool.worker_threads is not None:
-        process.threads_for_this_thread(pool.worker_threads)
+        choice = ThreadChoice(pool.worker_threads, process.usable_cores())
+        process.threads_for_this_thread(choice.current)
+        run._threads = choice.current
     del run
 
     def wanted() -> bool:
@@ -382,9 +391,13 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
     try:
         while not stop.is_set():
             if not wanted():
+                if choice is not None:
+                    choice.interrupted()
+                pool.training(me, False)
                 pool.release(me)
                 stop.wait(0.02)
                 continue
+            pool.training(me, True)
             if not pool.holds(me):
                 if not pool.acquire(me, wanted):
                     continue
@@ -392,13 +405,20 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
             run = run_reference()
             if run is None:
                 return
+            pace = float(getattr(run.job, "seconds_per_step", 0.0) or 0.0)
+            if choice is not None:
+                threads = choice.count(alone=not pace and pool.trainers() == 1)
+                if threads != run._threads:
+                    process.threads_for_this_thread(threads)
+                    run._threads = threads
             started = time.perf_counter()
             if not run._one_update(from_worker=True):
                 # Finished or failed: stay, idle, rather than exit, so a start() right after
                 # (more epochs) never meets a thread that is alive but on its way out.
                 del run
                 continue
-            pace = float(getattr(run.job, "seconds_per_step", 0.0) or 0.0)
+            if choice is not None:
+                choice.stepped()
             del run
             if pace:  # a job that asks for slow motion: wait (letting anyone waiting train)
                 if pool.waiting():
@@ -411,5 +431,6 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
                 else:
                     slice_started = time.perf_counter()
     finally:
+        pool.training(me, False)
         pool.release(me)
         process.release_thread_heap()

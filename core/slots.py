@@ -37,6 +37,7 @@ class SlotPool:
         self._queue: deque[int] = deque()
         self._wakeups: dict[int, threading.Event] = {}
         self._open: weakref.WeakSet = weakref.WeakSet()  # runs whose pages are open
+        self._training: set[int] = set()  # workers whose runs train (holding, waiting or between)
 
     def acquire(self, owner: int, still_wanted: Callable[[], bool]) -> bool:
         """Wait for a slot in turn; False (and out of the queue) once no longer wanted."""
@@ -93,6 +94,20 @@ class SlotPool:
         """How many runs train or wait to."""
         with self._lock:
             return len(self._holders) + len(self._queue)
+
+    def training(self, owner: int, training: bool) -> None:
+        """Whether ``owner``'s run is training now (a worker says so at each turn of its loop),
+        so a run knows whether it trains alone even in the instant between two turns."""
+        with self._lock:
+            if training:
+                self._training.add(owner)
+            else:
+                self._training.discard(owner)
+
+    def trainers(self) -> int:
+        """How many runs are training, whichever holds a slot."""
+        with self._lock:
+            return len(self._training)
 
     def join(self, run: object) -> None:
         """Count ``run`` among the open ones (its page is open: it may train at any moment)."""

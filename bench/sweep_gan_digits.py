@@ -1,0 +1,105 @@
+"""Which GAN settings reach digits after the fewest training images? A sweep on mnist-5k with
+the seed's networks and k = 1, judged as bench_gan.py's time to digits is: at least 80% of
+1,000 fresh samples recognised with probability ≥ 0.8 and every digit ≥ 5% of them.
+
+    python bench/sweep_gan_digits.py                        # the built-in list
+    python bench/sweep_gan_digits.py --only 3 7 --seeds 0 1 2   # some rows, more seeds
+
+Prints one row per setting and seed: images seen (steps × batch) when the criterion is first
+met, checked every --every steps, or "not within" the cap. Images, not seconds, so the rows
+compare across machines; the seconds column is this machine's, evaluation excluded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from bench.machine import describe  # noqa: E402
+from core.classifier import classifier_path, load_classifier  # noqa: E402
+from core.data import from_tanh_range, load_dataset, to_tanh_range  # noqa: E402
+from core.gan import GANConfig, GANTrainer  # noqa: E402
+from core.metrics import sample_quality  # noqa: E402
+
+BASE = {  # the GAN page's "Digits in a minute" preset before this sweep
+    "batch_size": 64,
+    "learning_rate_generator": 2e-3,
+    "learning_rate_discriminator": 1e-3,
+    "average_decay": 0.998,
+}
+SETTINGS = [
+    BASE,
+    {**BASE, "batch_size": 32},
+    {**BASE, "batch_size": 16},
+    {**BASE, "batch_size": 32, "average_decay": 0.995},
+    {**BASE, "batch_size": 32, "average_decay": 0.99},
+    {**BASE, "batch_size": 32, "real_label": 0.9},
+    {**BASE, "batch_size": 32, "betas": (0.5, 0.99)},
+    {**BASE, "batch_size": 32, "betas": (0.0, 0.99)},
+    {**BASE, "batch_size": 32, "learning_rate_discriminator": 2e-3},
+    {**BASE, "batch_size": 32, "learning_rate_generator": 1e-3},
+    {**BASE, "batch_size": 16, "average_decay": 0.995, "real_label": 0.9},
+    {**BASE, "batch_size": 32, "average_decay": 0.995, "real_label": 0.9},
+]
+
+
+def images_to_digits(data, classifier, real_features, config: GANConfig, cap: int, every: int):
+    """(images seen when the criterion is first met or None, steps, training seconds)."""
+    trainer = GANTrainer(config, data)
+    steps, seconds = 0, 0.0
+    while steps * config.batch_size < cap:
+        started = time.perf_counter()
+        for _ in range(every):
+            trainer.step()
+        seconds += time.perf_counter() - started
+        steps += every
+        quality = sample_quality(classifier, from_tanh_range(trainer.generate(1000)), real_features)
+        if quality.confident_share >= 0.8 and quality.coverage.shares.min() >= 0.05:
+            return steps * config.batch_size, steps, seconds
+    return None, steps, seconds
+
+
+def describe_row(settings: dict) -> str:
+    changed = {k: v for k, v in settings.items() if BASE.get(k) != v}
+    return ", ".join(f"{k}={v}" for k, v in changed.items()) or "the preset before"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", type=int, nargs="+", default=None, help="rows by number")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--cap", type=int, default=250_000, help="images before giving up")
+    parser.add_argument("--every", type=int, default=100, help="steps between checks")
+    args = parser.parse_args()
+    print(describe())
+    dataset = load_dataset("mnist-5k")
+    data = torch.as_tensor(to_tanh_range(dataset.images), dtype=torch.float32)
+    classifier = load_classifier(classifier_path((28, 28)))
+    real_features = classifier.predict(dataset.images)[1]
+    print("\n| row | settings | seed | images to digits | steps | seconds |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    for row, settings in enumerate(SETTINGS):
+        if args.only and row not in args.only:
+            continue
+        for seed in args.seeds:
+            config = GANConfig(**settings, seed=seed)
+            images, steps, seconds = images_to_digits(
+                data, classifier, real_features, config, args.cap, args.every
+            )
+            shown = f"{images:,}" if images else f"not within {args.cap:,}"
+            print(
+                f"| {row} | {describe_row(settings)} | {seed} | {shown} | {steps:,} | "
+                f"{seconds:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
