@@ -265,12 +265,15 @@ class RBM(torch.nn.Module):
             return float((-self.free_energy(v)).double().mean().item() - log_z)
 
 
+def checkpoint_dict(rbm: RBM, **extra) -> dict:
+    """The RBM as a checkpoint dict: state dict and a small config with ``extra`` in it."""
+    state = {name: tensor.detach().cpu() for name, tensor in rbm.state_dict().items()}
+    return {"kind": "rbm", "config": {**rbm.config(), **extra}, "state_dict": state}
+
+
 def checkpoint_bytes(rbm: RBM, **extra) -> bytes:
     """The RBM as a torch file: state dict and a small config (loadable with weights_only)."""
-    state = {name: tensor.detach().cpu() for name, tensor in rbm.state_dict().items()}
-    return write_checkpoint(
-        {"kind": "rbm", "config": {**rbm.config(), **extra}, "state_dict": state}
-    )
+    return write_checkpoint(checkpoint_dict(rbm, **extra))
 
 
 def load_checkpoint_bytes(data: bytes, max_bytes: int = MAX_CHECKPOINT_BYTES) -> tuple[RBM, dict]:

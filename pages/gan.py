@@ -31,6 +31,7 @@ from pages.gan_views import (
     timeline_view,
 )
 from pages.live import live_fragment
+from pages.replay_views import replay_section
 from pages.session import cached_classifier, cached_dataset, kept, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
@@ -38,6 +39,7 @@ from pages.widgets import (
     control_row,
     dataset_choice,
     export_row,
+    offer_checkpoint,
     png_download,
     preset_buttons,
     settings_from_link,
@@ -274,6 +276,15 @@ run = session.run
 
 controls()
 live_view()
+replay_section(
+    "gan",
+    PRETRAINED,
+    dataset.n_pixels,
+    "The fixed-noise grid of the pretrained GAN (64 images of G from the same noise)",
+    lambda data, name: offer_checkpoint(
+        session, lambda d: load_checkpoint_bytes(d, config), data, name, "GAN"
+    ),
+)
 how_to_read(fid_scale(dataset_name))
 the_game()
 samples_on_demand()

@@ -224,6 +224,9 @@ def status_fields(
         charts_every = charts_cadence(timer, refresh_periods(load, base)[1])
         if charts_every > base:
             busy = f" · charts every {charts_every:.1f} s while {load} runs are open here"
+    cores = ""
+    if snapshot.state == TRAINING and snapshot.threads and snapshot.waiting < 0:
+        cores = f" · on {snapshot.threads} CPU thread{'s' if snapshot.threads > 1 else ''}"
     notice = ""
     if snapshot.waiting >= 0:
         notice = (  # one short line: it must not push the pictures below the fold
@@ -235,7 +238,7 @@ def status_fields(
         "state": snapshot.state,
         "label": snapshot.state.capitalize(),
         "steps": snapshot.steps,
-        "rest": f"{detail}, {snapshot.seconds:.1f} s of training{busy}",
+        "rest": f"{detail}, {snapshot.seconds:.1f} s of training{cores}{busy}",
         "notice": notice,
         "at": taken,
     }

@@ -33,6 +33,7 @@ from pages.rbm_views import (
     live_charts,
     model_view,
 )
+from pages.replay_views import replay_section
 from pages.session import cached_classifier, kept, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
@@ -40,6 +41,7 @@ from pages.widgets import (
     control_row,
     dataset_choice,
     export_row,
+    offer_checkpoint,
     png_download,
     preset_buttons,
     settings_from_link,
@@ -310,6 +312,13 @@ run = session.run
 
 controls()
 live_view()
+replay_section(
+    "rbm",
+    PRETRAINED,
+    dataset.n_pixels,
+    "Dreams of the pretrained RBM (64 chains from noise, annealed over 300 Gibbs steps, one seed)",
+    lambda data, name: offer_checkpoint(session, checked_checkpoint, data, name, "model"),
+)
 view_options()
 look_inside()
 dreams_section(session, dataset, cached_classifier(dataset.image_shape))

@@ -224,6 +224,21 @@ class Pretrained:
     help: str
 
 
+def offer_checkpoint(
+    session: PageSession, check: Callable[[bytes], Any], data: bytes, name: str, current: str
+) -> bool:
+    """Checkpoint bytes to continue from: checked by ``check`` (see checkpoint_inputs), they
+    wait in the session for the page's next full rerun; False (and a message) if refused."""
+    session.upload_message = None
+    try:
+        weights = check(data)
+    except ValueError as error:
+        session.upload_message = ("error", f"{name}: {error} The current {current} is unchanged.")
+        return False
+    session.pending_checkpoint = (weights, name)
+    return True
+
+
 def checkpoint_inputs(
     session: PageSession,
     prefix: str,
@@ -242,16 +257,7 @@ def checkpoint_inputs(
     """
 
     def accept(data: bytes, name: str) -> None:
-        session.upload_message = None
-        try:
-            weights = check(data)
-        except ValueError as error:
-            session.upload_message = (
-                "error",
-                f"{name}: {error} The current {current} is unchanged.",
-            )
-            return
-        session.pending_checkpoint = (weights, name)
+        offer_checkpoint(session, check, data, name, current)
 
     def take_upload() -> None:
         session.upload_message = None

@@ -3,6 +3,10 @@
     python scripts/train_gan.py --threads 1     # 7000 steps, about 3-5 minutes on 2 CPU cores
     python scripts/train_gan.py --steps 2000 --threads 1 --out /tmp/gan.pt
 
+It also records the run for the page's replay (core.recordings): the fixed-noise grid at 50
+steps from 0 to the end, and checkpoints at the recorded steps nearest --checkpoints, saved
+beside the model as <model>_recording.pt.
+
 The lecture's MLP GAN with the default settings (k = 1, Adam 2e-4 with β1 = 0.5, batch 128,
 uniform noise, the non-saturating generator loss) and seed 0, trained on mnist-5k scaled to
 [-1, 1]. Every 500 steps it prints the sample quality judged by the reference MNIST classifier
@@ -30,6 +34,7 @@ from core.classifier import classifier_path, load_classifier  # noqa: E402
 from core.data import from_tanh_range, load_dataset, to_tanh_range  # noqa: E402
 from core.gan import GANConfig, GANTrainer  # noqa: E402
 from core.metrics import SampleQuality, sample_quality  # noqa: E402
+from core.recordings import Recording, frame_steps, recording_path  # noqa: E402
 
 OUT = ROOT / "assets" / "gan_mnist-5k.pt"
 MAX_BYTES = 32 * 2**20
@@ -64,6 +69,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report-every", type=int, default=500)
     parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--frames", type=int, default=50, help="pictures recorded for replay")
+    parser.add_argument(
+        "--checkpoints", type=int, nargs="*", default=[1000, 3000], help="steps to continue from"
+    )
     parser.add_argument(
         "--threads", type=int, default=0, help="torch CPU threads (0: torch's default)"
     )
@@ -86,10 +95,23 @@ def main() -> None:
         flush=True,
     )
 
+    recording = Recording("gan", dataset.image_shape)
+    recorded = frame_steps(args.steps, args.frames)
+    kept = {min(recorded, key=lambda s: abs(s - wanted)) for wanted in args.checkpoints}
+    kept.discard(args.steps)  # the model itself is the last one
+
+    def record(step: int) -> None:  # the fixed-noise grid and, at some steps, G and D
+        if step in recorded:
+            recording.add_frame(step, (trainer.fixed_samples() + 1) / 2)
+        if step in kept:
+            recording.add_checkpoint(step, {**trainer.checkpoint(), "steps": step})
+
     started = time.perf_counter()
     training_seconds = 0.0
+    record(0)
     for step in range(1, args.steps + 1):
         report = trainer.step()
+        record(step)
         if step % args.report_every == 0 or step == args.steps:
             training_seconds = time.perf_counter() - started
             print(
@@ -127,6 +149,12 @@ def main() -> None:
     final = judge(fresh, classifier, real_features, z)
     print(f"trained in {training_seconds:.1f} s; reloaded from {out}: {describe(final)}")
     print(f"saved {out} ({size / 1e6:.2f} MB); keys: {', '.join(checkpoint)}")
+    replay = recording_path(out)
+    recording.save(replay)
+    print(
+        f"saved {replay} ({replay.stat().st_size / 1e6:.1f} MB): {len(recording.steps)} frames, "
+        f"checkpoints at steps {sorted(recording.checkpoints)}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ save it to assets/.
 
 It then measures what the page promises (500 annealed chains, 1,000 steps, judged by the
 reference classifier: the share recognised with p ≥ 0.8 and the digits holding 5% or more)
-and saves nothing that misses it.
+and saves nothing that misses it. The run is recorded for the page's replay
+(core.recordings): dreams from noise (64 chains, annealed over 300 Gibbs steps, one seed) at
+50 updates from the first to the last, and checkpoints near updates 450 and 2,250 (10 and 50
+epochs), saved beside the model as <model>_recording.pt.
 """
 
 from __future__ import annotations
@@ -37,14 +40,50 @@ from core.classifier import load_classifier  # noqa: E402
 from core.data import binarize, load_dataset, train_validation_split  # noqa: E402
 from core.dreams import dream, judge  # noqa: E402
 from core.metrics import base_rate_biases  # noqa: E402
-from core.rbm import RBM, checkpoint_bytes  # noqa: E402
+from core.rbm import RBM, checkpoint_bytes, checkpoint_dict  # noqa: E402
+from core.recordings import Recording, frame_steps, recording_path  # noqa: E402
 
 OUT = ROOT / "assets" / "rbm_mnist-5k_500h_pcd.pt"
 HIDDEN, EPOCHS, BATCH, CHAINS, SAMPLER_UPDATES = 500, 150, 100, 500, 100
 TARGET_RECOGNISED, TARGET_DIGITS = 0.6, 8  # the page's promise, measured before saving
+FRAMES, KEPT = 50, (450, 2250)  # pictures recorded for replay; updates to continue from
 
 
-def pcd_stage(data: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
+class Recorder:
+    """Dreams from noise at the recorded updates, and checkpoints near KEPT."""
+
+    def __init__(self, data: torch.Tensor, total: int) -> None:
+        self.data, self.total = data, total
+        self.recording = Recording("rbm", (28, 28))
+        self.steps = frame_steps(total, FRAMES)
+        self.kept = {min(self.steps, key=lambda s: abs(s - wanted)) for wanted in KEPT}
+
+    def __call__(self, update: int, W, b, c, rate: float, momentum: float) -> None:
+        if update not in self.steps:
+            return
+        rbm = RBM(self.data.shape[1], HIDDEN, weight_scale=0.0)
+        for parameter, value in zip((rbm.W, rbm.b, rbm.c), (W, b, c), strict=True):
+            parameter.copy_(value)
+        pictures = dream(rbm, 64, 300, annealed=True, data=self.data, seed=0)
+        self.recording.add_frame(update, pictures)
+        if update in self.kept:
+            self.recording.add_checkpoint(
+                update,
+                checkpoint_dict(
+                    rbm,
+                    dataset="mnist-5k",
+                    epochs=update / (len(self.data) // BATCH),
+                    steps=update,
+                    method="PCD-1 (centred, 500 chains), recorded part-way",
+                    learning_rate=rate,
+                    momentum=momentum,
+                ),
+            )
+
+
+def pcd_stage(
+    data: torch.Tensor, generator: torch.Generator, record: Recorder
+) -> tuple[torch.Tensor, ...]:
     """Stage 1: centred PCD-1 with restarts; returns W, b, c and the number of updates."""
     base = base_rate_biases(data, data.shape[1]).float()
     W = torch.randn(HIDDEN, data.shape[1], generator=generator) * 0.01
@@ -53,6 +92,7 @@ def pcd_stage(data: torch.Tensor, generator: torch.Generator) -> tuple[torch.Ten
     chains = torch.bernoulli(torch.sigmoid(base).expand(CHAINS, -1), generator=generator)
     visible_mean, hidden_mean = data.mean(0), torch.full((HIDDEN,), 0.5)
     updates = EPOCHS * (len(data) // BATCH)
+    record(0, W, b, c, 0.01, 0.9)
     for update in range(updates):
         if update % (len(data) // BATCH) == 0:
             order = torch.randperm(len(data), generator=generator)
@@ -80,10 +120,13 @@ def pcd_stage(data: torch.Tensor, generator: torch.Generator) -> tuple[torch.Ten
         W += velocity[0]
         b += velocity[1] - velocity[0].t() @ hidden_mean
         c += velocity[2] - velocity[0] @ visible_mean
+        record(update + 1, W, b, c, rate, 0.9)
     return W, b, c, updates
 
 
-def sampler_stage(rbm: RBM, data: torch.Tensor, generator: torch.Generator) -> int:
+def sampler_stage(
+    rbm: RBM, data: torch.Tensor, generator: torch.Generator, record: Recorder, first: int
+) -> int:
     """Stage 2: updates whose negatives come from the page's annealed sampler."""
     W, b, c = rbm.W.data, rbm.b.data, rbm.c.data
     velocity = [torch.zeros_like(W), torch.zeros_like(b), torch.zeros_like(c)]
@@ -100,6 +143,7 @@ def sampler_stage(rbm: RBM, data: torch.Tensor, generator: torch.Generator) -> i
         for parameter, speed, gradient in zip((W, b, c), velocity, gradients, strict=True):
             speed.mul_(0.5).add_(gradient, alpha=0.001)
             parameter += speed
+        record(first + update + 1, W, b, c, 0.001, 0.5)
         if (update + 1) % 10 == 0:
             print(f"  sampler stage: update {update + 1} of {SAMPLER_UPDATES}", flush=True)
     return SAMPLER_UPDATES
@@ -116,13 +160,14 @@ def main() -> None:
     data = torch.from_numpy(binarize(train.images)).float()
     generator = torch.Generator().manual_seed(0)
     started = time.perf_counter()
+    record = Recorder(data, EPOCHS * (len(data) // BATCH) + SAMPLER_UPDATES)
     with torch.no_grad():
-        W, b, c, updates = pcd_stage(data, generator)
+        W, b, c, updates = pcd_stage(data, generator, record)
         rbm = RBM(data.shape[1], HIDDEN, weight_scale=0.0)
         for parameter, value in zip((rbm.W, rbm.b, rbm.c), (W, b, c), strict=True):
             parameter.copy_(value)
         print(f"PCD stage: {updates} updates in {time.perf_counter() - started:.0f} s", flush=True)
-        updates += sampler_stage(rbm, data, generator)
+        updates += sampler_stage(rbm, data, generator, record, updates)
         print(f"trained in {time.perf_counter() - started:.0f} s; measuring", flush=True)
         judge_net = load_classifier(ROOT / "assets" / "mnist_classifier.pt")
         verdict = judge(judge_net, dream(rbm, 500, 1000, annealed=True, data=data, seed=0))
@@ -146,6 +191,12 @@ def main() -> None:
         )
     )
     print(f"saved {OUT} ({OUT.stat().st_size / 1e6:.1f} MB)")
+    replay = recording_path(OUT)
+    record.recording.save(replay)
+    print(
+        f"saved {replay} ({replay.stat().st_size / 1e6:.1f} MB): {len(record.recording.steps)} "
+        f"frames, checkpoints at updates {sorted(record.recording.checkpoints)}"
+    )
 
 
 if __name__ == "__main__":
