@@ -28,20 +28,29 @@ CHROMIUM_FLAGS = [
 
 STATUS = re.compile(r"(\w+) — step (\d+)")
 # In each page: every 50 ms, look at the status line ("Training — step N, … s of training")
-# and at the live charts (the first picture): count how often each changed, and the longest
+# and at the pictures: count how often any changed (and how often the first), and the longest
 # time the status line stayed the same. It reads text and attributes only (no innerText,
 # which lays the page out), so that twenty watched pages cost their browser little.
 WATCH_STATUS = """() => {
   const watch = {count: 0, last: null, lastChange: performance.now(), longestGap: 0,
-                 charts: 0, lastChart: null, line: null};
+                 charts: 0, lastChart: null, firstCharts: 0, lastFirst: null, line: null};
   window.__statusWatch = watch;
   const isStatus = e => e && e.isConnected && /— step \\d+/.test(e.textContent);
   setInterval(() => {
-    const picture = document.querySelector('[data-testid="stImage"] img');
-    const chart = picture ? picture.getAttribute('src') : null;
+    // every picture's address, shortened (length and tail): a change in any is a redraw
+    const pictures = [...document.querySelectorAll('[data-testid="stImage"] img')];
+    const chart = pictures.length ? pictures.map(p => {
+      const src = p.getAttribute('src') || '';
+      return src.length + src.slice(-24);
+    }).join('|') : null;
     if (chart !== null && chart !== watch.lastChart) {
       if (watch.lastChart !== null) watch.charts += 1;
       watch.lastChart = chart;
+    }
+    const first = pictures.length ? pictures[0].getAttribute('src') : null;
+    if (first !== null && first !== watch.lastFirst) {
+      if (watch.lastFirst !== null) watch.firstCharts += 1;
+      watch.lastFirst = first;
     }
     if (!isStatus(watch.line))
       watch.line = [...document.querySelectorAll(
@@ -60,7 +69,7 @@ WATCH_STATUS = """() => {
 READ_WATCH = """() => {
   const watch = window.__statusWatch;
   const now = performance.now();
-  return {count: watch.count, charts: watch.charts,
+  return {count: watch.count, charts: watch.charts, first_charts: watch.firstCharts,
           longest_gap: Math.max(watch.longestGap, now - watch.lastChange)};
 }"""
 
