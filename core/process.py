@@ -127,7 +127,8 @@ def usable_cores() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cores = cores or 1
     try:
-        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]
+        with open("/sys/fs/cgroup/cpu.max") as limits:
+            quota, period = limits.read().split()[:2]
         if quota != "max":
             cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
     except (OSError, ValueError):
@@ -168,6 +169,12 @@ def threads_for_this_thread(count: int) -> None:
     gomp.omp_set_num_threads(count)
     if mkl is not None:
         mkl.MKL_Set_Num_Threads_Local(count)
+
+
+def per_thread_counts() -> bool:
+    """Whether threads_for_this_thread sets the calling thread's count alone (torch on
+    OpenMP, as its Linux wheels are); elsewhere it falls back to the process-wide count."""
+    return _thread_libraries() is not None
 
 
 _THREAD_LIBRARIES: list = []

@@ -23,6 +23,8 @@ KIND = "recording"
 def frame_steps(total: int, frames: int) -> list[int]:
     """``frames`` steps from 0 to ``total``, closer together early on (where the pictures
     change fastest): spaced as the 1.5th power, without repeats."""
+    if frames < 2 or total < 1:
+        raise ValueError(f"a recording needs two frames or more of a run, got {frames}, {total}.")
     return sorted({round(total * (i / (frames - 1)) ** 1.5) for i in range(frames)})
 
 
@@ -35,8 +37,9 @@ def _half(value):
     """A checkpoint dict with its floating-point tensors in half precision."""
     if isinstance(value, dict):
         return {key: _half(item) for key, item in value.items()}
-    if isinstance(value, torch.Tensor) and value.is_floating_point():
-        return value.detach().to(torch.float16).clone()
+    if isinstance(value, torch.Tensor):  # a copy, never the live model's own tensor
+        half = value.detach().to(torch.float16) if value.is_floating_point() else value.detach()
+        return half.clone()
     return value
 
 
@@ -111,7 +114,9 @@ def load_recording(path: Path, model: str) -> Recording:
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(f"{path.name} is incomplete: {error}") from None
     if (
-        frames.dtype != np.uint8
+        not steps
+        or steps[0] < 0
+        or frames.dtype != np.uint8
         or frames.ndim != 3
         or frames.shape[0] != len(steps)
         or frames.shape[2] != height * width

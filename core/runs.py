@@ -379,10 +379,12 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
     # take every core (ThreadChoice finds whether that is faster). Other pools: untouched.
     choice = None
     if pool.worker_threads is not None:
-        choice = ThreadChoice(pool.worker_threads, process.usable_cores())
-        process.threads_for_this_thread(choice.current)
-        run._threads = choice.current
+        process.threads_for_this_thread(pool.worker_threads)
+        run._threads = pool.worker_threads
+        if process.per_thread_counts():  # else a switch would change every thread's count
+            choice = ThreadChoice(pool.worker_threads, process.usable_cores())
     del run
+    idle = False
 
     def wanted() -> bool:
         current = run_reference()
@@ -395,9 +397,13 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
                     choice.interrupted()
                 pool.training(me, False)
                 pool.release(me)
+                if not idle:  # paused or finished: give back this thread's spare heap
+                    idle = True
+                    process.release_thread_heap()
                 stop.wait(0.02)
                 continue
             pool.training(me, True)
+            idle = False
             if not pool.holds(me):
                 if not pool.acquire(me, wanted):
                     continue

@@ -37,9 +37,11 @@ class ThreadChoice:
         self._steps = 0
         self._best = self.lone
         self._settled_at: float | None = None
+        self._timing = False
         self.current = self.shared
 
     def count(self, alone: bool) -> int:
+        self._timing = False  # whether the coming step belongs to a trial
         if not alone or self.lone == self.shared:
             self.interrupted()
             self.current = self.shared
@@ -49,12 +51,13 @@ class ThreadChoice:
             self._settled_at is None or now - self._settled_at > SETTLE_SECONDS
         ):
             self._trials, self._timed = [self.lone, self.shared] * TURNS, {}
+        self._timing = bool(self._trials)
         self.current = self._trials[0] if self._trials else self._best
         return self.current
 
     def stepped(self) -> None:
         """One step done on ``current`` threads."""
-        if not self._trials or self.current != self._trials[0]:
+        if not self._timing:  # a step among other runs (or settled): not part of a trial
             return
         now = self._clock()
         if self._started is None:  # the first step on a new count warms it up: not timed

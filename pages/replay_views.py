@@ -37,6 +37,8 @@ def replay_section(
     except ValueError as error:
         st.warning(f"The recorded run cannot be replayed: {error}", icon=":material/history:")
         return
+    if recording.image_shape[0] * recording.image_shape[1] != n_pixels:
+        return
     with st.expander(f"Replay: {pretrained.name} from noise to digits", icon=":material/history:"):
         replay(model, recording, pretrained, what, offer)
 
@@ -79,8 +81,13 @@ def replay(
         return
 
     def take() -> None:  # a callback: a checkpoint may set widgets' values (hidden units)
-        data = pretrained.path.read_bytes() if start == last else recording.checkpoint_bytes(start)
-        offer(data, f"{pretrained.name} at step {start:,}")
+        # the slider's value as the click found it (it may have moved since this was drawn)
+        chosen = st.session_state.get(f"{model}_replay_step", step)
+        begin = last if chosen == last else recording.checkpoint_before(chosen)
+        if begin is None:
+            return
+        data = pretrained.path.read_bytes() if begin == last else recording.checkpoint_bytes(begin)
+        offer(data, f"{pretrained.name} at step {begin:,}")
 
     if st.button(
         f"Continue training from step {start:,}",

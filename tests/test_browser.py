@@ -177,6 +177,28 @@ def test_uploading_checkpoints(server, browser, tmp_path):
     page.close()
 
 
+def test_the_replay_scrubs_to_a_checkpoint_and_continues_from_it(server, browser):
+    from core.recordings import load_recording, recording_path
+
+    recording = load_recording(recording_path(ROOT / "assets" / "gan_mnist-5k.pt"), "gan")
+    step = min(recording.checkpoints)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server}/gan")
+    page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Replay: the pretrained GAN").click()
+    page.get_by_text("after 0 steps").wait_for(timeout=10_000)
+    slider = page.get_by_role("slider", name="Recorded step")
+    slider.focus()
+    for _ in range(recording.steps.index(step)):  # a keypress moves one recorded step
+        page.keyboard.press("ArrowRight")
+    page.get_by_text(f"after {step:,} steps").wait_for(timeout=10_000)
+    page.get_by_role("button", name=f"Continue training from step {step:,}").click()
+    # the whole page reruns: the run stands at the checkpoint's step, paused, its grid drawn
+    page.get_by_text(re.compile(rf"Paused — step {step}\b")).wait_for(timeout=20_000)
+    page.get_by_text(f"Continuing from the pretrained GAN at step {step:,}").wait_for()
+    page.close()
+
+
 def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/gan?dataset=digits&batch=64")  # a shared link with settings

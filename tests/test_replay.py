@@ -67,6 +67,8 @@ def test_the_gan_recording_ends_at_the_model_that_ships_and_continues_from_its_c
 
 def test_frames_come_in_order_and_bad_files_are_refused(tmp_path):
     assert frame_steps(7000, 50)[:3] == [0, 20, 58] and frame_steps(7000, 50)[-1] == 7000
+    with pytest.raises(ValueError, match="two frames"):
+        frame_steps(7000, 1)
     recording = Recording("gan", (2, 2))
     recording.add_frame(0, np.zeros((3, 4)))
     recording.add_frame(5, np.ones((3, 4)))
@@ -87,6 +89,9 @@ def test_frames_come_in_order_and_bad_files_are_refused(tmp_path):
     with pytest.raises(ValueError, match="not a readable recording"):
         load_recording(tmp_path / "junk.pt", "gan")
     saved = torch.load(path, weights_only=True)
+    torch.save({**saved, "steps": [], "frames": saved["frames"][:0]}, path)
+    with pytest.raises(ValueError, match="inconsistent"):
+        load_recording(path, "gan")  # nothing to replay
     saved["steps"] = [0, 5, 9]  # three steps, two frames
     torch.save(saved, path)
     with pytest.raises(ValueError, match="inconsistent"):

@@ -42,7 +42,8 @@ def run_trial(choice: ThreadChoice, clock: Clock, seconds_per_step: dict[int, fl
         choice.stepped()
         if not choice.trying:
             turns = [c for i, c in enumerate(tried) if i == 0 or tried[i - 1] != c]
-            assert turns == [choice.lone, choice.shared] * TURNS  # alternating turns
+            expected = [choice.lone, choice.shared] * TURNS  # alternating turns (the last
+            assert turns == expected[len(expected) - len(turns) :]  # of a trial under way)
             return choice.count(alone=True)
     raise AssertionError("the trials never ended")
 
@@ -91,6 +92,22 @@ def test_others_training_get_the_shared_count_and_a_pause_restarts_the_trial():
     assert choice.rates == {}
 
 
+def test_time_spent_among_other_runs_never_counts_in_a_trial():
+    # a step taken while others train (waiting for the slot included) must not be timed as
+    # a turn of the shared count: it once made a long wait look like a slow count
+    clock = Clock()
+    choice = ThreadChoice(shared=1, lone=2, clock=clock)
+    while choice.count(alone=True) == 2:  # the first turn, on every core
+        clock.now += 0.05
+        choice.stepped()
+    assert choice.count(alone=False) == 1  # the shared count's turn is next: another run
+    clock.now += 0.05
+    choice.stepped()
+    clock.now += 10.0  # a long wait for the slot, after which this run is alone again
+    assert run_trial(choice, clock, {2: 0.05, 1: 0.05 * 0.9}) == 1  # one thread is faster
+    assert choice.rates[1] == pytest.approx(20 / 0.9, rel=0.05)
+
+
 def test_the_choice_is_timed_again_after_a_while():
     clock = Clock()
     choice = ThreadChoice(shared=1, lone=2, clock=clock)
@@ -130,8 +147,15 @@ def test_a_lone_run_trains_on_every_core_and_shares_them_when_another_starts(dig
     first.start()
     try:
         # alone: the first trial is on every core, and the status line says so
-        wait_for(lambda: cores in first.job.seen and first.snapshot().threads == cores)
-        fields = status_fields(first, first.snapshot(), "", None, None)
+        seen = []
+        wait_for(
+            lambda: (
+                cores in first.job.seen
+                and seen.append(first.snapshot()) is None
+                and seen[-1].threads == cores
+            )
+        )
+        fields = status_fields(first, seen[-1], "", None, None)
         assert f"on {cores} CPU threads" in fields["rest"]
         second.start()  # a second visitor: both train on the shared count, in turns
         steps = {run: run.snapshot().steps for run in (first, second)}
@@ -143,8 +167,9 @@ def test_a_lone_run_trains_on_every_core_and_shares_them_when_another_starts(dig
         first.pause()
         assert time.perf_counter() - started < 0.5
         second.pause()
+        before = len(second.job.seen)
         second.start()  # alone again: every core again (the trial begins anew)
-        wait_for(lambda: second.job.seen[-1] == cores)
+        wait_for(lambda: cores in second.job.seen[before:])
     finally:
         first.close()
         second.close()
