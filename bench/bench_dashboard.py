@@ -27,7 +27,8 @@ from bench.machine import describe  # noqa: E402
 from core.classifier import classifier_path, load_classifier  # noqa: E402
 from core.data import load_dataset  # noqa: E402
 from core.gan import GANConfig  # noqa: E402
-from core.jobs import GANJob, RBMJob, RBMJobSettings  # noqa: E402
+from core.gan_job import GANJob  # noqa: E402
+from core.jobs import RBMJob, RBMJobSettings  # noqa: E402
 from core.process import threads_for_this_thread, tune_process, worker_threads  # noqa: E402
 from tests.browser import (  # noqa: E402
     CHROMIUM,

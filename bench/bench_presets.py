@@ -23,7 +23,8 @@ import torch  # noqa: E402
 from core.classifier import classifier_path, load_classifier  # noqa: E402
 from core.data import load_dataset  # noqa: E402
 from core.gan import GANConfig  # noqa: E402
-from core.jobs import GANJob, RBMJob, RBMJobSettings  # noqa: E402
+from core.gan_job import GANJob  # noqa: E402
+from core.jobs import RBMJob, RBMJobSettings  # noqa: E402
 from core.presets import PRESETS, RBM_PRESETS  # noqa: E402
 
 PAGE_KEYS = {

@@ -15,8 +15,8 @@ from core.checkpoints import read_checkpoint
 from core.data import DATASET_NAMES, DEFAULT_DATASET
 from core.fid import fid_references
 from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
+from core.gan_job import GANJob
 from core.images import gif_bytes, image_grid
-from core.jobs import GANJob
 from core.links import Setting
 from core.presets import PRESETS
 from core.process import threads_for_this_thread

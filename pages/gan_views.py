@@ -12,8 +12,8 @@ import torch
 
 from core.charts import Series
 from core.data import Dataset
+from core.gan_job import QUALITY_EVERY
 from core.images import image_grid, upscale
-from core.jobs import QUALITY_EVERY
 from core.runs import TRAINING
 from core.svg_charts import bars_svg, histogram_svg, panel_pictures
 from pages.live import charts_snapshot, curves_beside, drawn_once

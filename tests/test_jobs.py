@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from core.gan import GANConfig
-from core.jobs import GANJob, RBMJob, RBMJobSettings
+from core.gan_job import GANJob
+from core.jobs import RBMJob, RBMJobSettings
 from core.runs import TrainingRun
 from tests.helpers import rbm_run, wait_for
 
@@ -98,11 +99,11 @@ def test_evaluation_of_a_small_model_has_its_exact_log_likelihood(digits):
 
 
 def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
-    import core.jobs
+    import core.gan_job
     from core.classifier import classifier_path, load_classifier
 
     TIMELINE_FRAMES = 8
-    monkeypatch.setattr(core.jobs, "TIMELINE_FRAMES", TIMELINE_FRAMES)
+    monkeypatch.setattr(core.gan_job, "TIMELINE_FRAMES", TIMELINE_FRAMES)
     classifier = load_classifier(classifier_path(digits.image_shape))
     small = dict(n_pixels=64, batch_size=32, generator_hidden=(32, 64), discriminator_hidden=(64,))
     config = GANConfig(**small, seed=1)

@@ -76,8 +76,8 @@ def test_importing_the_engine_leaves_the_process_as_it_was():
     """A notebook that imports the engine keeps its BLAS threads, torch's threads, malloc's
     behaviour and the switch interval (the dashboard tunes them by an explicit call)."""
     before, after = process_state(
-        "import core.estimator, core.rbm, core.gan, core.jobs, core.runs, core.process, "
-        "core.charts, core.svg_charts, core.images, core.metrics, scipy.linalg"
+        "import core.estimator, core.rbm, core.gan, core.jobs, core.gan_job, core.runs, "
+        "core.process, core.charts, core.svg_charts, core.images, core.metrics, scipy.linalg"
     )
     assert after == before
     assert before["six_mb_mmapped"] is False  # the probe sees glibc's own thresholds

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from core.gan import GANConfig
-from core.jobs import GANJob, RBMJob, RBMJobSettings
+from core.gan_job import GANJob
+from core.jobs import RBMJob, RBMJobSettings
 from core.runs import FAILED, FINISHED, IDLE, PAUSED, TRAINING, Caps, TrainingRun
 from tests.helpers import rbm_run, wait_for
 
