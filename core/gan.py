@@ -127,6 +127,10 @@ class GANStepReport:
     discriminator_grad_norm: float
     generator_grad_norm: float
 
+    def record(self) -> dict[str, float]:
+        """The report as a run's record (the names its pages' curves read)."""
+        return asdict(self)
+
 
 def generator_loss_value(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
     """The generator's loss from D's logits on G(z).

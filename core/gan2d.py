@@ -130,14 +130,7 @@ class GAN2DJob:
             self.head_start_left -= 1
             return {**self.train_discriminator_only(), "head_start": 1.0}
         report = self.trainer.step()
-        record = {
-            "discriminator_loss": report.discriminator_loss,
-            "generator_loss": report.generator_loss,
-            "d_real": report.d_real,
-            "d_fake": report.d_fake,
-            "discriminator_grad_norm": report.discriminator_grad_norm,
-            "generator_grad_norm": report.generator_grad_norm,
-        }
+        record = report.record()
         if self.trainer.generator_updates % QUALITY_EVERY == 1:
             record.update(self.quality())
         return record

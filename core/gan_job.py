@@ -68,14 +68,7 @@ class GANJob:
             setattr(current, name, getattr(config, name))
 
     def _record(self, report) -> dict[str, float]:
-        record = {
-            "discriminator_loss": report.discriminator_loss,
-            "generator_loss": report.generator_loss,
-            "d_real": report.d_real,
-            "d_fake": report.d_fake,
-            "discriminator_grad_norm": report.discriminator_grad_norm,
-            "generator_grad_norm": report.generator_grad_norm,
-        }
+        record = report.record()
         if self.classifier is not None and self.steps % QUALITY_EVERY == 1:
             record.update(self.quality())
         return record
