@@ -384,7 +384,7 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
         if process.per_thread_counts():  # else a switch would change every thread's count
             choice = ThreadChoice(pool.worker_threads, process.usable_cores())
     del run
-    idle = False
+    idle = True  # not marked as training in the pool (a change of state is marked once)
 
     def wanted() -> bool:
         current = run_reference()
@@ -395,15 +395,16 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
             if not wanted():
                 if choice is not None:
                     choice.interrupted()
-                pool.training(me, False)
                 pool.release(me)
-                if not idle:  # paused or finished: give back this thread's spare heap
+                if not idle:  # paused or finished: no longer training; give back spare heap
                     idle = True
+                    pool.training(me, False)
                     process.release_thread_heap()
                 stop.wait(0.02)
                 continue
-            pool.training(me, True)
-            idle = False
+            if idle:
+                idle = False
+                pool.training(me, True)
             if not pool.holds(me):
                 if not pool.acquire(me, wanted):
                     continue
