@@ -13,10 +13,24 @@ MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024
 
 
 def write_checkpoint(checkpoint: dict) -> bytes:
-    """``checkpoint`` (tensors, numbers, strings, lists, dicts) as the bytes of a torch file."""
+    """``checkpoint`` (tensors, numbers, strings, lists, dicts) as the bytes of a torch file,
+    every tensor on the CPU: a file from a GPU run loads on any machine."""
     buffer = io.BytesIO()
-    torch.save(checkpoint, buffer)
+    torch.save(_on_cpu(checkpoint), buffer)
     return buffer.getvalue()
+
+
+def _on_cpu(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        copied = type(value)((key, _on_cpu(item)) for key, item in value.items())
+        if hasattr(value, "_metadata"):  # a state dict's layer versions
+            copied._metadata = value._metadata
+        return copied
+    if isinstance(value, list | tuple):
+        return type(value)(_on_cpu(item) for item in value)
+    return value
 
 
 def read_checkpoint(data: bytes, kind: str, max_bytes: int = MAX_CHECKPOINT_BYTES) -> dict:

@@ -12,20 +12,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
+from core.devices import resolve_device
 from core.rbm import RBM, RBMTrainer
 from core.sampling import RandomSource, bernoulli
 from core.validation import check_non_negative, check_positive, check_positive_int
-
-
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``"auto"`` or None picks CUDA when available; otherwise the named device, checked."""
-    if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for, but CUDA is not available here.")
-    return resolved
-
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _RANGE_TOLERANCE = 1e-6

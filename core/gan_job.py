@@ -33,15 +33,23 @@ class GANJob:
     )
 
     def __init__(
-        self, dataset: Dataset, config: GANConfig, caps: Caps = Caps(), classifier=None
+        self,
+        dataset: Dataset,
+        config: GANConfig,
+        caps: Caps = Caps(),
+        classifier=None,
+        device: str | torch.device = "cpu",
     ) -> None:
         caps.check(batch_size=config.batch_size)
         self.caps = caps
         self.dataset = dataset
+        self.device = device = torch.device(device)  # G, D and the data; the judge stays on CPU
         self._data = shared_from_dataset(
-            dataset, ("tanh range",), lambda: torch.from_numpy(to_tanh_range(dataset.images))
+            dataset,
+            ("tanh range", str(device)),
+            lambda: torch.from_numpy(to_tanh_range(dataset.images)).to(device),
         )
-        self.trainer = GANTrainer(config, self._data.value)
+        self.trainer = GANTrainer(config, self._data.value, device=device)
         self.classifier = classifier
         self.real_features = None
         if classifier is not None:
@@ -127,14 +135,14 @@ class GANJob:
     @torch.no_grad()
     def discriminator_outputs(self, n: int = 256) -> dict[str, np.ndarray]:
         """D's output (a probability) on n real images and n generated ones, dropout off."""
-        real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n]]
-        fake = torch.as_tensor(self.trainer.generate(n))
+        real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n].to(self.device)]
+        fake = torch.as_tensor(self.trainer.generate(n), device=self.device)
         discriminator = self.trainer.discriminator
         discriminator.eval()
         try:
             return {
-                "real images": torch.sigmoid(discriminator(real)).flatten().numpy(),
-                "generated images": torch.sigmoid(discriminator(fake)).flatten().numpy(),
+                "real images": torch.sigmoid(discriminator(real)).flatten().cpu().numpy(),
+                "generated images": torch.sigmoid(discriminator(fake)).flatten().cpu().numpy(),
             }
         finally:
             discriminator.train()

@@ -52,12 +52,14 @@ def shared_from_dataset(dataset: Dataset, key: tuple, make: Callable[[], T]) -> 
         return entry
 
 
-def _binarized_split(dataset: Dataset, validation_fraction: float, seed: int) -> tuple:
+def _binarized_split(
+    dataset: Dataset, validation_fraction: float, seed: int, device: torch.device
+) -> tuple:
     train, validation = train_validation_split(dataset, validation_fraction, seed)
     return (
-        torch.from_numpy(binarize(train.images)),
+        torch.from_numpy(binarize(train.images)).to(device),
         train.labels,
-        torch.from_numpy(binarize(validation.images)),
+        torch.from_numpy(binarize(validation.images)).to(device),
         validation.labels,
     )
 
@@ -80,9 +82,16 @@ class RBMJobSettings:
 
 
 class RBMJob:
-    """An RBM on a binarized dataset, trained one mini-batch per step."""
+    """An RBM on a binarized dataset, trained one mini-batch per step on ``device`` (its data
+    and model live there; every view comes back to the CPU as numpy)."""
 
-    def __init__(self, dataset: Dataset, settings: RBMJobSettings, caps: Caps = Caps()) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        settings: RBMJobSettings,
+        caps: Caps = Caps(),
+        device: str | torch.device = "cpu",
+    ) -> None:
         caps.check(
             hidden_units=settings.hidden_units,
             batch_size=settings.batch_size,
@@ -91,14 +100,15 @@ class RBMJob:
         self.caps = caps
         self.settings = settings
         self.dataset = dataset
+        self.device = device = torch.device(device)
         fraction, seed = float(settings.validation_fraction), int(settings.seed)
         self._split = shared_from_dataset(
             dataset,
-            ("binarized split", fraction, seed),
-            lambda: _binarized_split(dataset, fraction, seed),
+            ("binarized split", fraction, seed, str(device)),
+            lambda: _binarized_split(dataset, fraction, seed, device),
         )
         self.train, self.train_labels, self.validation, self.validation_labels = self._split.value
-        self.rbm = RBM(dataset.n_pixels, settings.hidden_units, seed=settings.seed)
+        self.rbm = RBM(dataset.n_pixels, settings.hidden_units, seed=settings.seed, device=device)
         self.trainer = RBMTrainer(
             self.rbm,
             learning_rate=settings.learning_rate,
@@ -109,8 +119,8 @@ class RBMJob:
             n_persistent_chains=settings.batch_size,
             seed=settings.seed,
         )
-        self._shuffle = torch.Generator().manual_seed(settings.seed)
-        self._order = torch.randperm(len(self.train), generator=self._shuffle)
+        self._shuffle = torch.Generator().manual_seed(settings.seed)  # the same order anywhere
+        self._order = self._shuffled()
         self._position = 0
         self.epoch = 0
         self._last_evaluation = 0
@@ -119,10 +129,17 @@ class RBMJob:
         self._eval_validation = self.validation[:500]
         self._eval_train_flips = torch.randint(
             dataset.n_pixels, (len(self._eval_train),), generator=flips
-        )
+        ).to(device)
         self._eval_validation_flips = torch.randint(
             dataset.n_pixels, (len(self._eval_validation),), generator=flips
-        )
+        ).to(device)
+
+    def _shuffled(self) -> torch.Tensor:
+        return torch.randperm(len(self.train), generator=self._shuffle).to(self.device)
+
+    def _random(self, seed: int) -> torch.Generator:
+        """A generator on this job's device (a CPU one cannot draw for CUDA tensors)."""
+        return torch.Generator(device=self.device).manual_seed(seed)
 
     @property
     def done(self) -> str:
@@ -151,7 +168,7 @@ class RBMJob:
         metrics = self.trainer.step(batch)
         epoch_done = self._position + size > len(self.train)  # no full batch left
         if epoch_done:
-            self._order = torch.randperm(len(self.train), generator=self._shuffle)
+            self._order = self._shuffled()
             self._position = 0
             self.epoch += 1
         record = {
@@ -192,7 +209,7 @@ class RBMJob:
             ):
                 hidden_input = self.rbm.hidden_input(images, checked=True)
                 free_energy = self.rbm.free_energy(images, hidden_input, checked=True)
-                noise = torch.Generator().manual_seed(self.settings.seed + 2)  # same each time
+                noise = self._random(self.settings.seed + 2)  # the same noise each time
                 record[f"free_energy_{name}"] = free_energy.mean().item()
                 record[f"reconstruction_error_{name}"] = (
                     self.rbm.reconstruction_error(images, generator=noise).mean().item()
@@ -229,7 +246,7 @@ class RBMJob:
     def latent_views(self, n: int = 600) -> dict[str, np.ndarray]:
         """P(h | v) of validation images, its mean per class, and a 2-D PCA projection."""
         with torch.no_grad():
-            activations = self.rbm.hidden_probabilities(self.validation[:n]).numpy()
+            activations = self.rbm.hidden_probabilities(self.validation[:n]).cpu().numpy()
         labels = self.validation_labels[:n]
         classes = np.unique(labels)
         centred = activations - activations.mean(axis=0)
@@ -244,15 +261,20 @@ class RBMJob:
 
     def free_energy_samples(self, n: int = 400, gibbs_steps: int = 100) -> dict[str, np.ndarray]:
         """F(v) of validation images, of model samples (chains from noise) and of noise."""
-        generator = torch.Generator().manual_seed(self.settings.seed)
-        noise = (torch.rand(n, self.rbm.n_visible, generator=generator) < 0.5).float()
+        generator = self._random(self.settings.seed)
+        noise = self._noise(n, generator)
         with torch.no_grad():
             samples, _ = self.rbm.gibbs_chain(noise, gibbs_steps, generator=generator)
             return {
-                "data": self.rbm.free_energy(self.validation[:n]).numpy(),
-                "model samples": self.rbm.free_energy(samples[-1]).numpy(),
-                "noise": self.rbm.free_energy(noise).numpy(),
+                "data": self.rbm.free_energy(self.validation[:n]).cpu().numpy(),
+                "model samples": self.rbm.free_energy(samples[-1]).cpu().numpy(),
+                "noise": self.rbm.free_energy(noise).cpu().numpy(),
             }
+
+    def _noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n images of fair coin flips, on this job's device."""
+        uniform = torch.rand(n, self.rbm.n_visible, generator=generator, device=self.device)
+        return (uniform < 0.5).float()
 
     def dreams(
         self, sampler: str, n: int = 64, steps: int = 1000, seed: int | None = None, progress=None
@@ -268,7 +290,8 @@ class RBMJob:
                     "phase and train a few steps, or dream from noise."
                 )
             with torch.no_grad():
-                return torch.sigmoid(torch.addmm(self.rbm.b, hidden[:n], self.rbm.W)).numpy()
+                mean = torch.sigmoid(torch.addmm(self.rbm.b, hidden[:n], self.rbm.W))
+                return mean.cpu().numpy()
         if sampler not in ("plain", "annealed"):
             raise ValueError(f"Unknown sampler {sampler!r}.")
         return dream(
@@ -285,17 +308,18 @@ class RBMJob:
         self, start: str = "noise", digit: int = 0, k: int = 30, n_chains: int = 16
     ) -> list[np.ndarray]:
         """P(v | h) after each of k Gibbs steps, for chains started from noise or a digit."""
-        generator = torch.Generator().manual_seed(self.settings.seed)
+        generator = self._random(self.settings.seed)
         if start == "noise":
-            v = (torch.rand(n_chains, self.rbm.n_visible, generator=generator) < 0.5).float()
+            v = self._noise(n_chains, generator)
         else:
-            labels = torch.from_numpy(self.train_labels)
-            members = torch.nonzero(labels == digit).flatten()
+            members = np.flatnonzero(self.train_labels == digit)
             if len(members) == 0:
                 raise ValueError(f"There is no {digit} in the training data.")
-            v = self.train[members[torch.randint(len(members), (n_chains,), generator=generator)]]
-        _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
-        return [frame.numpy().copy() for frame in probabilities]
+            chosen = np.random.default_rng(self.settings.seed).choice(members, n_chains)
+            v = self.train[torch.from_numpy(chosen).to(self.device)]
+        with torch.no_grad():
+            _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
+        return list(probabilities.cpu().numpy())
 
     def load_weights(
         self, rbm: RBM, steps: int = 0, epochs: float = 0.0
@@ -328,7 +352,7 @@ class RBMJob:
                 originals, int(self.reconstruction_steps), generator=self.trainer.random
             )
             return {
-                "originals": originals.numpy().copy(),
-                "reconstructions": probabilities[-1].numpy().copy(),
-                "filters": self.rbm.W[:64].numpy().copy(),
+                "originals": originals.cpu().numpy().copy(),
+                "reconstructions": probabilities[-1].cpu().numpy().copy(),
+                "filters": self.rbm.W[:64].cpu().numpy().copy(),
             }

@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from core import process
+from core.devices import device_name
 from core.slots import SlotPool
 from core.thread_choice import ThreadChoice
 
@@ -84,6 +85,7 @@ class RunSnapshot:
     history_stride: int = 1
     waiting: int = -1  # while training: -1 has a slot, else how many runs wait ahead of it
     threads: int = 0  # the CPU threads its worker trains on (0: as the process has them)
+    device: str = ""  # the accelerator its job trains on, by name ("": the CPU)
 
 
 class History:
@@ -145,6 +147,7 @@ class TrainingRun:
 
     def _install(self, job: Job | None) -> None:
         self.job = job
+        self._device = device_name(getattr(job, "device", None))
         self._state = IDLE
         self._steps = 0
         self._first_step = 0  # a model loaded from a checkpoint starts at the step it had
@@ -184,6 +187,7 @@ class TrainingRun:
                 history_stride=self._history.stride,
                 waiting=self._waiting_ahead(),
                 threads=self._threads,
+                device=self._device,
             )
 
     def _waiting_ahead(self) -> int:
@@ -413,8 +417,10 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
             if run is None:
                 return
             pace = float(getattr(run.job, "seconds_per_step", 0.0) or 0.0)
+            on_cpu = not run._device  # on a GPU the CPU only queues its work: no trials
             if choice is not None:
-                threads = choice.count(alone=not pace and pool.trainers() == 1)
+                alone = not pace and pool.trainers() == 1
+                threads = choice.count(alone=alone) if on_cpu else pool.worker_threads
                 if threads != run._threads:
                     process.threads_for_this_thread(threads)
                     run._threads = threads
@@ -424,7 +430,7 @@ def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Eve
                 # (more epochs) never meets a thread that is alive but on its way out.
                 del run
                 continue
-            if choice is not None:
+            if choice is not None and on_cpu:
                 choice.stepped()
             del run
             if pace:  # a job that asks for slow motion: wait (letting anyone waiting train)

@@ -32,7 +32,14 @@ from pages.gan_views import (
 )
 from pages.live import live_fragment
 from pages.replay_views import replay_section
-from pages.session import cached_classifier, cached_dataset, kept, opened, usable_dataset
+from pages.session import (
+    cached_classifier,
+    cached_dataset,
+    kept,
+    opened,
+    run_device,
+    usable_dataset,
+)
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -132,7 +139,8 @@ def sidebar_settings() -> tuple[str, dict]:
 
 def new_run() -> None:
     session.preset = session.preset if st.session_state.pop("gan_pending_reset", False) else None
-    job = GANJob(dataset, config, CAPS, classifier=cached_classifier(dataset.image_shape))
+    classifier = cached_classifier(dataset.image_shape)
+    job = GANJob(dataset, config, CAPS, classifier=classifier, device=run_device())
     session.start_over(job, CAPS, shape, picture_interval=1.0)
 
 
@@ -202,7 +210,7 @@ def samples_on_demand() -> None:
     if buttons[2].button(
         "New z for the latent explorer", icon=":material/explore:", width="stretch"
     ):
-        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).numpy()[0]
+        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).cpu().numpy()[0]
         for i in range(4):
             st.session_state[f"gan_z{i}"] = float(np.round(on_demand["z"][i], 2))
     on_demand_views(session, dataset)

@@ -222,7 +222,7 @@ def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
     run, on_demand = session.run, session.on_demand
     st.subheader("Latent explorer")
     if "z" not in on_demand:
-        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).numpy()[0]
+        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).cpu().numpy()[0]
     low, high = (-1.0, 1.0) if noise == "uniform" else (-3.0, 3.0)
     explorer = st.columns([3, 2])
     with explorer[0]:

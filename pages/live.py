@@ -225,8 +225,11 @@ def status_fields(
         if charts_every > base:
             busy = f" · charts every {charts_every:.1f} s while {load} runs are open here"
     cores = ""
-    if snapshot.state == TRAINING and snapshot.threads and snapshot.waiting < 0:
-        cores = f" · on {snapshot.threads} CPU thread{'s' if snapshot.threads > 1 else ''}"
+    if snapshot.state == TRAINING and snapshot.waiting < 0:
+        if snapshot.device:  # a GPU: its name says more than the CPU threads queuing its work
+            cores = f" · on {snapshot.device}"
+        elif snapshot.threads:
+            cores = f" · on {snapshot.threads} CPU thread{'s' if snapshot.threads > 1 else ''}"
     notice = ""
     if snapshot.waiting >= 0:
         notice = (  # one short line: it must not push the pictures below the fold

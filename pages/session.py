@@ -20,6 +20,7 @@ import streamlit as st
 from core import memory, process
 from core.classifier import classifier_path, load_classifier
 from core.data import DEFAULT_DATASET, Dataset, DatasetError, load_dataset
+from core.devices import training_device
 from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease
 from core.runs import IDLE, Caps, Job, TrainingRun
 from core.slots import SlotPool
@@ -29,6 +30,16 @@ from core.slots import SlotPool
 def cached_dataset(name: str) -> Dataset:
     """Datasets are loaded once per process and shared read-only by every session."""
     return load_dataset(name)
+
+
+def run_device():
+    """The device a new MNIST-sized run trains on (a GPU when torch sees one, see
+    core.devices); a bad DASHBOARD_DEVICE stops the page with its sentence."""
+    try:
+        return training_device()
+    except ValueError as error:
+        st.error(str(error))
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Loading the reference classifier…")
