@@ -16,7 +16,7 @@ DEVICE_VARIABLE = "DASHBOARD_DEVICE"
 def resolve_device(device: str | torch.device | None) -> torch.device:
     """``"auto"`` or None picks CUDA when available; otherwise the named device, checked."""
     if device is None or device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
@@ -28,7 +28,9 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {device!r} was asked for, but CUDA is not available here.")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        if resolved.index is None:  # one name for one device: "cuda" is "cuda:0" (say)
+            return torch.device("cuda", torch.cuda.current_device())
+        if resolved.index >= torch.cuda.device_count():
             raise ValueError(
                 f"device {device!r} was asked for, but this machine has "
                 f"{torch.cuda.device_count()} CUDA device(s)."

@@ -217,7 +217,10 @@ class GANTrainer:
         for module in self.discriminator.modules():
             if isinstance(module, SeededDropout):
                 module.random = self.dropout_random
-        self.fixed_noise = self.sample_noise(n_fixed_noise)
+        # The fixed noise is the CPU's first draw for this seed on any device (a CUDA generator
+        # draws other numbers), so a checkpoint shows the same digits wherever it is loaded.
+        first = self.random if self.device.type == "cpu" else torch.Generator()
+        self.fixed_noise = self.sample_noise(n_fixed_noise, first.manual_seed(config.seed))
         self.discriminator_updates = 0
         self.generator_updates = 0
         self.average: Generator | None = None
@@ -231,12 +234,16 @@ class GANTrainer:
     # ---- noise and real batches ----------------------------------------------------------
 
     def sample_noise(self, n: int, random: torch.Generator | None = None) -> torch.Tensor:
-        """z ~ U(-1, 1)^noise_dim (or N(0, 1)), one row per sample (from ``random`` if given)."""
+        """z ~ U(-1, 1)^noise_dim (or N(0, 1)), one row per sample, on this GAN's device (from
+        ``random`` if given, drawn where that generator lives: a CPU one gives the same z
+        whatever the device)."""
         shape = (int(n), self.config.noise_dim)
         random = self.random if random is None else random
         if self.config.noise == "gaussian":
-            return torch.randn(shape, generator=random, device=self.device)
-        return torch.rand(shape, generator=random, device=self.device).mul_(2).sub_(1)
+            z = torch.randn(shape, generator=random, device=random.device)
+        else:
+            z = torch.rand(shape, generator=random, device=random.device).mul_(2).sub_(1)
+        return z.to(self.device)
 
     def real_batch(self) -> torch.Tensor:
         """The next batch of real images, walking a fresh shuffle of the data each epoch."""
@@ -365,7 +372,7 @@ class GANTrainer:
                     layer.reset_running_stats()
                     layer.momentum = None  # a plain average over what follows
             self.average.train()
-            stream = torch.Generator(device=self.device).manual_seed(self.AVERAGE_STATISTICS_SEED)
+            stream = torch.Generator().manual_seed(self.AVERAGE_STATISTICS_SEED)  # any device
             self.average(self.sample_noise(self.AVERAGE_STATISTICS_SAMPLES, stream))
             self._average_statistics_at = self.generator_updates
         self.average.eval()
@@ -378,6 +385,11 @@ class GANTrainer:
         """G(z) in [-1, 1] as numpy rows (BatchNorm in inference mode); an int draws fresh z.
 
         With averaging on, the images come from G's average (see ``sampler``)."""
+        return self.generated(z).cpu().numpy()
+
+    @torch.no_grad()
+    def generated(self, z: torch.Tensor | int) -> torch.Tensor:
+        """``generate``'s images as a tensor on this GAN's device (for D to judge there)."""
         if isinstance(z, int):
             z = self.sample_noise(z)
         z = torch.as_tensor(z, dtype=torch.float32, device=self.device)
@@ -387,10 +399,10 @@ class GANTrainer:
             )
         network = self.sampler()
         if network is not self.generator:
-            return network(z).cpu().numpy()
+            return network(z)
         self.generator.eval()
         try:
-            return self.generator(z).cpu().numpy()
+            return self.generator(z)
         finally:
             self.generator.train()
 

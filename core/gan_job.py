@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from core.data import Dataset, to_tanh_range
+from core.devices import resolve_device
 from core.fid import real_for_fid
 from core.gan import GANConfig, GANTrainer
 from core.jobs import shared_from_dataset
@@ -43,7 +44,7 @@ class GANJob:
         caps.check(batch_size=config.batch_size)
         self.caps = caps
         self.dataset = dataset
-        self.device = device = torch.device(device)  # G, D and the data; the judge stays on CPU
+        self.device = device = resolve_device(device)  # G, D and the data; the judge stays on CPU
         self._data = shared_from_dataset(
             dataset,
             ("tanh range", str(device)),
@@ -136,7 +137,7 @@ class GANJob:
     def discriminator_outputs(self, n: int = 256) -> dict[str, np.ndarray]:
         """D's output (a probability) on n real images and n generated ones, dropout off."""
         real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n].to(self.device)]
-        fake = torch.as_tensor(self.trainer.generate(n), device=self.device)
+        fake = self.trainer.generated(n)
         discriminator = self.trainer.discriminator
         discriminator.eval()
         try:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from core.data import Dataset, binarize, train_validation_split
+from core.devices import resolve_device
 from core.dreams import dream
 from core.rbm import RBM, RBMTrainer
 from core.runs import Caps
@@ -100,7 +101,7 @@ class RBMJob:
         self.caps = caps
         self.settings = settings
         self.dataset = dataset
-        self.device = device = torch.device(device)
+        self.device = device = resolve_device(device)
         fraction, seed = float(settings.validation_fraction), int(settings.seed)
         self._split = shared_from_dataset(
             dataset,

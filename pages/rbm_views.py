@@ -219,7 +219,13 @@ def estimate_log_likelihood(session: RBMSession) -> None:
     """log Z by AIS on a copy of the model (training goes on), with a progress bar."""
     run = session.run
     progress = st.progress(0.0, text="Annealed importance sampling…")
-    model = run.read(lambda job: copy.deepcopy(job))
+
+    def frozen(job):  # the model copied, the data shared (read-only)
+        twin = copy.copy(job)
+        twin.rbm = copy.deepcopy(job.rbm)
+        return twin
+
+    model = run.read(frozen)
     estimate = model.estimate_log_likelihood(
         progress=lambda done: progress.progress(done, text=f"AIS: {done:.0%}")
     )
