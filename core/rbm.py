@@ -26,6 +26,10 @@ from core.checkpoints import MAX_CHECKPOINT_BYTES, all_finite, read_checkpoint, 
 from core.sampling import RandomSource, bernoulli
 from core.validation import check_non_negative, check_positive, check_positive_int
 
+# Parameters below this in size cannot overflow float32 (3.4e38), even summed over a million
+# pixels: while a trainer's bound stays under it, its update needs no finiteness check.
+FINITE_BOUND = 1e30
+
 
 class TrainingDivergedError(FloatingPointError):
     """A training update produced NaN or inf; the model keeps its last finite parameters."""
@@ -336,6 +340,8 @@ class RBMTrainer:
         self.persistent_hidden: torch.Tensor | None = None
         self.steps_done = 0
         self._velocity: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._bound = self._velocity_bound = 0.0  # upper bounds on |W|, |b|, |c| and |velocity|
+        self._bound_for: tuple = ()  # the parameters (and their versions) the bound is for
         self.validate_hyperparameters()
 
     def validate_hyperparameters(self) -> None:
@@ -349,7 +355,7 @@ class RBMTrainer:
         """k steps h → v → h ... ending on v; returns (P(v | h), sampled v) of the last step."""
         W, b, c = self.rbm.W, self.rbm.b, self.rbm.c
         for step in range(k):
-            v_model_mean = torch.sigmoid(torch.addmm(b, h, W))
+            v_model_mean = torch.addmm(b, h, W).sigmoid_()  # in place: one batch × D less
             v_model = bernoulli(v_model_mean, self.random)
             if step < k - 1:
                 h = bernoulli(torch.sigmoid(torch.addmm(c, v_model, W.t())), self.random)
@@ -359,6 +365,7 @@ class RBMTrainer:
         """Forget the persistent chains and the momentum."""
         self.persistent_hidden = None
         self._velocity = None
+        self._velocity_bound = 0.0
 
     @torch.no_grad()
     def step(
@@ -378,17 +385,16 @@ class RBMTrainer:
         k = int(self.k)
 
         if self.persistent:
-            # PCD: the chains continue from their last hidden state; the data's and the
-            # chains' hidden inputs then come from one matrix product.
+            # PCD: the chains continue from their last hidden state. (Two products, not one
+            # of the two batches stacked: the stacking copy cost more than the call it saves.)
             if self.persistent_hidden is None:
                 self.persistent_hidden = torch.zeros(
                     self.n_persistent_chains, rbm.n_hidden, device=v.device, dtype=v.dtype
                 )
             v_model_mean, v_model = self._run_chain(self.persistent_hidden, k)
-            both_inputs = torch.addmm(c, torch.cat((v, v_model)), W.t())
-            both_probabilities = torch.sigmoid(both_inputs)
-            hidden_input, model_hidden_input = both_inputs[:n], both_inputs[n:]
-            h_data, h_model = both_probabilities[:n], both_probabilities[n:]
+            hidden_input = torch.addmm(c, v, W.t())
+            model_hidden_input = torch.addmm(c, v_model, W.t())
+            h_data, h_model = torch.sigmoid(hidden_input), torch.sigmoid(model_hidden_input)
             self.persistent_hidden = bernoulli(h_model, random)
         else:
             # CD: the chains start at the data.
@@ -454,16 +460,48 @@ class RBMTrainer:
             new_c.addmv_(h_model.t(), ones_model, alpha=-scale_model)
 
         # The new parameters were computed out of place: keep them only if every value is
-        # finite, so that a diverging run leaves the model at its last finite parameters.
-        if not bool(torch.isfinite(new_W.sum() + new_b.sum() + new_c.sum())):
+        # finite and below FINITE_BOUND in size (beyond it, W v may overflow), so that a
+        # diverging run keeps its last finite parameters. Measured only when a bound kept in
+        # plain numbers cannot rule that out: a plain fit does no check at all.
+        bound = self._next_bound(rate, decay)
+        if not bound < FINITE_BOUND:
+            bound = float(torch.stack([t.abs().max() for t in (new_W, new_b, new_c)]).max())
+        if not bound < FINITE_BOUND:
             self.reset_chains()
             raise TrainingDivergedError(
-                f"Training diverged at step {self.steps_done + 1}: the update would put NaN or "
-                f"inf in the weights (learning rate {rate:g} may be too high). The model keeps "
-                "its last finite parameters; lower the learning rate or reset."
+                f"Training diverged at step {self.steps_done + 1}: the update would put NaN, "
+                f"inf or values beyond {FINITE_BOUND:g} in the weights (learning rate {rate:g} "
+                "may be too high). The model keeps its last finite parameters; lower the "
+                "learning rate or reset."
             )
         W.copy_(new_W)
         b.copy_(new_b)
         c.copy_(new_c)
+        self._bound, self._bound_for = bound, self._parameters_now()
         self.steps_done += 1
         return metrics
+
+    def _parameters_now(self) -> tuple:
+        return tuple((id(t), t._version) for t in (self.rbm.W, self.rbm.b, self.rbm.c))
+
+    def _next_bound(self, rate: float, decay: float) -> float:
+        """An upper bound on every |parameter| after this update, from one before it.
+
+        Each data and model term of an update (<h vᵀ>, <v>, <h> over a batch in [0, 1]) lies
+        in [0, 1], so a step moves a parameter by at most rate (1 + decay |W|), scaled by
+        |1 - rate·decay| for W without momentum. The bound before is measured afresh whenever
+        the parameters were written by anything but this trainer (a load, a reset)."""
+        if self._bound_for != self._parameters_now():
+            rbm = self.rbm
+            self._bound = float(torch.stack([t.abs().max() for t in (rbm.W, rbm.b, rbm.c)]).max())
+            self._velocity_bound = (
+                float(torch.stack([t.abs().max() for t in self._velocity]).max())
+                if self._velocity is not None
+                else 0.0
+            )
+        if self.momentum:
+            self._velocity_bound = float(self.momentum) * self._velocity_bound + rate * (
+                1.0 + decay * self._bound
+            )
+            return self._bound + self._velocity_bound
+        return max(1.0, abs(1.0 - rate * decay)) * self._bound + rate

@@ -13,6 +13,7 @@ import torch
 from core.data import binarize, load_dataset
 from core.metrics import annealing_schedule, log_partition_ais
 from core.rbm import (
+    FINITE_BOUND,
     RBM,
     RBMTrainer,
     TrainingDivergedError,
@@ -323,3 +324,39 @@ def test_trains_on_cuda(binary_digits):
     assert rbm.W.device.type == "cuda"
     assert np.isfinite([m.pseudo_log_likelihood for m in metrics]).all()
     assert np.isfinite(rbm.log_partition_exact())
+
+
+@pytest.mark.parametrize(
+    "rate, momentum, decay",
+    [
+        (0.1, 0.0, 0.0),
+        (0.1, 0.9, 1e-3),
+        (5.0, 0.5, 0.0),
+        (1.0, 0.0, 1.5),
+        (0.5, 0.0, 5.0),
+        (0.5, 0.0, 2.0),  # W's factor 0: the biases, which never decay, hold the largest value
+    ],
+)
+def test_the_kept_bound_is_never_below_the_largest_parameter(rate, momentum, decay):
+    # The bound lets an update skip the finiteness check: it must hold at every step, also
+    # with weight decay past 1/rate (W's sign flips each step) and after an outside write.
+    rbm = RBM(16, 8, seed=0)
+    data = (torch.rand(32, 16, generator=torch.Generator().manual_seed(1)) > 0.5).float()
+    trainer = RBMTrainer(rbm, learning_rate=rate, momentum=momentum, weight_decay=decay, seed=0)
+    for step in range(60):
+        if step == 30:  # a load writes the weights: the bound is measured afresh
+            rbm.load_state_dict({**rbm.state_dict(), "W": torch.full((8, 16), 1e6)})
+        trainer.step(data, compute_metrics=False)
+        largest = max(float(p.abs().max()) for p in rbm.parameters())
+        assert largest <= trainer._bound * (1 + 1e-6)
+    assert trainer._bound < FINITE_BOUND  # ordinary settings: no update was checked
+
+
+def test_weight_decay_that_blows_the_weights_up_stops_before_overflow():
+    rbm = RBM(16, 8, seed=0)
+    data = (torch.rand(32, 16, generator=torch.Generator().manual_seed(1)) > 0.5).float()
+    trainer = RBMTrainer(rbm, learning_rate=1.0, weight_decay=10.0, seed=0)  # W ← -9 W + …
+    with pytest.raises(TrainingDivergedError, match="beyond 1e\\+30"):
+        for _ in range(100):
+            trainer.step(data, compute_metrics=False)
+    assert 1e25 < float(rbm.W.abs().max()) < FINITE_BOUND
