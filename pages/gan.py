@@ -35,6 +35,7 @@ from pages.replay_views import replay_section
 from pages.session import (
     cached_classifier,
     cached_dataset,
+    job_on_device,
     kept,
     opened,
     run_device,
@@ -140,7 +141,9 @@ def sidebar_settings() -> tuple[str, dict]:
 def new_run() -> None:
     session.preset = session.preset if st.session_state.pop("gan_pending_reset", False) else None
     classifier = cached_classifier(dataset.image_shape)
-    job = GANJob(dataset, config, CAPS, classifier=classifier, device=run_device())
+    job = job_on_device(
+        lambda: GANJob(dataset, config, CAPS, classifier=classifier, device=run_device())
+    )
     session.start_over(job, CAPS, shape, picture_interval=1.0)
 
 

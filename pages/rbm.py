@@ -34,7 +34,14 @@ from pages.rbm_views import (
     model_view,
 )
 from pages.replay_views import replay_section
-from pages.session import cached_classifier, kept, opened, run_device, usable_dataset
+from pages.session import (
+    cached_classifier,
+    job_on_device,
+    kept,
+    opened,
+    run_device,
+    usable_dataset,
+)
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -112,7 +119,7 @@ def sidebar_settings() -> tuple[str, RBMJobSettings]:
 
 def new_run() -> None:
     session.preset = session.preset if st.session_state.pop("rbm_pending_reset", False) else None
-    job = RBMJob(dataset, settings, CAPS, device=run_device())
+    job = job_on_device(lambda: RBMJob(dataset, settings, CAPS, device=run_device()))
     session.start_over(job, CAPS, (dataset_name, settings))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+import torch
 
 from core import memory, process
 from core.classifier import classifier_path, load_classifier
@@ -39,6 +40,19 @@ def run_device():
         return training_device()
     except ValueError as error:
         st.error(str(error))
+        st.stop()
+
+
+def job_on_device(make: Callable[[], Job]) -> Job:
+    """``make()``, or a message instead of a traceback when the GPU's memory is full."""
+    try:
+        return make()
+    except torch.OutOfMemoryError:
+        st.error(
+            "The GPU's memory is full (other visitors' models live there too): try a smaller "
+            "model or batch, or come back in a while.",
+            icon=":material/memory:",
+        )
         st.stop()
 
 

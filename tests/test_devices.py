@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
 from core.classifier import classifier_path, load_classifier
 from core.devices import DEVICE_VARIABLE, device_name, resolve_device, training_device
@@ -19,7 +20,7 @@ from core.rbm import load_checkpoint_bytes as load_rbm_checkpoint_bytes
 from core.runs import TrainingRun
 from core.slots import SlotPool
 from pages.live import status_fields
-from tests.helpers import wait_for
+from tests.helpers import fresh_page, wait_for
 
 CUDA = torch.cuda.is_available()
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not CUDA, reason="no CUDA"))]
@@ -157,3 +158,29 @@ def test_a_run_says_which_device_it_trains_on(digits, device):
             assert f"on {snapshot.device}" in rest and "CPU thread" not in rest
     finally:
         run.close()
+
+
+def test_a_bad_device_variable_stops_the_page_with_its_name(monkeypatch):
+    monkeypatch.setenv(DEVICE_VARIABLE, "tpu")
+    app = fresh_page("../pages/rbm.py")
+    assert not app.exception
+    assert any(f"{DEVICE_VARIABLE}='tpu'" in error.value for error in app.error)
+
+
+def test_a_full_gpu_gives_a_message_not_a_traceback():
+    def page():
+        import streamlit as st
+        import torch
+
+        from pages.session import job_on_device
+
+        def full():
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+        job_on_device(full)
+        st.write("not reached")
+
+    app = AppTest.from_function(page, default_timeout=30).run()
+    assert not app.exception
+    assert "GPU's memory is full" in app.error[0].value
+    assert not app.markdown
