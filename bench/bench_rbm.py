@@ -305,7 +305,8 @@ def _train_rbm(data, n_hidden: int, epochs: int, k: int, persistent: bool):
     """A 784-n_hidden RBM trained by CD-k or PCD-k with a fixed, published-style protocol."""
     import torch
 
-    from core.rbm import RBM, RBMTrainer
+    from core.rbm import RBM
+    from core.rbm_trainer import RBMTrainer
 
     rbm = RBM(data.shape[1], n_hidden, seed=0)
     with torch.no_grad():  # visible biases at the data's log-odds (Hinton's guide, 8.1)

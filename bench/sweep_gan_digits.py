@@ -55,18 +55,46 @@ SETTINGS = [
     {**BASE, "batch_size": 128, "average_decay": 0.995},
     # third stage: the two best of the second (G 5e-3 / D 2e-3 and d = 0.995, about half
     # recognised at 150,000 images) combined, with shorter averages and faster Adam moments
-    {**BASE, "learning_rate_generator": 5e-3, "learning_rate_discriminator": 2e-3,
-     "average_decay": 0.995},
-    {**BASE, "learning_rate_generator": 5e-3, "learning_rate_discriminator": 2e-3,
-     "average_decay": 0.99},
-    {**BASE, "learning_rate_generator": 5e-3, "learning_rate_discriminator": 2e-3,
-     "average_decay": 0.995, "betas": (0.5, 0.99)},
-    {**BASE, "learning_rate_generator": 5e-3, "learning_rate_discriminator": 2e-3,
-     "average_decay": 0.995, "real_label": 0.9},
-    {**BASE, "batch_size": 128, "learning_rate_generator": 5e-3,
-     "learning_rate_discriminator": 2e-3, "average_decay": 0.99},
-    {**BASE, "learning_rate_generator": 3e-3, "learning_rate_discriminator": 1.5e-3,
-     "average_decay": 0.99, "betas": (0.5, 0.99)},
+    {
+        **BASE,
+        "learning_rate_generator": 5e-3,
+        "learning_rate_discriminator": 2e-3,
+        "average_decay": 0.995,
+    },
+    {
+        **BASE,
+        "learning_rate_generator": 5e-3,
+        "learning_rate_discriminator": 2e-3,
+        "average_decay": 0.99,
+    },
+    {
+        **BASE,
+        "learning_rate_generator": 5e-3,
+        "learning_rate_discriminator": 2e-3,
+        "average_decay": 0.995,
+        "betas": (0.5, 0.99),
+    },
+    {
+        **BASE,
+        "learning_rate_generator": 5e-3,
+        "learning_rate_discriminator": 2e-3,
+        "average_decay": 0.995,
+        "real_label": 0.9,
+    },
+    {
+        **BASE,
+        "batch_size": 128,
+        "learning_rate_generator": 5e-3,
+        "learning_rate_discriminator": 2e-3,
+        "average_decay": 0.99,
+    },
+    {
+        **BASE,
+        "learning_rate_generator": 3e-3,
+        "learning_rate_discriminator": 1.5e-3,
+        "average_decay": 0.99,
+        "betas": (0.5, 0.99),
+    },
 ]
 
 

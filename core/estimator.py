@@ -13,7 +13,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from core.devices import resolve_device
-from core.rbm import RBM, RBMTrainer
+from core.rbm import RBM
+from core.rbm_trainer import RBMTrainer
 from core.sampling import RandomSource, bernoulli
 from core.validation import check_non_negative, check_positive, check_positive_int
 

@@ -21,7 +21,8 @@ import torch
 import torch.nn.functional as F_nn
 
 from core.metrics import all_states
-from core.rbm import RBM, RBMTrainer
+from core.rbm import RBM
+from core.rbm_trainer import RBMTrainer
 from core.sampling import RandomSource, bernoulli
 from core.tiny_data import MAX_PIXELS, TinyDataset, state_images
 

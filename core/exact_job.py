@@ -20,7 +20,8 @@ from core.exact import (
     slow_motion_update,
 )
 from core.metrics import log_partition_exact
-from core.rbm import RBM, RBMTrainer
+from core.rbm import RBM
+from core.rbm_trainer import RBMTrainer
 from core.sampling import RandomSource
 from core.tiny_data import TinyDataset, state_images
 from core.validation import check_positive, check_positive_int

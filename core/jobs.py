@@ -16,7 +16,8 @@ import torch
 from core.data import Dataset, binarize, train_validation_split
 from core.devices import resolve_device
 from core.dreams import dream
-from core.rbm import RBM, RBMTrainer
+from core.rbm import RBM
+from core.rbm_trainer import RBMTrainer
 from core.runs import Caps
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from core.data import binarize, load_dataset
 from core.estimator import BernoulliRBM
-from core.rbm import TrainingDivergedError
+from core.rbm_trainer import TrainingDivergedError
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from core.exact import (
     slow_motion_update,
 )
 from core.exact_job import ExactRBMJob, ExactSettings
-from core.rbm import RBM, RBMTrainer
+from core.rbm import RBM
+from core.rbm_trainer import RBMTrainer
 from core.sampling import RandomSource
 from core.tiny_data import bars_and_stripes, shifted_squares
 from core.tiny_pictures import energy_levels_svg, heatmap_svg, image_rows_svg

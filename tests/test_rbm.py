@@ -12,14 +12,8 @@ import torch
 
 from core.data import binarize, load_dataset
 from core.metrics import annealing_schedule, log_partition_ais
-from core.rbm import (
-    FINITE_BOUND,
-    RBM,
-    RBMTrainer,
-    TrainingDivergedError,
-    checkpoint_bytes,
-    load_checkpoint_bytes,
-)
+from core.rbm import RBM, checkpoint_bytes, load_checkpoint_bytes
+from core.rbm_trainer import FINITE_BOUND, RBMTrainer, TrainingDivergedError
 
 
 def _all_binary(n: int) -> torch.Tensor:
