@@ -66,6 +66,7 @@ class RBMTrainer:
         self._velocity: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._bound = self._velocity_bound = 0.0  # upper bounds on |W|, |b|, |c| and |velocity|
         self._bound_for: tuple = ()  # the parameters (and their versions) the bound is for
+        self._ones_cache: dict[tuple, torch.Tensor] = {}
         self.validate_hyperparameters()
 
     def validate_hyperparameters(self) -> None:
@@ -156,6 +157,14 @@ class RBMTrainer:
         rate = float(self.learning_rate)
         decay = float(self.weight_decay)
         scale_data, scale_model = rate / n, rate / v_model.shape[0]
+        # A bound kept in plain numbers says whether this update can leave a parameter NaN,
+        # inf or beyond FINITE_BOUND in size (where W v may overflow). Where it cannot (any
+        # ordinary run: a plain fit checks nothing), the update is made in place; where it
+        # can, on copies, kept only if they are measured within the bound, so a diverging
+        # run keeps its last finite parameters.
+        bound = self._next_bound(rate, decay)
+        trusted = bound < FINITE_BOUND
+        new_W, new_b, new_c = (W, b, c) if trusted else (W.clone(), b.clone(), c.clone())
         if self.momentum:
             delta_W = torch.mm(h_data.t(), v).mul_(scale_data)
             delta_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
@@ -168,42 +177,42 @@ class RBMTrainer:
             )
             if self._velocity is None:
                 self._velocity = tuple(torch.zeros_like(delta) for delta in deltas)
-            for velocity, delta in zip(self._velocity, deltas, strict=True):
-                velocity.mul_(float(self.momentum)).add_(delta)
-            new_W = W + self._velocity[0]
-            new_b, new_c = b + self._velocity[1], c + self._velocity[2]
+            for target, velocity, delta in zip(
+                (new_W, new_b, new_c), self._velocity, deltas, strict=True
+            ):
+                target.add_(velocity.mul_(float(self.momentum)).add_(delta))
         else:
-            # The same update with the scaling and the addition fused into the products.
-            new_W = torch.addmm(W, h_data.t(), v, beta=1.0 - rate * decay, alpha=scale_data)
+            # The scaling and the addition fused into the products.
+            new_W.addmm_(h_data.t(), v, beta=1.0 - rate * decay, alpha=scale_data)
             new_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
-            ones_data = torch.ones(n, dtype=v.dtype, device=v.device)
-            ones_model = torch.ones(v_model.shape[0], dtype=v.dtype, device=v.device)
-            new_b = torch.addmv(b, v.t(), ones_data, alpha=scale_data)
+            ones_data, ones_model = self._ones(n, v), self._ones(v_model.shape[0], v)
+            new_b.addmv_(v.t(), ones_data, alpha=scale_data)
             new_b.addmv_(v_model.t(), ones_model, alpha=-scale_model)
-            new_c = torch.addmv(c, h_data.t(), ones_data, alpha=scale_data)
+            new_c.addmv_(h_data.t(), ones_data, alpha=scale_data)
             new_c.addmv_(h_model.t(), ones_model, alpha=-scale_model)
-
-        # The new parameters were computed out of place: keep them only if every value is
-        # finite and below FINITE_BOUND in size (beyond it, W v may overflow), so that a
-        # diverging run keeps its last finite parameters. Measured only when a bound kept in
-        # plain numbers cannot rule that out: a plain fit does no check at all.
-        bound = self._next_bound(rate, decay)
-        if not bound < FINITE_BOUND:
+        if not trusted:
             bound = float(torch.stack([t.abs().max() for t in (new_W, new_b, new_c)]).max())
-        if not bound < FINITE_BOUND:
-            self.reset_chains()
-            raise TrainingDivergedError(
-                f"Training diverged at step {self.steps_done + 1}: the update would put NaN, "
-                f"inf or values beyond {FINITE_BOUND:g} in the weights (learning rate {rate:g} "
-                "may be too high). The model keeps its last finite parameters; lower the "
-                "learning rate or reset."
-            )
-        W.copy_(new_W)
-        b.copy_(new_b)
-        c.copy_(new_c)
+            if not bound < FINITE_BOUND:
+                self.reset_chains()
+                raise TrainingDivergedError(
+                    f"Training diverged at step {self.steps_done + 1}: the update would put "
+                    f"NaN, inf or values beyond {FINITE_BOUND:g} in the weights (learning rate "
+                    f"{rate:g} may be too high). The model keeps its last finite parameters; "
+                    "lower the learning rate or reset."
+                )
+            W.copy_(new_W)
+            b.copy_(new_b)
+            c.copy_(new_c)
         self._bound, self._bound_for = bound, self._parameters_now()
         self.steps_done += 1
         return metrics
+
+    def _ones(self, n: int, like: torch.Tensor) -> torch.Tensor:
+        """A vector of n ones (for a product that sums rows), made once per size."""
+        key = (n, like.dtype, like.device)
+        if key not in self._ones_cache:
+            self._ones_cache[key] = torch.ones(n, dtype=like.dtype, device=like.device)
+        return self._ones_cache[key]
 
     def _parameters_now(self) -> tuple:
         return tuple((id(t), t._version) for t in (self.rbm.W, self.rbm.b, self.rbm.c))
