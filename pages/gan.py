@@ -32,15 +32,7 @@ from pages.gan_views import (
 )
 from pages.live import live_fragment
 from pages.replay_views import replay_section
-from pages.session import (
-    cached_classifier,
-    cached_dataset,
-    job_on_device,
-    kept,
-    opened,
-    run_device,
-    usable_dataset,
-)
+from pages.session import cached_classifier, cached_dataset, kept, new_job, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -141,9 +133,7 @@ def sidebar_settings() -> tuple[str, dict]:
 def new_run() -> None:
     session.preset = session.preset if st.session_state.pop("gan_pending_reset", False) else None
     classifier = cached_classifier(dataset.image_shape)
-    job = job_on_device(
-        lambda: GANJob(dataset, config, CAPS, classifier=classifier, device=run_device())
-    )
+    job = new_job(lambda device: GANJob(dataset, config, CAPS, classifier, device))
     session.start_over(job, CAPS, shape, picture_interval=1.0)
 
 

@@ -34,14 +34,7 @@ from pages.rbm_views import (
     model_view,
 )
 from pages.replay_views import replay_section
-from pages.session import (
-    cached_classifier,
-    job_on_device,
-    kept,
-    opened,
-    run_device,
-    usable_dataset,
-)
+from pages.session import cached_classifier, kept, new_job, opened, usable_dataset
 from pages.widgets import (
     Pretrained,
     checkpoint_inputs,
@@ -119,7 +112,7 @@ def sidebar_settings() -> tuple[str, RBMJobSettings]:
 
 def new_run() -> None:
     session.preset = session.preset if st.session_state.pop("rbm_pending_reset", False) else None
-    job = job_on_device(lambda: RBMJob(dataset, settings, CAPS, device=run_device()))
+    job = new_job(lambda device: RBMJob(dataset, settings, CAPS, device))
     session.start_over(job, CAPS, (dataset_name, settings))
 
 

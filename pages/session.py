@@ -33,20 +33,17 @@ def cached_dataset(name: str) -> Dataset:
     return load_dataset(name)
 
 
-def run_device():
-    """The device a new MNIST-sized run trains on (a GPU when torch sees one, see
-    core.devices); a bad DASHBOARD_DEVICE stops the page with its sentence."""
+def new_job(make: Callable[[torch.device], Job]) -> Job:
+    """``make(device)`` for a new MNIST-sized run, on the device runs train on (a GPU when
+    torch sees one, see core.devices). A bad DASHBOARD_DEVICE, or a GPU whose memory is full,
+    stops the page with a sentence instead of a traceback."""
     try:
-        return training_device()
+        device = training_device()
     except ValueError as error:
         st.error(str(error))
         st.stop()
-
-
-def job_on_device(make: Callable[[], Job]) -> Job:
-    """``make()``, or a message instead of a traceback when the GPU's memory is full."""
     try:
-        return make()
+        return make(device)
     except torch.OutOfMemoryError:
         st.error(
             "The GPU's memory is full (other visitors' models live there too): try a smaller "

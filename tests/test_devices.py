@@ -172,12 +172,12 @@ def test_a_full_gpu_gives_a_message_not_a_traceback():
         import streamlit as st
         import torch
 
-        from pages.session import job_on_device
+        from pages.session import new_job
 
-        def full():
+        def full(device):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-        job_on_device(full)
+        new_job(full)
         st.write("not reached")
 
     app = AppTest.from_function(page, default_timeout=30).run()
