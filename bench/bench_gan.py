@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench.machine import describe, matmul_gflops  # noqa: E402
+from bench.machine import describe, matmul_gflops, median_rate  # noqa: E402
 from core.classifier import classifier_path, load_classifier  # noqa: E402
 from core.data import from_tanh_range, load_dataset, load_idx_folder, to_tanh_range  # noqa: E402
 from core.gan import GANConfig, GANTrainer  # noqa: E402
@@ -115,17 +115,6 @@ def products_speed(config: GANConfig, rounds: int = 7, repeats: int = 20) -> flo
 
     once()
     return flops * median_rate(once, repeats, rounds) / 1e9
-
-
-def median_rate(call, calls: int, rounds: int) -> float:
-    """Calls per second: the median over ``rounds`` windows of ``calls`` calls each."""
-    seconds = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(calls):
-            call()
-        seconds.append((time.perf_counter() - started) / calls)
-    return 1 / statistics.median(seconds)
 
 
 def our_speed(data: np.ndarray, steps: int, rounds: int) -> float:

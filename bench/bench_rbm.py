@@ -36,7 +36,7 @@ WORKER_ENV = dict(os.environ)
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import cpu_name, describe  # noqa: E402
+from bench.machine import cpu_name, describe, median_rate  # noqa: E402
 
 PUBLISHED_CD25_500 = -86.34  # Salakhutdinov & Murray 2008, Table 2: CD25(500), full MNIST
 COMPONENTS = (100, 500)
@@ -167,13 +167,7 @@ def products_speed(batch: int, n_visible: int, n_hidden: int, repeats: int = 7) 
     while time.perf_counter() - started < 0.2:
         update()
         calls += 1
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(calls):
-            update()
-        timings.append((time.perf_counter() - started) / calls)
-    return batch / statistics.median(timings)
+    return batch * median_rate(update, calls, repeats)
 
 
 def _threads_text(info: dict) -> str:

@@ -19,6 +19,17 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def median_rate(call, calls: int, rounds: int) -> float:
+    """Calls per second: the median over ``rounds`` windows of ``calls`` calls each."""
+    seconds = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(calls):
+            call()
+        seconds.append((time.perf_counter() - started) / calls)
+    return 1 / statistics.median(seconds)
+
+
 def matmul_gflops(size: int = 1024, repeats: int = 20) -> float:
     """This machine's float32 matrix-multiply speed in torch: median of ``repeats`` products."""
     import torch
