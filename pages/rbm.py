@@ -1,28 +1,33 @@
 """The RBM page: train a Restricted Boltzmann Machine live and watch what it learns.
 
-Top to bottom as the user sees it: settings (sidebar), controls, the live view, what to draw
-it with, a look inside, its dreams (samples from noise), a Gibbs chain on demand, export, and
-continuing from a checkpoint.
+Top to bottom as the user sees it: settings (the sidebar, in pages/rbm_settings.py), controls,
+the live view, what to draw it with, a look inside, its dreams (samples from noise), a Gibbs
+chain on demand, export, and continuing from a checkpoint.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
 import streamlit as st
 
 from core.checkpoints import training_count
-from core.data import DATASET_NAMES, DEFAULT_DATASET
 from core.images import image_grid
-from core.jobs import EXACT_MAX_HIDDEN, RBMJob, RBMJobSettings
-from core.links import Setting
+from core.jobs import EXACT_MAX_HIDDEN, RBMJob
 from core.presets import RBM_PRESETS
 from core.process import threads_for_this_thread
 from core.rbm import checkpoint_bytes, load_checkpoint_bytes
-from core.runs import Caps
 from pages.dream_views import dreams_section
 from pages.live import live_fragment
+from pages.rbm_settings import (
+    CAPS,
+    MOMENTA,
+    PRETRAINED,
+    RATES,
+    REFRESH_SECONDS,
+    SHAPE_SETTINGS,
+    sidebar_settings,
+)
 from pages.rbm_views import (
     RBMSession,
     chain_view,
@@ -34,80 +39,15 @@ from pages.rbm_views import (
     model_view,
 )
 from pages.replay_views import replay_section
-from pages.session import cached_classifier, kept, new_job, opened, usable_dataset
+from pages.session import cached_classifier, new_job, opened, usable_dataset
 from pages.widgets import (
-    Pretrained,
     checkpoint_inputs,
     control_row,
-    dataset_choice,
     export_row,
     offer_checkpoint,
     png_download,
-    preset_buttons,
-    settings_from_link,
-    settings_to_link,
     start_pause_resume,
 )
-
-CAPS = Caps()
-PRETRAINED = Pretrained(
-    Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_500h_pcd.pt",
-    784,
-    "Start from the pretrained RBM",
-    "the pretrained RBM (500 hidden units, PCD)",
-    "500 hidden units trained on mnist-5k by scripts/train_rbm.py (PCD, then on its own "
-    "annealed dreams): under Dreams it draws digits of every kind.",
-)
-SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")  # these need a new model (a Reset)
-REFRESH_SECONDS = 0.4  # the live view's refresh period while training
-RATES = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
-BATCHES = [10, 20, 50, 100, 200, 500, 1000]
-DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2]
-LINK = (  # the settings a link carries (see core.links)
-    Setting("dataset", "rbm_dataset", DEFAULT_DATASET, choices=DATASET_NAMES),
-    Setting("hidden", "rbm_hidden", 100, low=4, high=CAPS.max_hidden_units, integer=True),
-    Setting("lr", "rbm_lr", 0.05, choices=RATES),
-    Setting("k", "rbm_k", 1, low=1, high=25, integer=True),
-    Setting("method", "rbm_method", "CD", choices=["CD", "PCD"]),
-    Setting("batch", "rbm_batch", 100, choices=BATCHES),
-    # 200 epochs: the default run lasts long enough to watch (50 took 16 s on a 2-core EPYC)
-    Setting("epochs", "rbm_epochs", 200, low=1, high=CAPS.max_epochs, integer=True),
-    Setting("momentum", "rbm_momentum", 0.5, choices=[round(0.05 * i, 2) for i in range(20)]),
-    Setting("decay", "rbm_decay", 1e-4, choices=DECAYS),
-    Setting("seed", "rbm_seed", 0, low=0, high=1_000_000, integer=True),
-)
-
-
-def sidebar_settings() -> tuple[str, RBMJobSettings]:
-    """The dataset and the run's settings, from the sidebar (first from the link)."""
-    settings_from_link("rbm", LINK)
-    with st.sidebar:
-        st.header("Model and training")
-        dataset_name = dataset_choice("rbm_dataset")
-        hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, key="rbm_hidden")
-        learning_rate = st.select_slider("Learning rate", RATES, key="rbm_lr")
-        k = st.slider("Gibbs steps per update (k)", 1, 25, key="rbm_k")
-        method = st.radio("Negative phase", ["CD", "PCD"], horizontal=True, key="rbm_method")
-        batch_size = st.select_slider("Batch size", BATCHES, key="rbm_batch")
-        epochs = st.slider(
-            "Epochs", 1, CAPS.max_epochs, key="rbm_epochs", help="Passes over the training set."
-        )
-        momentum = st.slider("Momentum", 0.0, 0.95, step=0.05, key="rbm_momentum")
-        weight_decay = st.select_slider("Weight decay", DECAYS, key="rbm_decay")
-        seed = st.number_input("Seed", 0, 1_000_000, key="rbm_seed")
-        preset_buttons("rbm", RBM_PRESETS, lambda: kept("rbm", RBMSession))
-    settings_to_link(LINK)
-    return dataset_name, RBMJobSettings(
-        hidden_units=int(hidden_units),
-        learning_rate=float(learning_rate),
-        k=int(k),
-        persistent=method == "PCD",
-        batch_size=int(batch_size),
-        epochs=int(epochs),
-        momentum=float(momentum),
-        weight_decay=float(weight_decay),
-        seed=int(seed),
-    )
 
 
 def new_run() -> None:
@@ -282,7 +222,7 @@ def checked_checkpoint(data: bytes):
         st.session_state["rbm_method"] = "PCD" if config["method"].startswith("PCD") else "CD"
     if config.get("learning_rate") in RATES:
         st.session_state["rbm_lr"] = config["learning_rate"]
-    if config.get("momentum") in [round(0.05 * i, 2) for i in range(20)]:
+    if config.get("momentum") in MOMENTA:
         st.session_state["rbm_momentum"] = config["momentum"]
     return rbm, config
 

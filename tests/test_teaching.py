@@ -35,7 +35,8 @@ def test_each_lesson_link_opens_its_page_as_written(link):
         assert app.title[0].value.startswith("Generative models, live")  # the home page
         return
     # every setting the link names is set as written
-    module = (ROOT / "pages" / f"{page}.py").read_text()
+    sources = [ROOT / "pages" / f"{page}{part}.py" for part in ("", "_settings")]
+    module = "".join(source.read_text() for source in sources if source.exists())
     widgets = dict(re.findall(r'Setting\(\s*"(\w+)",\s*"(\w+)"', module))
     for name, value in query.items():
         if name in ("hide", "present"):
