@@ -10,6 +10,8 @@ import os
 
 import torch
 
+from core.memory import Memory
+
 DEVICE_VARIABLE = "DASHBOARD_DEVICE"
 
 
@@ -58,3 +60,13 @@ def device_name(device: str | torch.device | None) -> str:
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"CUDA GPU {index}, {torch.cuda.get_device_name(index)}"
     return str(device)
+
+
+def device_memory(device: str | torch.device) -> Memory | None:
+    """A GPU's memory as the memory cap reads it: in use (by every process on it) of its total;
+    None for the CPU, whose memory core.memory.current() measures."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return None
+    free, total = torch.cuda.mem_get_info(device)
+    return Memory(total - free, total, device_name(device))

@@ -131,10 +131,10 @@ def room_for_a_run(memory: Memory) -> bool:
     return memory.left >= max(memory.limit // 5, 300 * 2**20)
 
 
-def refusal(memory: Memory) -> str:
-    """What a visitor reads when :func:`room_for_a_run` says no."""
+def refusal(memory: Memory, holder: str = "This server") -> str:
+    """What a visitor reads when :func:`room_for_a_run` says no (``holder``: what is full)."""
     return (
-        f"This server is near its memory limit ({memory.used / 2**20:,.0f} of "
+        f"{holder} is near its memory limit ({memory.used / 2**20:,.0f} of "
         f"{memory.limit / 2**20:,.0f} MB in use), so it starts no new runs for now. Runs that "
         "visitors leave end within a few minutes: open this page again then."
     )

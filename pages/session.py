@@ -21,7 +21,7 @@ import torch
 from core import memory, process
 from core.classifier import classifier_path, load_classifier
 from core.data import DEFAULT_DATASET, Dataset, DatasetError, load_dataset
-from core.devices import training_device
+from core.devices import device_memory, training_device
 from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease
 from core.runs import IDLE, Caps, Job, TrainingRun
 from core.slots import SlotPool
@@ -35,12 +35,16 @@ def cached_dataset(name: str) -> Dataset:
 
 def new_job(make: Callable[[torch.device], Job]) -> Job:
     """``make(device)`` for a new MNIST-sized run, on the device runs train on (a GPU when
-    torch sees one, see core.devices). A bad DASHBOARD_DEVICE, or a GPU whose memory is full,
-    stops the page with a sentence instead of a traceback."""
+    torch sees one, see core.devices). A bad DASHBOARD_DEVICE, or a GPU whose memory is full
+    (or past the memory cap's line), stops the page with a sentence instead of a traceback."""
     try:
         device = training_device()
     except ValueError as error:
         st.error(str(error))
+        st.stop()
+    gpu = device_memory(device)  # models and data live in the GPU's memory, not the server's
+    if gpu is not None and not memory.room_for_a_run(gpu):
+        st.error(memory.refusal(gpu, f"The GPU ({gpu.source})"), icon=":material/memory:")
         st.stop()
     try:
         return make(device)

@@ -11,7 +11,13 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from core.classifier import classifier_path, load_classifier
-from core.devices import DEVICE_VARIABLE, device_name, resolve_device, training_device
+from core.devices import (
+    DEVICE_VARIABLE,
+    device_memory,
+    device_name,
+    resolve_device,
+    training_device,
+)
 from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
 from core.gan_job import GANJob
 from core.jobs import RBMJob, RBMJobSettings
@@ -183,4 +189,34 @@ def test_a_full_gpu_gives_a_message_not_a_traceback():
     app = AppTest.from_function(page, default_timeout=30).run()
     assert not app.exception
     assert "GPU's memory is full" in app.error[0].value
+    assert not app.markdown
+
+
+def test_a_gpus_memory_is_measured_for_the_cap_and_the_cpus_is_left_to_core_memory():
+    assert device_memory("cpu") is None
+    if not CUDA:
+        pytest.skip("no CUDA")
+    gpu = device_memory("cuda")
+    free, total = torch.cuda.mem_get_info()
+    assert gpu.limit == total and 0 < gpu.used <= total
+    assert abs(gpu.left - free) < 2**30  # other processes may allocate between the two reads
+    assert gpu.source.startswith("CUDA GPU")
+
+
+@pytest.mark.skipif(not CUDA, reason="no CUDA")
+def test_a_gpu_past_the_memory_caps_line_refuses_a_new_run():
+    def page():
+        import streamlit as st
+        import torch
+
+        from pages.session import new_job
+
+        free, total = torch.cuda.mem_get_info()
+        hold = torch.empty(int(free - total // 10), dtype=torch.uint8, device="cuda")  # 90% used
+        new_job(lambda device: st.write("made"))
+        del hold
+
+    app = AppTest.from_function(page, default_timeout=60).run()
+    assert not app.exception
+    assert "The GPU (CUDA GPU" in app.error[0].value
     assert not app.markdown

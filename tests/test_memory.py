@@ -101,7 +101,9 @@ def test_room_for_a_run_at_both_ends():
     assert memory.room_for_a_run(Memory(700 * MB, 1000 * MB, "machine"))
     assert memory.room_for_a_run(Memory(10 * 2**30, 24 * 2**30, "machine"))
     text = memory.refusal(Memory(2500 * MB, 2700 * MB, "cgroup v1"))
-    assert "2,500 of 2,700 MB" in text
+    assert "2,500 of 2,700 MB" in text and text.startswith("This server is near")
+    gpu = memory.refusal(Memory(130 * 2**30, 140 * 2**30, "CUDA GPU 0"), "The GPU (CUDA GPU 0)")
+    assert gpu.startswith("The GPU (CUDA GPU 0) is near its memory limit (133,120 of 143,360 MB")
 
 
 @pytest.mark.parametrize("page", ["rbm", "gan", "gan_2d", "rbm_exact"])
