@@ -32,6 +32,13 @@ class StepMetrics:
     pseudo_log_likelihood: float
 
 
+class Stacked:
+    """An array of n data rows, then the chains' rows, and a view of each part."""
+
+    def __init__(self, rows: torch.Tensor, n: int) -> None:
+        self.all, self.data, self.model = rows, rows[:n], rows[n:]
+
+
 class RBMTrainer:
     """CD-k or PCD-k training of an :class:`RBM`, with momentum and L2 weight decay.
 
@@ -66,7 +73,9 @@ class RBMTrainer:
         self._velocity: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._bound = self._velocity_bound = 0.0  # upper bounds on |W|, |b|, |c| and |velocity|
         self._bound_for: tuple = ()  # the parameters (and their versions) the bound is for
-        self._ones_cache: dict[tuple, torch.Tensor] = {}
+        self._cache: dict[tuple, torch.Tensor | Stacked] = {}  # arrays made once per size
+        self._weights: torch.Tensor | None = None  # see _row_weights
+        self._weights_for: tuple = ()
         self.validate_hyperparameters()
 
     def validate_hyperparameters(self) -> None:
@@ -76,15 +85,27 @@ class RBMTrainer:
         check_non_negative("momentum", self.momentum, upper=1.0)
         check_non_negative("weight_decay", self.weight_decay)
 
-    def _run_chain(self, h: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """k steps h → v → h ... ending on v; returns (P(v | h), sampled v) of the last step."""
+    def __getstate__(self) -> dict:
+        """Pickled (with a fitted estimator, say) without the arrays kept for the current batch
+        size: they are made again at the next update."""
+        state = self.__dict__.copy()
+        state["_cache"] = {}
+        return state
+
+    def _run_chain(
+        self, h: torch.Tensor, k: int, Wt: torch.Tensor, out: torch.Tensor
+    ) -> torch.Tensor:
+        """k steps h → v → h ... ending on v: the last v sampled into ``out``; returns its
+        P(v | h). ``Wt`` is W transposed (a view, made once per update)."""
         W, b, c = self.rbm.W, self.rbm.b, self.rbm.c
         for step in range(k):
             v_model_mean = torch.addmm(b, h, W).sigmoid_()  # in place: one batch × D less
-            v_model = bernoulli(v_model_mean, self.random)
             if step < k - 1:
-                h = bernoulli(torch.sigmoid(torch.addmm(c, v_model, W.t())), self.random)
-        return v_model_mean, v_model
+                v_model = bernoulli(v_model_mean, self.random)
+                h = bernoulli(torch.addmm(c, v_model, Wt).sigmoid_(), self.random)
+            else:
+                self.random.bernoulli(v_model_mean, out=out)
+        return v_model_mean
 
     def reset_chains(self) -> None:
         """Forget the persistent chains and the momentum."""
@@ -105,43 +126,53 @@ class RBMTrainer:
             self.validate_hyperparameters()
             v = rbm.as_visible(v)
         W, b, c = rbm.W, rbm.b, rbm.c
+        Wt = W.t()
         random = self.random
         n = v.shape[0]
         k = int(self.k)
+        if self.persistent and self.persistent_hidden is None:
+            self.persistent_hidden = torch.zeros(
+                self.n_persistent_chains, rbm.n_hidden, device=v.device, dtype=v.dtype
+            )
+        m = self.persistent_hidden.shape[0] if self.persistent else n  # the chains' rows
 
+        # The data's rows and the chains' rows stacked in one array, visible and hidden, so
+        # that each term of the update is one product over both (half the calls: at small
+        # batches the calls, not the arithmetic, take the time). The chains' samples are
+        # drawn straight into their rows, so stacking costs one copy of the batch.
+        visible = self._stacked("visible", n, m, rbm.n_visible, v)
+        visible.data.copy_(v)
+        v_model = visible.model
+        hidden_input = self._stacked("hidden input", n, m, rbm.n_hidden, v)
+        # P(h | v): over the hidden input itself where no metric needs that input afterwards
+        h = self._stacked("hidden", n, m, rbm.n_hidden, v) if compute_metrics else hidden_input
         if self.persistent:
-            # PCD: the chains continue from their last hidden state. (Two products, not one
-            # of the two batches stacked: the stacking copy cost more than the call it saves.)
-            if self.persistent_hidden is None:
-                self.persistent_hidden = torch.zeros(
-                    self.n_persistent_chains, rbm.n_hidden, device=v.device, dtype=v.dtype
-                )
-            v_model_mean, v_model = self._run_chain(self.persistent_hidden, k)
-            hidden_input = torch.addmm(c, v, W.t())
-            model_hidden_input = torch.addmm(c, v_model, W.t())
-            h_data, h_model = torch.sigmoid(hidden_input), torch.sigmoid(model_hidden_input)
-            self.persistent_hidden = bernoulli(h_model, random)
+            # PCD: the chains continue from their last hidden state.
+            v_model_mean = self._run_chain(self.persistent_hidden, k, Wt, out=v_model)
+            torch.addmm(c, visible.all, Wt, out=hidden_input.all)
+            torch.sigmoid(hidden_input.all, out=h.all)
+            self.persistent_hidden = bernoulli(h.model, random)
         else:
             # CD: the chains start at the data.
-            hidden_input = torch.addmm(c, v, W.t())
-            h_data = torch.sigmoid(hidden_input)
-            v_model_mean, v_model = self._run_chain(bernoulli(h_data, random), k)
-            model_hidden_input = torch.addmm(c, v_model, W.t())
-            h_model = torch.sigmoid(model_hidden_input)
+            torch.addmm(c, v, Wt, out=hidden_input.data)
+            torch.sigmoid(hidden_input.data, out=h.data)
+            v_model_mean = self._run_chain(bernoulli(h.data, random), k, Wt, out=v_model)
+            torch.addmm(c, v_model, Wt, out=hidden_input.model)
+            torch.sigmoid(hidden_input.model, out=h.model)
 
         # The batch's metrics describe the model that produced the samples (before the update).
         metrics = None
         if compute_metrics:
-            free_energy_data = rbm.free_energy(v, hidden_input, checked=True)
-            free_energy_model = rbm.free_energy(v_model, model_hidden_input, checked=True)
+            free_energy_data = rbm.free_energy(v, hidden_input.data, checked=True)
+            free_energy_model = rbm.free_energy(v_model, hidden_input.model, checked=True)
             flip_index = torch.randint(
                 0, rbm.n_visible, (n,), generator=random.torch_generator, device=v.device
             )
             pseudo = rbm.pseudo_log_likelihood(
-                v, flip_index, hidden_input=hidden_input, checked=True
+                v, flip_index, hidden_input=hidden_input.data, checked=True
             )
             if self.persistent or k > 1:
-                h_first = bernoulli(h_data, random)
+                h_first = bernoulli(h.data, random)
                 reconstruction = torch.sigmoid(torch.addmm(b, h_first, W))
             else:
                 reconstruction = v_model_mean
@@ -154,26 +185,30 @@ class RBMTrainer:
         # Step along the log-likelihood gradient (= minus the gradient of the surrogate
         # F(v) - F(v̂)), with data and model terms each averaged over their own rows:
         #   ΔW = lr (<h vᵀ>_data - <h vᵀ>_model - λ W),  Δb = lr (<v>_data - <v>_model), ...
+        # With the hidden rows scaled by +lr/n (data) and -lr/m (chains), each sum over the
+        # stacked rows is one product: ΔW ∝ hᵀ v, Δb ∝ vᵀ (±lr/n, m), Δc ∝ hᵀ 1.
         rate = float(self.learning_rate)
         decay = float(self.weight_decay)
-        scale_data, scale_model = rate / n, rate / v_model.shape[0]
+        h.data.mul_(rate / n)
+        h.model.mul_(-rate / m)
+        row_weights = self._row_weights(n, m, rate, v)
+        ones = self._ones(n + m, v)
         # A bound kept in plain numbers says whether this update can leave a parameter NaN,
         # inf or beyond FINITE_BOUND in size (where W v may overflow). Where it cannot (any
         # ordinary run: a plain fit checks nothing), the update is made in place; where it
         # can, on copies, kept only if they are measured within the bound, so a diverging
         # run keeps its last finite parameters.
-        bound = self._next_bound(rate, decay)
+        bound = self._next_bound(rate, decay, (W, b, c))
         trusted = bound < FINITE_BOUND
         new_W, new_b, new_c = (W, b, c) if trusted else (W.clone(), b.clone(), c.clone())
         if self.momentum:
-            delta_W = torch.mm(h_data.t(), v).mul_(scale_data)
-            delta_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
+            delta_W = torch.mm(h.all.t(), visible.all)
             if decay:
                 delta_W.add_(W, alpha=-rate * decay)
             deltas = (
                 delta_W,
-                v.sum(dim=0).mul_(scale_data).sub_(v_model.sum(dim=0), alpha=scale_model),
-                h_data.sum(dim=0).mul_(scale_data).sub_(h_model.sum(dim=0), alpha=scale_model),
+                torch.mv(visible.all.t(), row_weights),
+                torch.mv(h.all.t(), ones),
             )
             if self._velocity is None:
                 self._velocity = tuple(torch.zeros_like(delta) for delta in deltas)
@@ -182,14 +217,9 @@ class RBMTrainer:
             ):
                 target.add_(velocity.mul_(float(self.momentum)).add_(delta))
         else:
-            # The scaling and the addition fused into the products.
-            new_W.addmm_(h_data.t(), v, beta=1.0 - rate * decay, alpha=scale_data)
-            new_W.addmm_(h_model.t(), v_model, alpha=-scale_model)
-            ones_data, ones_model = self._ones(n, v), self._ones(v_model.shape[0], v)
-            new_b.addmv_(v.t(), ones_data, alpha=scale_data)
-            new_b.addmv_(v_model.t(), ones_model, alpha=-scale_model)
-            new_c.addmv_(h_data.t(), ones_data, alpha=scale_data)
-            new_c.addmv_(h_model.t(), ones_model, alpha=-scale_model)
+            new_W.addmm_(h.all.t(), visible.all, beta=1.0 - rate * decay)
+            new_b.addmv_(visible.all.t(), row_weights)
+            new_c.addmv_(h.all.t(), ones)
         if not trusted:
             bound = float(torch.stack([t.abs().max() for t in (new_W, new_b, new_c)]).max())
             if not bound < FINITE_BOUND:
@@ -203,30 +233,52 @@ class RBMTrainer:
             W.copy_(new_W)
             b.copy_(new_b)
             c.copy_(new_c)
-        self._bound, self._bound_for = bound, self._parameters_now()
+        self._bound, self._bound_for = bound, self._versions((W, b, c))
         self.steps_done += 1
         return metrics
 
     def _ones(self, n: int, like: torch.Tensor) -> torch.Tensor:
         """A vector of n ones (for a product that sums rows), made once per size."""
         key = (n, like.dtype, like.device)
-        if key not in self._ones_cache:
-            self._ones_cache[key] = torch.ones(n, dtype=like.dtype, device=like.device)
-        return self._ones_cache[key]
+        if key not in self._cache:
+            self._cache[key] = torch.ones(n, dtype=like.dtype, device=like.device)
+        return self._cache[key]
 
-    def _parameters_now(self) -> tuple:
-        return tuple((id(t), t._version) for t in (self.rbm.W, self.rbm.b, self.rbm.c))
+    def _stacked(self, name: str, n: int, m: int, width: int, like: torch.Tensor) -> Stacked:
+        """n data rows and m chain rows of ``width`` in one array, kept from one update to the
+        next (they live only within one): a new array would be new memory, paged in afresh."""
+        key = (name, n, m, width, like.dtype, like.device)
+        if key not in self._cache:
+            self._cache[key] = Stacked(
+                torch.empty(n + m, width, dtype=like.dtype, device=like.device), n
+            )
+        return self._cache[key]
 
-    def _next_bound(self, rate: float, decay: float) -> float:
+    def _row_weights(self, n: int, m: int, rate: float, like: torch.Tensor) -> torch.Tensor:
+        """(rate/n repeated n times, then -rate/m m times): Δb = vᵀ of it over stacked rows;
+        made again only when the sizes or the rate change."""
+        key = (n, m, rate, like.dtype, like.device)
+        if self._weights_for != key:
+            weights = torch.full((n + m,), rate / n, dtype=like.dtype, device=like.device)
+            weights[n:] = -rate / m
+            self._weights, self._weights_for = weights, key
+        return self._weights
+
+    @staticmethod
+    def _versions(parameters: tuple) -> tuple:
+        """Which tensors the parameters are and how often each was written in place."""
+        W, b, c = parameters
+        return (id(W), W._version, id(b), b._version, id(c), c._version)
+
+    def _next_bound(self, rate: float, decay: float, parameters: tuple) -> float:
         """An upper bound on every |parameter| after this update, from one before it.
 
         Each data and model term of an update (<h vᵀ>, <v>, <h> over a batch in [0, 1]) lies
         in [0, 1], so a step moves a parameter by at most rate (1 + decay |W|), scaled by
         |1 - rate·decay| for W without momentum. The bound before is measured afresh whenever
         the parameters were written by anything but this trainer (a load, a reset)."""
-        if self._bound_for != self._parameters_now():
-            rbm = self.rbm
-            self._bound = float(torch.stack([t.abs().max() for t in (rbm.W, rbm.b, rbm.c)]).max())
+        if self._bound_for != self._versions(parameters):
+            self._bound = float(torch.stack([t.abs().max() for t in parameters]).max())
             self._velocity_bound = (
                 float(torch.stack([t.abs().max() for t in self._velocity]).max())
                 if self._velocity is not None

@@ -46,15 +46,21 @@ class RandomSource:
         self.torch_generator.manual_seed(int(sequence.generate_state(1, np.uint64)[0] >> 1))
         self._streams = [np.random.Generator(np.random.PCG64(s)) for s in sequence.spawn(_STREAMS)]
 
-    def uniform(self, shape: torch.Size | tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
-        """A tensor of the given shape with entries drawn from U[0, 1)."""
+    def uniform(
+        self,
+        shape: torch.Size | tuple[int, ...],
+        dtype: torch.dtype,
+        out: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """A tensor of the given shape with entries drawn from U[0, 1); drawn straight into
+        ``out`` (contiguous, of that shape and dtype) when given."""
         if self.device.type != "cpu" or dtype not in (torch.float32, torch.float64):
             return torch.rand(
-                shape, generator=self.torch_generator, device=self.device, dtype=dtype
+                shape, generator=self.torch_generator, device=self.device, dtype=dtype, out=out
             )
         numpy_dtype = np.float32 if dtype == torch.float32 else np.float64
-        out = np.empty(tuple(shape), dtype=numpy_dtype)
-        flat = out.reshape(-1)
+        array = np.empty(tuple(shape), dtype=numpy_dtype) if out is None else out.numpy()
+        flat = array.reshape(-1)  # a view: the array is contiguous
         if flat.size < _PARALLEL_FROM:
             self._streams[0].random(out=flat, dtype=numpy_dtype)
         else:
@@ -65,11 +71,15 @@ class RandomSource:
             ]
             for future in futures:
                 future.result()
-        return torch.from_numpy(out)
+        return torch.from_numpy(array) if out is None else out
 
-    def bernoulli(self, probabilities: torch.Tensor) -> torch.Tensor:
-        """0/1 samples (same dtype) with the given probabilities."""
-        return self.uniform(probabilities.shape, probabilities.dtype).lt_(probabilities)
+    def bernoulli(
+        self, probabilities: torch.Tensor, out: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """0/1 samples (same dtype) with the given probabilities, written into ``out`` if given
+        (contiguous rows of a larger array, say: no copy into it afterwards)."""
+        uniform = self.uniform(probabilities.shape, probabilities.dtype, out)
+        return uniform.lt_(probabilities)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()

@@ -14,6 +14,7 @@ from core.data import binarize, load_dataset
 from core.metrics import annealing_schedule, log_partition_ais
 from core.rbm import RBM, checkpoint_bytes, load_checkpoint_bytes
 from core.rbm_trainer import FINITE_BOUND, RBMTrainer, TrainingDivergedError
+from core.sampling import RandomSource
 
 
 def _all_binary(n: int) -> torch.Tensor:
@@ -191,6 +192,82 @@ def test_update_follows_minus_the_gradient_of_the_surrogate_cost():
     for name, parameter in rbm.named_parameters():
         expected = before[name] - 0.1 * params[name].grad
         torch.testing.assert_close(parameter.detach(), expected, rtol=1e-10, atol=1e-12)
+
+
+def _textbook_steps(rbm, batches, random, *, persistent, k, chains, momentum, decay, metrics):
+    """CD-k / PCD-k with momentum and weight decay as written in Hinton's guide, drawing the
+    same random numbers in the same order as RBMTrainer.step: its reference."""
+    W, b, c = (rbm.W.detach().clone(), rbm.b.detach().clone(), rbm.c.detach().clone())
+    velocity = [torch.zeros_like(W), torch.zeros_like(b), torch.zeros_like(c)]
+    held = torch.zeros(chains, W.shape[0], dtype=W.dtype)
+    for v in batches:
+        h_data = torch.sigmoid(v @ W.t() + c)
+        h = held if persistent else random.bernoulli(h_data)
+        for step in range(k):
+            v_model = random.bernoulli(torch.sigmoid(h @ W + b))
+            if step < k - 1:
+                h = random.bernoulli(torch.sigmoid(v_model @ W.t() + c))
+        h_model = torch.sigmoid(v_model @ W.t() + c)
+        if persistent:
+            held = random.bernoulli(h_model)
+        if metrics and (persistent or k > 1):
+            random.bernoulli(h_data)  # the reconstruction metric's draw
+        n, m = len(v), len(v_model)
+        deltas = (
+            0.1 * (h_data.t() @ v / n - h_model.t() @ v_model / m - decay * W),
+            0.1 * (v.mean(0) - v_model.mean(0)),
+            0.1 * (h_data.mean(0) - h_model.mean(0)),
+        )
+        for i, (parameter, delta) in enumerate(zip((W, b, c), deltas, strict=True)):
+            velocity[i] = momentum * velocity[i] + delta
+            parameter += velocity[i]
+    return W, b, c
+
+
+@pytest.mark.parametrize(
+    "persistent, k, chains, momentum, decay, metrics",
+    [
+        (True, 1, 5, 0.5, 0.01, False),  # fewer chains than rows in a batch
+        (True, 2, 8, 0.0, 0.01, True),
+        (False, 2, 8, 0.9, 0.0, False),
+        (False, 1, 8, 0.0, 0.001, True),
+    ],
+)
+def test_every_update_is_the_textbook_one(persistent, k, chains, momentum, decay, metrics):
+    """The data's rows and the chains' rows go through one product per term of the update
+    (RBMTrainer stacks them); three updates land where the textbook's do."""
+    generator = torch.Generator().manual_seed(4)
+    batches = [(torch.rand(8, 6, generator=generator) > 0.5).double() for _ in range(3)]
+    rbm = _random_rbm(6, 4, seed=2, scale=0.5)
+    trainer = RBMTrainer(
+        rbm,
+        learning_rate=0.1,
+        k=k,
+        persistent=persistent,
+        momentum=momentum,
+        weight_decay=decay,
+        n_persistent_chains=chains,
+        seed=9,
+    )
+    expected = _textbook_steps(
+        _random_rbm(6, 4, seed=2, scale=0.5),
+        batches,
+        RandomSource(9),
+        persistent=persistent,
+        k=k,
+        chains=chains,
+        momentum=momentum,
+        decay=decay,
+        metrics=metrics,
+    )
+    for v in batches:
+        trainer.step(v, compute_metrics=metrics)
+    for parameter, reference in zip((rbm.W, rbm.b, rbm.c), expected, strict=True):
+        torch.testing.assert_close(parameter.detach(), reference, rtol=1e-10, atol=1e-12)
+    copied = pickle.loads(pickle.dumps(trainer))  # without the arrays kept for one batch size
+    assert trainer._cache and not copied._cache
+    copied.step(batches[0], compute_metrics=metrics)
+    assert torch.isfinite(copied.rbm.W).all()
 
 
 def test_gibbs_chain_returns_every_state():

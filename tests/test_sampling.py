@@ -35,6 +35,16 @@ def test_same_seed_same_draws_and_float64():
     assert bernoulli(p, generator).mean().item() == pytest.approx(0.3, abs=0.01)
 
 
+@pytest.mark.parametrize("n_rows", [10, 400])  # one stream, and the two-thread path
+def test_draws_into_rows_of_a_larger_array_are_the_same_draws(n_rows):
+    p = torch.rand(n_rows, 784, generator=torch.Generator().manual_seed(1))
+    rows = torch.full((n_rows + 3, 784), 7.0)
+    into = RandomSource(seed=5).bernoulli(p, out=rows[3:])
+    assert into.data_ptr() == rows[3:].data_ptr()  # written in place, not copied in
+    torch.testing.assert_close(rows[3:], RandomSource(seed=5).bernoulli(p), rtol=0, atol=0)
+    assert (rows[:3] == 7.0).all()  # and nothing outside its rows
+
+
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork")
 def test_sampling_works_in_a_forked_child():
     source = RandomSource(seed=1)
