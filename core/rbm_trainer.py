@@ -6,7 +6,9 @@ log-likelihood gradient: <h vᵀ> under the data minus under the chains' samples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -73,9 +75,7 @@ class RBMTrainer:
         self._velocity: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._bound = self._velocity_bound = 0.0  # upper bounds on |W|, |b|, |c| and |velocity|
         self._bound_for: tuple = ()  # the parameters (and their versions) the bound is for
-        self._cache: dict[tuple, torch.Tensor | Stacked] = {}  # arrays made once per size
-        self._weights: torch.Tensor | None = None  # see _row_weights
-        self._weights_for: tuple = ()
+        self._cache: dict[str, tuple] = {}  # arrays for the current batch size (_kept)
         self.validate_hyperparameters()
 
     def validate_hyperparameters(self) -> None:
@@ -237,32 +237,40 @@ class RBMTrainer:
         self.steps_done += 1
         return metrics
 
+    def _kept(self, name: str, key: tuple, make: Callable[[], Any]) -> Any:
+        """``make()``, kept from one update to the next while ``key`` (its sizes, say) holds:
+        one of each name, so a caller whose batch sizes vary keeps no more than one."""
+        kept = self._cache.get(name)
+        if kept is None or kept[0] != key:
+            kept = self._cache[name] = (key, make())
+        return kept[1]
+
     def _ones(self, n: int, like: torch.Tensor) -> torch.Tensor:
-        """A vector of n ones (for a product that sums rows), made once per size."""
-        key = (n, like.dtype, like.device)
-        if key not in self._cache:
-            self._cache[key] = torch.ones(n, dtype=like.dtype, device=like.device)
-        return self._cache[key]
+        """A vector of n ones (for a product that sums rows)."""
+        return self._kept(
+            "ones",
+            (n, like.dtype, like.device),
+            lambda: torch.ones(n, dtype=like.dtype, device=like.device),
+        )
 
     def _stacked(self, name: str, n: int, m: int, width: int, like: torch.Tensor) -> Stacked:
-        """n data rows and m chain rows of ``width`` in one array, kept from one update to the
-        next (they live only within one): a new array would be new memory, paged in afresh."""
-        key = (name, n, m, width, like.dtype, like.device)
-        if key not in self._cache:
-            self._cache[key] = Stacked(
-                torch.empty(n + m, width, dtype=like.dtype, device=like.device), n
-            )
-        return self._cache[key]
+        """n data rows and m chain rows of ``width`` in one array. It lives within one update,
+        but is kept for the next: a new one would be new memory, paged in afresh each time."""
+        return self._kept(
+            name,
+            (n, m, width, like.dtype, like.device),
+            lambda: Stacked(torch.empty(n + m, width, dtype=like.dtype, device=like.device), n),
+        )
 
     def _row_weights(self, n: int, m: int, rate: float, like: torch.Tensor) -> torch.Tensor:
-        """(rate/n repeated n times, then -rate/m m times): Δb = vᵀ of it over stacked rows;
-        made again only when the sizes or the rate change."""
-        key = (n, m, rate, like.dtype, like.device)
-        if self._weights_for != key:
+        """rate/n repeated n times, then −rate/m m times: Δb is the stacked rows' vᵀ of it."""
+
+        def make() -> torch.Tensor:
             weights = torch.full((n + m,), rate / n, dtype=like.dtype, device=like.device)
             weights[n:] = -rate / m
-            self._weights, self._weights_for = weights, key
-        return self._weights
+            return weights
+
+        return self._kept("row weights", (n, m, rate, like.dtype, like.device), make)
 
     @staticmethod
     def _versions(parameters: tuple) -> tuple:

@@ -270,6 +270,18 @@ def test_every_update_is_the_textbook_one(persistent, k, chains, momentum, decay
     assert torch.isfinite(copied.rbm.W).all()
 
 
+def test_batches_of_many_sizes_keep_one_array_of_each_kind():
+    """The arrays an update keeps for the next are for the last batch size only: a caller
+    whose batches vary in size (partial_fit, say) does not pile them up."""
+    rbm = RBM(30, 7, seed=0)
+    trainer = RBMTrainer(rbm, learning_rate=0.05, seed=0)
+    for n in range(1, 40):
+        trainer.step((torch.rand(n, 30) > 0.5).float(), compute_metrics=n % 2 == 0)
+    kept = {name: value for name, (_, value) in trainer._cache.items()}
+    assert set(kept) == {"visible", "hidden input", "hidden", "ones", "row weights"}
+    assert kept["visible"].all.shape == (2 * 39, 30) and kept["ones"].shape == (2 * 39,)
+
+
 def test_gibbs_chain_returns_every_state():
     rbm = RBM(20, 8, seed=0, weight_scale=1.0)
     v0 = (torch.rand(3, 20) > 0.5).float()
