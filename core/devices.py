@@ -64,9 +64,11 @@ def device_name(device: str | torch.device | None) -> str:
 
 def device_memory(device: str | torch.device) -> Memory | None:
     """A GPU's memory as the memory cap reads it: in use (by every process on it) of its total;
-    None for the CPU, whose memory core.memory.current() measures."""
+    None for the CPU, whose memory core.memory.current() measures. What torch keeps cached
+    for this process's next tensors (ended runs' memory, say) counts as free: runs reuse it."""
     device = torch.device(device)
     if device.type != "cuda":
         return None
     free, total = torch.cuda.mem_get_info(device)
-    return Memory(total - free, total, device_name(device))
+    cached = torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+    return Memory(total - free - cached, total, device_name(device))

@@ -92,6 +92,11 @@ class RBMTrainer:
         state["_cache"] = {}
         return state
 
+    def __setstate__(self, state: dict) -> None:
+        state.pop("_ones_cache", None)  # a trainer pickled before the arrays were kept by name
+        state.setdefault("_cache", {})
+        self.__dict__.update(state)
+
     def _run_chain(
         self, h: torch.Tensor, k: int, Wt: torch.Tensor, out: torch.Tensor
     ) -> torch.Tensor:
@@ -186,12 +191,12 @@ class RBMTrainer:
         # F(v) - F(v̂)), with data and model terms each averaged over their own rows:
         #   ΔW = lr (<h vᵀ>_data - <h vᵀ>_model - λ W),  Δb = lr (<v>_data - <v>_model), ...
         # With the hidden rows scaled by +lr/n (data) and -lr/m (chains), each sum over the
-        # stacked rows is one product: ΔW ∝ hᵀ v, Δb ∝ vᵀ (±lr/n, m), Δc ∝ hᵀ 1.
+        # stacked rows is one product: ΔW ∝ hᵀ v, Δb ∝ vᵀ (1/n, −1/m), Δc ∝ hᵀ 1.
         rate = float(self.learning_rate)
         decay = float(self.weight_decay)
         h.data.mul_(rate / n)
         h.model.mul_(-rate / m)
-        row_weights = self._row_weights(n, m, rate, v)
+        row_weights = self._row_weights(n, m, v)
         ones = self._ones(n + m, v)
         # A bound kept in plain numbers says whether this update can leave a parameter NaN,
         # inf or beyond FINITE_BOUND in size (where W v may overflow). Where it cannot (any
@@ -207,7 +212,7 @@ class RBMTrainer:
                 delta_W.add_(W, alpha=-rate * decay)
             deltas = (
                 delta_W,
-                torch.mv(visible.all.t(), row_weights),
+                torch.mv(visible.all.t(), row_weights).mul_(rate),
                 torch.mv(h.all.t(), ones),
             )
             if self._velocity is None:
@@ -218,7 +223,7 @@ class RBMTrainer:
                 target.add_(velocity.mul_(float(self.momentum)).add_(delta))
         else:
             new_W.addmm_(h.all.t(), visible.all, beta=1.0 - rate * decay)
-            new_b.addmv_(visible.all.t(), row_weights)
+            new_b.addmv_(visible.all.t(), row_weights, alpha=rate)
             new_c.addmv_(h.all.t(), ones)
         if not trusted:
             bound = float(torch.stack([t.abs().max() for t in (new_W, new_b, new_c)]).max())
@@ -262,15 +267,16 @@ class RBMTrainer:
             lambda: Stacked(torch.empty(n + m, width, dtype=like.dtype, device=like.device), n),
         )
 
-    def _row_weights(self, n: int, m: int, rate: float, like: torch.Tensor) -> torch.Tensor:
-        """rate/n repeated n times, then −rate/m m times: Δb is the stacked rows' vᵀ of it."""
+    def _row_weights(self, n: int, m: int, like: torch.Tensor) -> torch.Tensor:
+        """1/n repeated n times, then −1/m m times: Δb is rate times the stacked rows' vᵀ of
+        it."""
 
         def make() -> torch.Tensor:
-            weights = torch.full((n + m,), rate / n, dtype=like.dtype, device=like.device)
-            weights[n:] = -rate / m
+            weights = torch.full((n + m,), 1 / n, dtype=like.dtype, device=like.device)
+            weights[n:] = -1 / m
             return weights
 
-        return self._kept("row weights", (n, m, rate, like.dtype, like.device), make)
+        return self._kept("row weights", (n, m, like.dtype, like.device), make)
 
     @staticmethod
     def _versions(parameters: tuple) -> tuple:

@@ -54,6 +54,10 @@ class RandomSource:
     ) -> torch.Tensor:
         """A tensor of the given shape with entries drawn from U[0, 1); drawn straight into
         ``out`` (contiguous, of that shape and dtype) when given."""
+        if out is not None and not (
+            out.is_contiguous() and out.shape == shape and out.dtype == dtype
+        ):
+            raise ValueError("out must be a contiguous tensor of the draw's shape and dtype.")
         if self.device.type != "cpu" or dtype not in (torch.float32, torch.float64):
             return torch.rand(
                 shape, generator=self.torch_generator, device=self.device, dtype=dtype, out=out
@@ -77,7 +81,10 @@ class RandomSource:
         self, probabilities: torch.Tensor, out: torch.Tensor | None = None
     ) -> torch.Tensor:
         """0/1 samples (same dtype) with the given probabilities, written into ``out`` if given
-        (contiguous rows of a larger array, say: no copy into it afterwards)."""
+        (contiguous rows of a larger array, say: no copy into it afterwards; not the
+        probabilities themselves, which the uniforms would overwrite)."""
+        if out is not None and out.data_ptr() == probabilities.data_ptr():
+            raise ValueError("out must not hold the probabilities it samples from.")
         uniform = self.uniform(probabilities.shape, probabilities.dtype, out)
         return uniform.lt_(probabilities)
 

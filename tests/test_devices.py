@@ -196,27 +196,35 @@ def test_a_gpus_memory_is_measured_for_the_cap_and_the_cpus_is_left_to_core_memo
     assert device_memory("cpu") is None
     if not CUDA:
         pytest.skip("no CUDA")
-    gpu = device_memory("cuda")
+    before = device_memory("cuda")
     free, total = torch.cuda.mem_get_info()
-    assert gpu.limit == total and 0 < gpu.used <= total
-    assert abs(gpu.left - free) < 2**30  # other processes may allocate between the two reads
-    assert gpu.source.startswith("CUDA GPU")
+    assert before.limit == total and 0 < before.used <= total
+    assert abs(before.left - free) < 2**30  # other processes may allocate between the reads
+    assert before.source.startswith("CUDA GPU")
+    held = torch.empty(2**30, dtype=torch.uint8, device="cuda")
+    assert device_memory("cuda").used >= before.used + 2**30 * 0.9
+    del held  # freed, but kept by torch's cache for this process's next tensors: free to runs
+    assert device_memory("cuda").used <= before.used + 2**30 * 0.1
+    torch.cuda.empty_cache()
 
 
-@pytest.mark.skipif(not CUDA, reason="no CUDA")
-def test_a_gpu_past_the_memory_caps_line_refuses_a_new_run():
+def test_a_full_gpu_refuses_a_new_run_and_names_it(monkeypatch):
+    """On the CPU too: the page's check, with the GPU's memory as device_memory reads it."""
+    from core.memory import Memory
+
     def page():
         import streamlit as st
-        import torch
 
         from pages.session import new_job
 
-        free, total = torch.cuda.mem_get_info()
-        hold = torch.empty(int(free - total // 10), dtype=torch.uint8, device="cuda")  # 90% used
         new_job(lambda device: st.write("made"))
-        del hold
 
-    app = AppTest.from_function(page, default_timeout=60).run()
-    assert not app.exception
-    assert "The GPU (CUDA GPU" in app.error[0].value
-    assert not app.markdown
+    full = Memory(130 * 2**30, 140 * 2**30, "CUDA GPU 0, a test GPU")
+    monkeypatch.setattr("pages.session.device_memory", lambda device: full)
+    refused = AppTest.from_function(page, default_timeout=60).run()
+    assert not refused.exception and not refused.markdown
+    assert refused.error[0].value.startswith("The GPU (CUDA GPU 0, a test GPU) is near its")
+    roomy = Memory(10 * 2**30, 140 * 2**30, "CUDA GPU 0, a test GPU")
+    monkeypatch.setattr("pages.session.device_memory", lambda device: roomy)
+    made = AppTest.from_function(page, default_timeout=60).run()
+    assert not made.error and made.markdown[0].value == "made"

@@ -266,8 +266,32 @@ def test_every_update_is_the_textbook_one(persistent, k, chains, momentum, decay
         torch.testing.assert_close(parameter.detach(), reference, rtol=1e-10, atol=1e-12)
     copied = pickle.loads(pickle.dumps(trainer))  # without the arrays kept for one batch size
     assert trainer._cache and not copied._cache
-    copied.step(batches[0], compute_metrics=metrics)
-    assert torch.isfinite(copied.rbm.W).all()
+    for twin in (trainer, copied):
+        twin.step(batches[0], compute_metrics=metrics)
+    for parameter, twin in zip(rbm.parameters(), copied.rbm.parameters(), strict=True):
+        torch.testing.assert_close(parameter, twin, rtol=0, atol=0)
+
+
+def test_a_steps_metrics_are_those_of_the_model_before_it():
+    """The surrogate F(v) − F(v̂) and the reconstruction error of CD-1, from the update's own
+    chain (replayed with the same random numbers), before the update moves the model."""
+    rbm = _random_rbm(6, 4, seed=3, scale=0.5)
+    v = (torch.rand(8, 6, generator=torch.Generator().manual_seed(1)) > 0.5).double()
+    W, b, c = (t.detach().clone() for t in (rbm.W, rbm.b, rbm.c))
+    random = RandomSource(4)
+    h = random.bernoulli(torch.sigmoid(v @ W.t() + c))
+    v_mean = torch.sigmoid(h @ W + b)
+    v_model = random.bernoulli(v_mean)
+
+    def free_energy(x):
+        return -(x @ b) - torch.nn.functional.softplus(x @ W.t() + c).sum(dim=1)
+
+    metrics = RBMTrainer(rbm, learning_rate=0.1, seed=4).step(v)
+    assert metrics.surrogate_cost == pytest.approx(
+        float(free_energy(v).mean() - free_energy(v_model).mean()), rel=1e-10
+    )
+    assert metrics.reconstruction_error == pytest.approx(float(((v - v_mean) ** 2).mean()))
+    assert not torch.equal(rbm.W.detach(), W)  # and the update was made
 
 
 def test_batches_of_many_sizes_keep_one_array_of_each_kind():

@@ -43,6 +43,13 @@ def test_draws_into_rows_of_a_larger_array_are_the_same_draws(n_rows):
     assert into.data_ptr() == rows[3:].data_ptr()  # written in place, not copied in
     torch.testing.assert_close(rows[3:], RandomSource(seed=5).bernoulli(p), rtol=0, atol=0)
     assert (rows[:3] == 7.0).all()  # and nothing outside its rows
+    wide = torch.zeros(n_rows, 800, dtype=torch.float64)
+    with pytest.raises(ValueError, match="contiguous"):  # numpy would fill a copy of it
+        RandomSource(seed=5).bernoulli(p.double(), out=wide[:, :784])
+    with pytest.raises(ValueError, match="contiguous"):
+        RandomSource(seed=5).bernoulli(p, out=wide[:, :784].contiguous())  # float64 for float32
+    with pytest.raises(ValueError, match="not hold the probabilities"):
+        RandomSource(seed=5).bernoulli(p, out=p)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork")
