@@ -304,6 +304,15 @@ def test_batches_of_many_sizes_keep_one_array_of_each_kind():
     kept = {name: value for name, (_, value) in trainer._cache.items()}
     assert set(kept) == {"visible", "hidden input", "hidden", "ones", "row weights"}
     assert kept["visible"].all.shape == (2 * 39, 30) and kept["ones"].shape == (2 * 39,)
+    assert kept["hidden"].all.shape == (2 * 38, 7)  # the last batch with its metrics
+    # a trainer pickled before the arrays were kept by name (with "_ones_cache") still trains
+    older = trainer.__getstate__()
+    older.pop("_cache")
+    older["_ones_cache"] = {(5, torch.float32, torch.device("cpu")): torch.ones(5)}
+    revived = RBMTrainer.__new__(RBMTrainer)
+    revived.__setstate__(older)
+    revived.step((torch.rand(5, 30) > 0.5).float())
+    assert set(revived._cache) >= {"visible", "ones"} and not hasattr(revived, "_ones_cache")
 
 
 def test_gibbs_chain_returns_every_state():
