@@ -270,8 +270,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             started = time.perf_counter()
             order = torch.randperm(n_samples, generator=order_generator).to(rbm.device)
             for start in range(0, n_samples, batch_size):
-                batch = torch.index_select(data, 0, order[start : start + batch_size])
-                trainer.step(batch, compute_metrics=False, checked=True)
+                rows = order[start : start + batch_size]
+                trainer.step(data, rows=rows, compute_metrics=False, checked=True)
             if self.verbose:
                 score = self.score_samples(array).mean()
                 print(

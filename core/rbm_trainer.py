@@ -120,11 +120,18 @@ class RBMTrainer:
 
     @torch.no_grad()
     def step(
-        self, v: torch.Tensor, *, compute_metrics: bool = True, checked: bool = False
+        self,
+        v: torch.Tensor,
+        *,
+        compute_metrics: bool = True,
+        checked: bool = False,
+        rows: torch.Tensor | None = None,
     ) -> StepMetrics | None:
         """One parameter update from the batch ``v``; returns its metrics when asked.
 
         ``checked=True`` skips input validation (the caller has already validated ``v``).
+        With ``rows`` (indices), the batch is those rows of ``v``, gathered straight into the
+        update's own array: one copy of the batch fewer than gathering them first.
         """
         rbm = self.rbm
         if not checked:
@@ -133,7 +140,7 @@ class RBMTrainer:
         W, b, c = rbm.W, rbm.b, rbm.c
         Wt = W.t()
         random = self.random
-        n = v.shape[0]
+        n = v.shape[0] if rows is None else rows.shape[0]
         k = int(self.k)
         if self.persistent and self.persistent_hidden is None:
             self.persistent_hidden = torch.zeros(
@@ -146,8 +153,11 @@ class RBMTrainer:
         # batches the calls, not the arithmetic, take the time). The chains' samples are
         # drawn straight into their rows, so stacking costs one copy of the batch.
         visible = self._stacked("visible", n, m, rbm.n_visible, v)
-        visible.data.copy_(v)
-        v_model = visible.model
+        if rows is None:
+            visible.data.copy_(v)
+        else:
+            torch.index_select(v, 0, rows, out=visible.data)
+        v, v_model = visible.data, visible.model
         hidden_input = self._stacked("hidden input", n, m, rbm.n_hidden, v)
         # P(h | v): over the hidden input itself where no metric needs that input afterwards
         h = self._stacked("hidden", n, m, rbm.n_hidden, v) if compute_metrics else hidden_input

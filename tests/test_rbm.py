@@ -272,6 +272,20 @@ def test_every_update_is_the_textbook_one(persistent, k, chains, momentum, decay
         torch.testing.assert_close(parameter, twin, rtol=0, atol=0)
 
 
+def test_rows_of_the_data_train_as_the_same_rows_gathered_first():
+    data = (torch.rand(50, 12, generator=torch.Generator().manual_seed(2)) > 0.5).float()
+    gathered, in_place = (
+        RBMTrainer(RBM(12, 5, seed=1), learning_rate=0.1, persistent=True, seed=3) for _ in range(2)
+    )
+    for start in (0, 10, 20):
+        rows = torch.randperm(50, generator=torch.Generator().manual_seed(start))[:10]
+        gathered.step(data[rows], compute_metrics=False, checked=True)
+        in_place.step(data, rows=rows, compute_metrics=False, checked=True)
+    for one, other in zip(gathered.rbm.parameters(), in_place.rbm.parameters(), strict=True):
+        torch.testing.assert_close(one, other, rtol=0, atol=0)
+    assert not torch.equal(gathered.rbm.W, RBM(12, 5, seed=1).W)  # and they did train
+
+
 def test_a_steps_metrics_are_those_of_the_model_before_it():
     """The surrogate F(v) − F(v̂) and the reconstruction error of CD-1, from the update's own
     chain (replayed with the same random numbers), before the update moves the model."""
