@@ -35,10 +35,11 @@ class StepMetrics:
 
 
 class Stacked:
-    """An array of n data rows, then the chains' rows, and a view of each part."""
+    """An array of n data rows, then the chains' rows, a view of each part, and the whole
+    transposed (views made once: each costs a call)."""
 
     def __init__(self, rows: torch.Tensor, n: int) -> None:
-        self.all, self.data, self.model = rows, rows[:n], rows[n:]
+        self.all, self.data, self.model, self.all_t = rows, rows[:n], rows[n:], rows.t()
 
 
 class RBMTrainer:
@@ -200,13 +201,12 @@ class RBMTrainer:
         # Step along the log-likelihood gradient (= minus the gradient of the surrogate
         # F(v) - F(v̂)), with data and model terms each averaged over their own rows:
         #   ΔW = lr (<h vᵀ>_data - <h vᵀ>_model - λ W),  Δb = lr (<v>_data - <v>_model), ...
-        # With the hidden rows scaled by +lr/n (data) and -lr/m (chains), each sum over the
-        # stacked rows is one product: ΔW ∝ hᵀ v, Δb ∝ vᵀ (1/n, −1/m), Δc ∝ hᵀ 1.
+        # With the hidden rows scaled by 1/n (data) and −1/m (chains), each sum over the
+        # stacked rows is one product: ΔW = lr (hᵀ v − λ W), Δb = lr vᵀ (1/n, −1/m), Δc = lr hᵀ 1.
         rate = float(self.learning_rate)
         decay = float(self.weight_decay)
-        h.data.mul_(rate / n)
-        h.model.mul_(-rate / m)
-        row_weights = self._row_weights(n, m, v)
+        row_weights, row_scales = self._row_weights(n, m, v)
+        h.all.mul_(row_scales)
         ones = self._ones(n + m, v)
         # A bound kept in plain numbers says whether this update can leave a parameter NaN,
         # inf or beyond FINITE_BOUND in size (where W v may overflow). Where it cannot (any
@@ -217,13 +217,10 @@ class RBMTrainer:
         trusted = bound < FINITE_BOUND
         new_W, new_b, new_c = (W, b, c) if trusted else (W.clone(), b.clone(), c.clone())
         if self.momentum:
-            delta_W = torch.mm(h.all.t(), visible.all)
-            if decay:
-                delta_W.add_(W, alpha=-rate * decay)
-            deltas = (
-                delta_W,
-                torch.mv(visible.all.t(), row_weights).mul_(rate),
-                torch.mv(h.all.t(), ones),
+            deltas = (  # (with beta = 0 the first argument is not read)
+                torch.addmm(W, h.all_t, visible.all, beta=-rate * decay, alpha=rate),
+                torch.addmv(b, visible.all_t, row_weights, beta=0.0, alpha=rate),
+                torch.addmv(c, h.all_t, ones, beta=0.0, alpha=rate),
             )
             if self._velocity is None:
                 self._velocity = tuple(torch.zeros_like(delta) for delta in deltas)
@@ -232,9 +229,9 @@ class RBMTrainer:
             ):
                 target.add_(velocity.mul_(float(self.momentum)).add_(delta))
         else:
-            new_W.addmm_(h.all.t(), visible.all, beta=1.0 - rate * decay)
-            new_b.addmv_(visible.all.t(), row_weights, alpha=rate)
-            new_c.addmv_(h.all.t(), ones)
+            new_W.addmm_(h.all_t, visible.all, beta=1.0 - rate * decay, alpha=rate)
+            new_b.addmv_(visible.all_t, row_weights, alpha=rate)
+            new_c.addmv_(h.all_t, ones, alpha=rate)
         if not trusted:
             bound = float(torch.stack([t.abs().max() for t in (new_W, new_b, new_c)]).max())
             if not bound < FINITE_BOUND:
@@ -277,14 +274,14 @@ class RBMTrainer:
             lambda: Stacked(torch.empty(n + m, width, dtype=like.dtype, device=like.device), n),
         )
 
-    def _row_weights(self, n: int, m: int, like: torch.Tensor) -> torch.Tensor:
-        """1/n repeated n times, then −1/m m times: Δb is rate times the stacked rows' vᵀ of
-        it."""
+    def _row_weights(self, n: int, m: int, like: torch.Tensor) -> tuple:
+        """1/n repeated n times, then −1/m m times (Δb is rate times the stacked rows' vᵀ of
+        it), and the same as a column (that scales the hidden rows)."""
 
-        def make() -> torch.Tensor:
+        def make() -> tuple:
             weights = torch.full((n + m,), 1 / n, dtype=like.dtype, device=like.device)
             weights[n:] = -1 / m
-            return weights
+            return weights, weights.unsqueeze(1)
 
         return self._kept("row weights", (n, m, like.dtype, like.device), make)
 
