@@ -14,23 +14,19 @@ import argparse
 import os
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.machine import describe  # noqa: E402
-from core.classifier import classifier_path, load_classifier  # noqa: E402
-from core.data import load_dataset  # noqa: E402
-from core.gan import GANConfig  # noqa: E402
-from core.gan_job import GANJob  # noqa: E402
-from core.jobs import RBMJob, RBMJobSettings  # noqa: E402
-from core.process import threads_for_this_thread, tune_process, worker_threads  # noqa: E402
-from tests.browser import (  # noqa: E402
+from bench.machine import describe
+from core.data.datasets import load_dataset
+from core.gan.trainer import GANConfig
+from core.judge.classifier import classifier_path, load_classifier
+from core.training.gan_job import GANJob
+from core.training.process import threads_for_this_thread, tune_process, worker_threads
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from serving.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     READ_WATCH,

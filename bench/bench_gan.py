@@ -20,16 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from bench.machine import describe, matmul_gflops, median_rate
+from core.data.datasets import from_tanh_range, load_dataset, load_idx_folder, to_tanh_range
+from core.gan.trainer import GANConfig, GANTrainer
+from core.judge.classifier import classifier_path, load_classifier
+from core.judge.quality import parzen_estimate, sample_quality
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-
-from bench.machine import describe, matmul_gflops, median_rate  # noqa: E402
-from core.classifier import classifier_path, load_classifier  # noqa: E402
-from core.data import from_tanh_range, load_dataset, load_idx_folder, to_tanh_range  # noqa: E402
-from core.gan import GANConfig, GANTrainer  # noqa: E402
-from core.metrics import parzen_estimate, sample_quality  # noqa: E402
 
 KERAS_VENV = ROOT / "bench" / ".keras-venv"
 DIGITS_SETTINGS = {
@@ -132,7 +131,7 @@ def compiled_speed(data: np.ndarray, steps: int, rounds: int) -> tuple[float, fl
     import torch
     import torch.nn.functional as F_nn
 
-    from core.gan import discriminator_loss_value, generator_loss_value
+    from core.gan.trainer import discriminator_loss_value, generator_loss_value
     from core.sampling import RandomSource
 
     config = GANConfig(batch_size=128, seed=0)

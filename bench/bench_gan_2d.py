@@ -14,20 +14,15 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from bench.machine import describe  # noqa: E402
-from core.gan2d import GAN2DJob, GAN2DSettings  # noqa: E402
-from core.presets import GAN2D_PRESETS  # noqa: E402
-from core.toy2d import BUILT_IN  # noqa: E402
+from bench.machine import describe
+from core.data.toy2d import BUILT_IN
+from core.training.gan2d_job import GAN2DJob, GAN2DSettings
+from pages.settings.presets import GAN2D_PRESETS
 
 PAGE_KEYS = {  # widget key: GAN2DSettings field
     "g2_noise_dim": "noise_dim",
@@ -93,7 +88,7 @@ def in_the_page(rounds: int = 3, limit: float = 25.0) -> dict:
     """The healthy ring in Chromium: steps/s, picture redraws/s, seconds from Play to 8 modes."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_FLAGS, READ_WATCH, WATCH_STATUS, served_process
+    from serving.browser import CHROMIUM, CHROMIUM_FLAGS, READ_WATCH, WATCH_STATUS, served_process
 
     results = {"steps/s": [], "redraws/s": [], "seconds to 8 modes": []}
     with served_process(timeout=60) as (url, _), sync_playwright() as playwright:

@@ -11,21 +11,16 @@ from 1,000 Gibbs steps from noise (plain, annealed), as the page's Dream button 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import torch
 
-import torch  # noqa: E402
-
-from core.classifier import classifier_path, load_classifier  # noqa: E402
-from core.data import load_dataset  # noqa: E402
-from core.gan import GANConfig  # noqa: E402
-from core.gan_job import GANJob  # noqa: E402
-from core.jobs import RBMJob, RBMJobSettings  # noqa: E402
-from core.presets import PRESETS, RBM_PRESETS  # noqa: E402
+from core.data.datasets import load_dataset
+from core.gan.trainer import GANConfig
+from core.judge.classifier import classifier_path, load_classifier
+from core.training.gan_job import GANJob
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from pages.settings.presets import PRESETS, RBM_PRESETS
 
 PAGE_KEYS = {
     "gan_lr_g": "learning_rate_generator",
@@ -61,7 +56,7 @@ def rbm_settings(settings: dict) -> RBMJobSettings:
 
 
 def rbm_presets(steps: int, every: int, classifier) -> None:
-    from core.dreams import judge
+    from core.rbm.dreams import judge
 
     dataset = load_dataset("mnist-5k")
     print("| preset | step | epoch | sampler | recognised | digits ≥ 5% | not a digit |")

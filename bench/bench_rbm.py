@@ -29,14 +29,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.machine import cpu_name, describe, median_rate
+
 # The environment as this script was started, before anything it imports can change it: the
 # workers get it as it is, so that neither side's thread pools are limited by this script.
 WORKER_ENV = dict(os.environ)
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.machine import cpu_name, describe, median_rate  # noqa: E402
 
 PUBLISHED_CD25_500 = -86.34  # Salakhutdinov & Murray 2008, Table 2: CD25(500), full MNIST
 COMPONENTS = (100, 500)
@@ -47,7 +45,7 @@ def _load(eval_data: str | None):
     """mnist-5k and the MNIST test set, stochastically binarized, as float32 arrays."""
     import numpy as np
 
-    from core.data import binarize_stochastic, load_dataset, load_idx_folder
+    from core.data.datasets import binarize_stochastic, load_dataset, load_idx_folder
 
     train = binarize_stochastic(load_dataset("mnist-5k").images, seed=0).astype(np.float32)
     test = None
@@ -90,7 +88,7 @@ def worker(library: str, epochs: int, learning_rate: float, data_file: str) -> N
     if library == "sklearn":
         from sklearn.neural_network import BernoulliRBM
     else:
-        from core.estimator import BernoulliRBM
+        from core.rbm.estimator import BernoulliRBM
     scored = test if test is not None else train
     # Warm up threads and allocators on a tiny fit.
     BernoulliRBM(n_components=10, batch_size=10, n_iter=1, random_state=0).fit(train[:200])
@@ -299,8 +297,8 @@ def _train_rbm(data, n_hidden: int, epochs: int, k: int, persistent: bool):
     """A 784-n_hidden RBM trained by CD-k or PCD-k with a fixed, published-style protocol."""
     import torch
 
-    from core.rbm import RBM
-    from core.rbm_trainer import RBMTrainer
+    from core.rbm.model import RBM
+    from core.rbm.trainer import RBMTrainer
 
     rbm = RBM(data.shape[1], n_hidden, seed=0)
     with torch.no_grad():  # visible biases at the data's log-odds (Hinton's guide, 8.1)

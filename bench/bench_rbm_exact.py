@@ -14,19 +14,14 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from bench.machine import describe  # noqa: E402
-from core.exact_job import ExactRBMJob, ExactSettings  # noqa: E402
-from core.presets import EXACT_PRESETS  # noqa: E402
-from core.tiny_data import BUILT_IN  # noqa: E402
+from bench.machine import describe
+from core.data.tiny import BUILT_IN
+from core.training.exact_job import ExactRBMJob, ExactSettings
+from pages.settings.presets import EXACT_PRESETS
 
 
 def run_preset(values: dict, steps: int) -> dict:
@@ -66,7 +61,7 @@ def in_the_page(seconds: float = 5.0, rounds: int = 3) -> dict:
     """Play on the default page in Chromium: updates/s, picture redraws/s, status moves/s."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_FLAGS, READ_WATCH, WATCH_STATUS, served_process
+    from serving.browser import CHROMIUM, CHROMIUM_FLAGS, READ_WATCH, WATCH_STATUS, served_process
 
     results = {"updates/s": [], "redraws/s": [], "status moves/s": []}
     with served_process(timeout=60) as (url, _), sync_playwright() as playwright:

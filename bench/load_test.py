@@ -31,10 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.browser import (  # noqa: E402
+from serving.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     READ_WATCH,
@@ -43,6 +40,8 @@ from tests.browser import (  # noqa: E402
     served_process,
     status,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SESSION_TTL = 5  # seconds a closed tab's session lingers (Streamlit's default is 120)
 SETTLE = 3  # seconds between the last page showing "Training" and the measurement

@@ -15,23 +15,19 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.load_test import memory_group  # noqa: E402
-from bench.machine import describe  # noqa: E402
-from core import memory  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, served_process  # noqa: E402
+from bench.load_test import memory_group
+from bench.machine import describe
+from serving import memory
+from serving.browser import CHROMIUM, CHROMIUM_FLAGS, served_process
 
 REFUSED = "near its memory limit"
 
 
 def read_group(pid: int) -> memory.Memory:
-    """What the page reads for the server (core.memory), read here from outside it."""
+    """What the page reads for the server (serving.memory), read here from outside it."""
     return memory.from_cgroup(membership=Path(f"/proc/{pid}/cgroup"))
 
 

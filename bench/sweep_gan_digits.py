@@ -13,20 +13,15 @@ compare across machines; the seconds column is this machine's, evaluation exclud
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import torch
 
-import torch  # noqa: E402
-
-from bench.machine import describe  # noqa: E402
-from core.classifier import classifier_path, load_classifier  # noqa: E402
-from core.data import from_tanh_range, load_dataset, to_tanh_range  # noqa: E402
-from core.gan import GANConfig, GANTrainer  # noqa: E402
-from core.metrics import sample_quality  # noqa: E402
+from bench.machine import describe
+from core.data.datasets import from_tanh_range, load_dataset, to_tanh_range
+from core.gan.trainer import GANConfig, GANTrainer
+from core.judge.classifier import classifier_path, load_classifier
+from core.judge.quality import sample_quality
 
 BASE = {  # the GAN page's "Digits in a minute" preset before this sweep
     "batch_size": 64,

@@ -10,8 +10,6 @@ import os
 
 import torch
 
-from core.memory import Memory
-
 DEVICE_VARIABLE = "DASHBOARD_DEVICE"
 
 
@@ -60,15 +58,3 @@ def device_name(device: str | torch.device | None) -> str:
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"CUDA GPU {index}, {torch.cuda.get_device_name(index)}"
     return str(device)
-
-
-def device_memory(device: str | torch.device) -> Memory | None:
-    """A GPU's memory as the memory cap reads it: in use (by every process on it) of its total;
-    None for the CPU, whose memory core.memory.current() measures. What torch keeps cached
-    for this process's next tensors (ended runs' memory, say) counts as free: runs reuse it."""
-    device = torch.device(device)
-    if device.type != "cuda":
-        return None
-    free, total = torch.cuda.mem_get_info(device)
-    cached = torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
-    return Memory(total - free - cached, total, device_name(device))

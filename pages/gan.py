@@ -1,7 +1,7 @@
 """The GAN page: train the seed's MNIST GAN live, watch the game, sample on demand.
 
 Top to bottom as the user sees it: settings and lecturer presets (the sidebar, in
-pages/gan_settings.py), controls, the live view, the game and its algorithm, samples on demand,
+pages/settings/gan.py), controls, the live view, the game and its algorithm, samples on demand,
 export, and continuing from a checkpoint.
 """
 
@@ -10,15 +10,25 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.checkpoints import read_checkpoint
-from core.fid import fid_references
-from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
-from core.gan_job import GANJob
-from core.images import gif_bytes, image_grid
-from core.presets import PRESETS
-from core.process import threads_for_this_thread
-from pages.gan_settings import CAPS, PRETRAINED, REFRESH_SECONDS, sidebar_settings
-from pages.gan_views import (
+from core.data.checkpoints import read_checkpoint
+from core.gan.trainer import GANConfig, checkpoint_bytes, load_checkpoint_bytes
+from core.judge.fid import fid_references
+from core.pictures.grids import gif_bytes, image_grid
+from core.training.gan_job import GANJob
+from core.training.process import threads_for_this_thread
+from pages.kit.live import live_fragment
+from pages.kit.session import cached_classifier, cached_dataset, new_job, opened, usable_dataset
+from pages.kit.widgets import (
+    checkpoint_inputs,
+    control_row,
+    export_row,
+    offer_checkpoint,
+    png_download,
+    start_pause_resume,
+)
+from pages.settings.gan import CAPS, PRETRAINED, REFRESH_SECONDS, sidebar_settings
+from pages.settings.presets import PRESETS
+from pages.views.gan import (
     GANSession,
     how_to_read,
     latent_explorer,
@@ -27,17 +37,7 @@ from pages.gan_views import (
     the_game,
     timeline_view,
 )
-from pages.live import live_fragment
-from pages.replay_views import replay_section
-from pages.session import cached_classifier, cached_dataset, new_job, opened, usable_dataset
-from pages.widgets import (
-    checkpoint_inputs,
-    control_row,
-    export_row,
-    offer_checkpoint,
-    png_download,
-    start_pause_resume,
-)
+from pages.views.replay import replay_section
 
 
 @st.cache_resource(show_spinner="Measuring the classifier FID's scale…")

@@ -10,28 +10,28 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from core.gan2d import MAX_BATCH, MAX_DEPTH, GAN2DJob, GAN2DSettings
-from core.links import Setting
-from core.presets import GAN2D_PRESETS as PRESETS
-from core.presets import RING
-from core.process import threads_for_this_thread
-from core.runs import TRAINING, Caps
-from core.toy2d import BUILT_IN, PointSet
-from pages.gan2d_views import (
-    GAN2DSession,
-    drawn_points,
-    live_views,
-    slow_motion_view,
-    uploaded_points,
-)
-from pages.live import live_fragment
-from pages.session import kept, opened
-from pages.widgets import (
+from core.data.toy2d import BUILT_IN, PointSet
+from core.training.gan2d_job import MAX_BATCH, MAX_DEPTH, GAN2DJob, GAN2DSettings
+from core.training.process import threads_for_this_thread
+from core.training.runs import TRAINING, Caps
+from pages.kit.live import live_fragment
+from pages.kit.session import kept, opened
+from pages.kit.widgets import (
     back_next,
     control_row,
     preset_buttons,
     settings_from_link,
     settings_to_link,
+)
+from pages.settings.links import Setting
+from pages.settings.presets import GAN2D_PRESETS as PRESETS
+from pages.settings.presets import RING
+from pages.views.gan_2d import (
+    GAN2DSession,
+    drawn_points,
+    live_views,
+    slow_motion_view,
+    uploaded_points,
 )
 
 CAPS = Caps(max_steps=200_000, max_batch_size=MAX_BATCH)
@@ -63,11 +63,11 @@ LINK = (
 )
 
 
-KEPT_AS = "gan-2d"  # the name this page's sessions are kept under (pages.session)
+KEPT_AS = "gan-2d"  # the name this page's sessions are kept under (pages.kit.session)
 
 
 def page_session() -> GAN2DSession:
-    """This browser's own run on this page, kept across reloads (pages.session.kept)."""
+    """This browser's own run on this page, kept across reloads (pages.kit.session.kept)."""
     return kept(KEPT_AS, GAN2DSession)
 
 

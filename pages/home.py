@@ -3,9 +3,9 @@ sentence and a formula, and where to train it."""
 
 import streamlit as st
 
-from core.images import image_grid
-from core.showcase import samples
-from pages.widgets import grid_picture
+from core.pictures.grids import image_grid
+from pages.kit.widgets import grid_picture
+from pages.views.showcase import samples
 
 
 @st.cache_resource(show_spinner=False)

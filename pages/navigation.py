@@ -11,8 +11,8 @@ as a fresh server's first request) without this navigation.
 import pandas  # noqa: F401
 import streamlit as st
 
-from pages.presenter import presenting
-from pages.style import page_style
+from pages.kit.presenter import presenting
+from pages.kit.style import page_style
 
 st.set_page_config(
     page_title="RBM & GAN, live",

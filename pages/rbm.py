@@ -1,6 +1,6 @@
 """The RBM page: train a Restricted Boltzmann Machine live and watch what it learns.
 
-Top to bottom as the user sees it: settings (the sidebar, in pages/rbm_settings.py), controls,
+Top to bottom as the user sees it: settings (the sidebar, in pages/settings/rbm.py), controls,
 the live view, what to draw it with, a look inside, its dreams (samples from noise), a Gibbs
 chain on demand, export, and continuing from a checkpoint.
 """
@@ -11,15 +11,23 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from core.checkpoints import training_count
-from core.images import image_grid
-from core.jobs import EXACT_MAX_HIDDEN, RBMJob
-from core.presets import RBM_PRESETS
-from core.process import threads_for_this_thread
-from core.rbm import checkpoint_bytes, load_checkpoint_bytes
-from pages.dream_views import dreams_section
-from pages.live import live_fragment
-from pages.rbm_settings import (
+from core.data.checkpoints import training_count
+from core.pictures.grids import image_grid
+from core.rbm.model import checkpoint_bytes, load_checkpoint_bytes
+from core.training.process import threads_for_this_thread
+from core.training.rbm_job import EXACT_MAX_HIDDEN, RBMJob
+from pages.kit.live import live_fragment
+from pages.kit.session import cached_classifier, new_job, opened, usable_dataset
+from pages.kit.widgets import (
+    checkpoint_inputs,
+    control_row,
+    export_row,
+    offer_checkpoint,
+    png_download,
+    start_pause_resume,
+)
+from pages.settings.presets import RBM_PRESETS
+from pages.settings.rbm import (
     CAPS,
     MOMENTA,
     PRETRAINED,
@@ -28,7 +36,8 @@ from pages.rbm_settings import (
     SHAPE_SETTINGS,
     sidebar_settings,
 )
-from pages.rbm_views import (
+from pages.views.dreams import dreams_section
+from pages.views.rbm import (
     RBMSession,
     chain_view,
     estimate_log_likelihood,
@@ -38,16 +47,7 @@ from pages.rbm_views import (
     live_charts,
     model_view,
 )
-from pages.replay_views import replay_section
-from pages.session import cached_classifier, new_job, opened, usable_dataset
-from pages.widgets import (
-    checkpoint_inputs,
-    control_row,
-    export_row,
-    offer_checkpoint,
-    png_download,
-    start_pause_resume,
-)
+from pages.views.replay import replay_section
 
 
 def new_run() -> None:

@@ -11,25 +11,25 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from core.exact import MAX_HIDDEN
-from core.exact_job import METHODS, ExactRBMJob, ExactSettings
-from core.links import Setting
-from core.presets import EXACT_PRESETS as PRESETS
-from core.process import threads_for_this_thread
-from core.runs import TRAINING, Caps
-from core.tiny_data import BUILT_IN, TinyDataset
-from pages.exact_update_views import SLOW_STEPS, gradient_view, slow_motion_view
-from pages.exact_views import ExactSession, live_views
-from pages.live import live_fragment
-from pages.own_images import images_from_link, own_images_editor
-from pages.session import kept, opened
-from pages.widgets import (
+from core.data.tiny import BUILT_IN, TinyDataset
+from core.rbm.exact import MAX_HIDDEN
+from core.training.exact_job import METHODS, ExactRBMJob, ExactSettings
+from core.training.process import threads_for_this_thread
+from core.training.runs import TRAINING, Caps
+from pages.kit.live import live_fragment
+from pages.kit.session import kept, opened
+from pages.kit.widgets import (
     back_next,
     control_row,
     preset_buttons,
     settings_from_link,
     settings_to_link,
 )
+from pages.settings.links import Setting
+from pages.settings.presets import EXACT_PRESETS as PRESETS
+from pages.views.exact import ExactSession, live_views
+from pages.views.exact_update import SLOW_STEPS, gradient_view, slow_motion_view
+from pages.views.own_images import images_from_link, own_images_editor
 
 CAPS = Caps(max_steps=50_000, max_hidden_units=MAX_HIDDEN)
 REFRESH_SECONDS = 0.4
@@ -49,11 +49,11 @@ LINK = (
 )
 
 
-KEPT_AS = "rbm-exact"  # the name this page's sessions are kept under (pages.session)
+KEPT_AS = "rbm-exact"  # the name this page's sessions are kept under (pages.kit.session)
 
 
 def page_session() -> ExactSession:
-    """This browser's own run on this page, kept across reloads (pages.session.kept)."""
+    """This browser's own run on this page, kept across reloads (pages.kit.session.kept)."""
     return kept(KEPT_AS, ExactSession)
 
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from serving.browser import CHROMIUM, CHROMIUM_FLAGS, served_process
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, served_process  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PAGES = {  # name: (path, seconds of training before the pause; 0: no training, its Start)
     "home": ("/", 0, ""),

@@ -5,7 +5,7 @@
 
 The GAN's sample-quality metrics (class coverage, confident share, classifier FID) read these
 classifiers. Each has an eleventh class, "not a digit", trained on half as many generated
-non-digits (core.classifier.not_digits) as there are digits. The MNIST one is trained on
+non-digits (core.judge.classifier.not_digits) as there are digits. The MNIST one is trained on
 mnist-5k and must reach at least 97% accuracy on the held-out MNIST test set and call at most
 2% of fresh non-digits and of an untrained GAN's samples a confident digit; the 8x8 one is
 scored on a held-out fifth of scikit-learn's digits, saved as trained on the other four fifths.
@@ -17,28 +17,26 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
 
-
-import numpy as np  # noqa: E402
-
-from core.classifier import (  # noqa: E402
-    NOT_A_DIGIT,
-    classifier_path,
-    not_digits,
-    save_classifier,
-    train_classifier,
-)
-from core.data import (  # noqa: E402
+from core.data.datasets import (
     from_tanh_range,
     load_dataset,
     load_idx_folder,
     to_tanh_range,
     train_validation_split,
 )
-from core.gan import GANConfig, GANTrainer  # noqa: E402
-from core.metrics import class_coverage, confident_share  # noqa: E402
+from core.gan.trainer import GANConfig, GANTrainer
+from core.judge.classifier import (
+    NOT_A_DIGIT,
+    classifier_path,
+    not_digits,
+    save_classifier,
+    train_classifier,
+)
+from core.judge.quality import class_coverage, confident_share
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def judged(model, name: str, images: np.ndarray, labels: np.ndarray | None = None) -> dict:

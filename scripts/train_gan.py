@@ -3,7 +3,7 @@
     python scripts/train_gan.py --threads 1     # 7000 steps, about 3-5 minutes on 2 CPU cores
     python scripts/train_gan.py --steps 2000 --threads 1 --out /tmp/gan.pt
 
-It also records the run for the page's replay (core.recordings): the fixed-noise grid at 50
+It also records the run for the page's replay (core.data.recordings): the fixed-noise grid at 50
 steps from 0 to the end, and checkpoints at the recorded steps nearest --checkpoints, saved
 beside the model as <model>_recording.pt.
 
@@ -24,17 +24,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import torch
+
+from core.data.datasets import from_tanh_range, load_dataset, to_tanh_range
+from core.data.recordings import Recording, frame_steps, recording_path
+from core.gan.trainer import GANConfig, GANTrainer
+from core.judge.classifier import classifier_path, load_classifier
+from core.judge.quality import SampleQuality, sample_quality
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from core.classifier import classifier_path, load_classifier  # noqa: E402
-from core.data import from_tanh_range, load_dataset, to_tanh_range  # noqa: E402
-from core.gan import GANConfig, GANTrainer  # noqa: E402
-from core.metrics import SampleQuality, sample_quality  # noqa: E402
-from core.recordings import Recording, frame_steps, recording_path  # noqa: E402
 
 OUT = ROOT / "assets" / "gan_mnist-5k.pt"
 MAX_BYTES = 32 * 2**20

@@ -13,13 +13,13 @@ save it to assets/.
    page's dreams do. The model then draws digits, but chains from noise favour a few kinds.
 2. 100 updates at rate 0.001 (momentum 0.5) whose negative samples are the page's sampler:
    50 chains from noise at the data's base rates, annealed over 1,000 Gibbs steps
-   (core.dreams). Each update lowers F(v) of the digits and raises it where that sampler
+   (core.rbm.dreams). Each update lowers F(v) of the digits and raises it where that sampler
    lands, so its landings come to match the data's mix of digits.
 
 It then measures what the page promises (500 annealed chains, 1,000 steps, judged by the
 reference classifier: the share recognised with p ≥ 0.8 and the digits holding 5% or more)
 and saves nothing that misses it. The run is recorded for the page's replay
-(core.recordings): dreams from noise (64 chains, annealed over 300 Gibbs steps, one seed) at
+(core.data.recordings): dreams from noise (64 chains, annealed over 300 Gibbs steps, one seed) at
 50 updates from the first to the last, and checkpoints near updates 450 and 2,250 (10 and 50
 epochs), saved beside the model as <model>_recording.pt.
 """
@@ -31,17 +31,16 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
+from core.data.datasets import binarize, load_dataset, train_validation_split
+from core.data.recordings import Recording, frame_steps, recording_path
+from core.judge.classifier import load_classifier
+from core.rbm.dreams import dream, judge
+from core.rbm.likelihood import base_rate_biases
+from core.rbm.model import RBM, checkpoint_bytes, checkpoint_dict
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import torch  # noqa: E402
-
-from core.classifier import load_classifier  # noqa: E402
-from core.data import binarize, load_dataset, train_validation_split  # noqa: E402
-from core.dreams import dream, judge  # noqa: E402
-from core.metrics import base_rate_biases  # noqa: E402
-from core.rbm import RBM, checkpoint_bytes, checkpoint_dict  # noqa: E402
-from core.recordings import Recording, frame_steps, recording_path  # noqa: E402
 
 OUT = ROOT / "assets" / "rbm_mnist-5k_500h_pcd.pt"
 HIDDEN, EPOCHS, BATCH, CHAINS, SAMPLER_UPDATES = 500, 150, 100, 500, 100

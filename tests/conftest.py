@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.data import load_dataset
-from core.process import tune_process
+from core.data.datasets import load_dataset
+from core.training.process import tune_process
 
 # The pages and runs are tested as the dashboard serves them, after its one process-tuning
 # call; that importing the engine alone changes nothing is checked in a fresh process
@@ -25,7 +25,7 @@ def browser():
     skip themselves where Chromium is missing)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_FLAGS
+    from serving.browser import CHROMIUM, CHROMIUM_FLAGS
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TrainingRun
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
 
 
 def rbm_run(digits, **overrides) -> TrainingRun:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.browser import (
+from serving.browser import (
     require_chromium,
     served_dashboard,
     served_process,
@@ -154,7 +154,7 @@ def test_a_reload_keeps_the_browsers_run_and_a_key_from_another_server_is_told(s
 
 
 def test_uploading_checkpoints(server, browser, tmp_path):
-    from core.rbm import RBM, checkpoint_bytes
+    from core.rbm.model import RBM, checkpoint_bytes
 
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/rbm")
@@ -178,7 +178,7 @@ def test_uploading_checkpoints(server, browser, tmp_path):
 
 
 def test_the_replay_scrubs_to_a_checkpoint_and_continues_from_it(server, browser):
-    from core.recordings import load_recording, recording_path
+    from core.data.recordings import load_recording, recording_path
 
     recording = load_recording(recording_path(ROOT / "assets" / "gan_mnist-5k.pt"), "gan")
     step = min(recording.checkpoints)

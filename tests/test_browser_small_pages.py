@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.browser import READ_WATCH, WATCH_STATUS, served_dashboard, slider_to_end
+from serving.browser import READ_WATCH, WATCH_STATUS, served_dashboard, slider_to_end
 from tests.test_browser import ARTIFACTS, SVG_CHART, status
 
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -9,8 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core.charts import bars_figure, history_figure
-from core.images import history_csv
+from core.pictures.charts import bars_figure, history_figure
+from core.pictures.grids import history_csv
 from tests.helpers import parsed_svg
 
 
@@ -24,7 +24,7 @@ def test_history_csv_and_figure():
 
 
 def test_heatmap_scatter_and_histogram_figures():
-    from core.charts import heatmap_figure, histogram_figure, scatter_figure
+    from core.pictures.charts import heatmap_figure, histogram_figure, scatter_figure
 
     heat = heatmap_figure(np.eye(3), title="H", x_title="unit", y_title="digit", y_labels=[7, 8, 9])
     assert list(heat.data[0].y) == ["7", "8", "9"]
@@ -37,7 +37,7 @@ def test_heatmap_scatter_and_histogram_figures():
 
 
 def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label():
-    from core.charts import Series, panels_figure
+    from core.pictures.charts import Series, panels_figure
 
     history = [{"step": float(i), "loss": 1 / i, "other": float(i)} for i in range(1, 2001)]
     history[99]["evaluation"] = 1.0
@@ -70,8 +70,8 @@ def test_panels_figure_is_a_valid_plotly_figure_with_one_legend_entry_per_label(
 
 
 def test_panels_svg_draws_each_series_where_its_values_are():
-    from core.charts import Series
-    from core.svg_charts import panels_svg
+    from core.pictures.charts import Series
+    from core.pictures.svg import panels_svg
 
     history = [{"step": float(i), "loss": 1 / i, "other": float(i)} for i in range(1, 2001)]
     history[99].update(evaluation=1.0, held_out=0.5)
@@ -109,8 +109,8 @@ def test_panels_svg_draws_each_series_where_its_values_are():
 
 
 def test_panels_svg_survives_a_single_point_and_non_finite_values():
-    from core.charts import Series
-    from core.svg_charts import panels_svg
+    from core.pictures.charts import Series
+    from core.pictures.svg import panels_svg
 
     root, ns = parsed_svg(
         panels_svg(
@@ -123,7 +123,7 @@ def test_panels_svg_survives_a_single_point_and_non_finite_values():
 
 
 def test_nice_ticks_are_round_and_cover_the_range():
-    from core.svg_charts import nice_ticks
+    from core.pictures.svg import nice_ticks
 
     for low, high in [(0, 1), (-3.2, 17.5), (0.001, 0.0042), (100, 9000), (-150, -80)]:
         ticks = nice_ticks(low, high, 6)
@@ -136,7 +136,7 @@ def test_nice_ticks_are_round_and_cover_the_range():
 
 
 def test_histogram_and_bar_pictures_have_bars_as_tall_as_their_counts():
-    from core.svg_charts import bars_svg, histogram_svg
+    from core.pictures.svg import bars_svg, histogram_svg
 
     root, ns = parsed_svg(
         histogram_svg(
@@ -182,8 +182,8 @@ def test_bars_figure_has_a_bar_per_label_and_the_reference_level():
 
 
 def test_panel_pictures_give_each_panel_its_legend_one_colour_per_label_and_titles_that_fit():
-    from core.charts import Series
-    from core.svg_charts import panel_pictures
+    from core.pictures.charts import Series
+    from core.pictures.svg import panel_pictures
 
     history = [{"step": float(i), "a": float(i), "b": -float(i), "c": 1.0} for i in range(1, 50)]
     long_title = "A title too long for the usual size in this panel"

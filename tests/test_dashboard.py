@@ -20,9 +20,9 @@ def test_home_page_renders_title_formulas_and_links():
 
 
 def test_home_page_shows_real_digits_beside_what_the_shipped_models_draw():
-    from core.classifier import load_classifier
-    from core.dreams import judge
-    from core.showcase import gan_samples, rbm_dreams, real_digits
+    from core.judge.classifier import load_classifier
+    from core.rbm.dreams import judge
+    from pages.views.showcase import gan_samples, rbm_dreams, real_digits
 
     app = AppTest.from_file("../pages/navigation.py", default_timeout=60).run()
     captions = [c for image in app.get("image") for c in image.captions]

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import data
-from core.data import (
+from core.data import datasets as data
+from core.data.datasets import (
     DatasetError,
     binarize,
     binarize_stochastic,
@@ -29,7 +29,7 @@ from core.data import (
     to_tanh_range,
     train_validation_split,
 )
-from core.downloads import RemoteDataset, RemoteFile, read_idx, write_idx
+from core.data.downloads import RemoteDataset, RemoteFile, read_idx, write_idx
 
 
 def test_mnist_5k_is_the_offline_default():
@@ -374,7 +374,7 @@ def test_split_is_seeded_stratified_and_disjoint():
 
 
 def test_a_mirror_named_in_the_environment_replaces_the_public_ones(server, tmp_path, monkeypatch):
-    from core.data import DatasetError, load_dataset
+    from core.data.datasets import DatasetError, load_dataset
 
     server.files = _small_idx_set(tmp_path / "src")  # not the real files: their checksums fail
     monkeypatch.setenv("RBM_GAN_MIRRORS", f"http://127.0.0.1:9/ {server.url}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from deploy import hall
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, status
+from serving.browser import CHROMIUM, CHROMIUM_FLAGS, status
 
 if shutil.which("nginx") is None and not Path(hall.NGINX).exists():
     if os.environ.get("CI"):

@@ -10,22 +10,22 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from core.classifier import classifier_path, load_classifier
 from core.devices import (
     DEVICE_VARIABLE,
-    device_memory,
     device_name,
     resolve_device,
     training_device,
 )
-from core.gan import GANConfig, checkpoint_bytes, load_checkpoint_bytes
-from core.gan_job import GANJob
-from core.jobs import RBMJob, RBMJobSettings
-from core.rbm import checkpoint_bytes as rbm_checkpoint_bytes
-from core.rbm import load_checkpoint_bytes as load_rbm_checkpoint_bytes
-from core.runs import TrainingRun
-from core.slots import SlotPool
-from pages.live import status_fields
+from core.gan.trainer import GANConfig, checkpoint_bytes, load_checkpoint_bytes
+from core.judge.classifier import classifier_path, load_classifier
+from core.rbm.model import checkpoint_bytes as rbm_checkpoint_bytes
+from core.rbm.model import load_checkpoint_bytes as load_rbm_checkpoint_bytes
+from core.training.gan_job import GANJob
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
+from core.training.slots import SlotPool
+from pages.kit.live import status_fields
+from serving.memory import device_memory
 from tests.helpers import fresh_page, wait_for
 
 CUDA = torch.cuda.is_available()
@@ -178,7 +178,7 @@ def test_a_full_gpu_gives_a_message_not_a_traceback():
         import streamlit as st
         import torch
 
-        from pages.session import new_job
+        from pages.kit.session import new_job
 
         def full(device):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -210,21 +210,21 @@ def test_a_gpus_memory_is_measured_for_the_cap_and_the_cpus_is_left_to_core_memo
 
 def test_a_full_gpu_refuses_a_new_run_and_names_it(monkeypatch):
     """On the CPU too: the page's check, with the GPU's memory as device_memory reads it."""
-    from core.memory import Memory
+    from serving.memory import Memory
 
     def page():
         import streamlit as st
 
-        from pages.session import new_job
+        from pages.kit.session import new_job
 
         new_job(lambda device: st.write("made"))
 
     full = Memory(130 * 2**30, 140 * 2**30, "CUDA GPU 0, a test GPU")
-    monkeypatch.setattr("pages.session.device_memory", lambda device: full)
+    monkeypatch.setattr("pages.kit.session.device_memory", lambda device: full)
     refused = AppTest.from_function(page, default_timeout=60).run()
     assert not refused.exception and not refused.markdown
     assert refused.error[0].value.startswith("The GPU (CUDA GPU 0, a test GPU) is near its")
     roomy = Memory(10 * 2**30, 140 * 2**30, "CUDA GPU 0, a test GPU")
-    monkeypatch.setattr("pages.session.device_memory", lambda device: roomy)
+    monkeypatch.setattr("pages.kit.session.device_memory", lambda device: roomy)
     made = AppTest.from_function(page, default_timeout=60).run()
     assert not made.error and made.markdown[0].value == "made"

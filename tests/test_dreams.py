@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.classifier import load_classifier
-from core.data import binarize, load_dataset
-from core.dreams import dream, judge
-from core.jobs import RBMJob, RBMJobSettings
-from core.metrics import all_states, base_rate_biases
-from core.rbm import RBM, load_checkpoint_bytes
+from core.data.datasets import binarize, load_dataset
+from core.judge.classifier import load_classifier
+from core.rbm.dreams import dream, judge
+from core.rbm.likelihood import all_states, base_rate_biases
+from core.rbm.model import RBM, load_checkpoint_bytes
+from core.training.rbm_job import RBMJob, RBMJobSettings
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 DREAMER = ASSETS / "rbm_mnist-5k_500h_pcd.pt"

@@ -15,9 +15,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import BernoulliRBM as SklearnRBM
 from sklearn.pipeline import Pipeline
 
-from core.data import binarize, load_dataset
-from core.estimator import BernoulliRBM
-from core.rbm_trainer import TrainingDivergedError
+from core.data.datasets import binarize, load_dataset
+from core.rbm.estimator import BernoulliRBM
+from core.rbm.trainer import TrainingDivergedError
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 import torch
 
-from core.exact import (
+from core.data.tiny import bars_and_stripes, shifted_squares
+from core.pictures.tiny import energy_levels_svg, heatmap_svg, image_rows_svg
+from core.rbm.exact import (
     compare_estimates,
     exact_distribution,
     exact_gradient,
     exact_log_likelihood,
     slow_motion_update,
 )
-from core.exact_job import ExactRBMJob, ExactSettings
-from core.rbm import RBM
-from core.rbm_trainer import RBMTrainer
+from core.rbm.model import RBM
+from core.rbm.trainer import RBMTrainer
 from core.sampling import RandomSource
-from core.tiny_data import bars_and_stripes, shifted_squares
-from core.tiny_pictures import energy_levels_svg, heatmap_svg, image_rows_svg
+from core.training.exact_job import ExactRBMJob, ExactSettings
 from tests.helpers import parsed_svg
 
 BARS = bars_and_stripes(3)

@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, require_chromium, served_process
+from serving.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, require_chromium, served_process
 
 pytest.importorskip("playwright.sync_api")
 require_chromium()
@@ -38,7 +38,7 @@ def status(page) -> tuple[str, int]:
 def test_each_fault_stays_in_its_own_session_while_others_train(tmp_path, monkeypatch):
     from playwright.sync_api import sync_playwright
 
-    from core.rbm import RBM, checkpoint_bytes
+    from core.rbm.model import RBM, checkpoint_bytes
 
     # Online datasets come from a mirror that refuses at once (nothing listens on the port),
     # into an empty cache: the "offline download" visitor.

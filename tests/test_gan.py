@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import load_dataset, to_tanh_range
-from core.gan import (
+from core.data.datasets import load_dataset, to_tanh_range
+from core.gan.trainer import (
     Discriminator,
     GANConfig,
     GANDivergedError,
@@ -346,8 +346,8 @@ def test_a_setting_out_of_range_is_refused_by_name(setting, value):
 
 
 def test_a_checkpoints_step_count_is_checked_like_its_weights(digits):
-    from core.checkpoints import write_checkpoint
-    from core.gan import load_checkpoint_bytes
+    from core.data.checkpoints import write_checkpoint
+    from core.gan.trainer import load_checkpoint_bytes
 
     config = small_config()
     trainer = GANTrainer(config, digits)

@@ -10,12 +10,12 @@ import pytest
 import torch
 import torch.nn.functional as F_nn
 
-from core.gan import GANTrainer
-from core.gan2d import FIELD_BINS, SHOWN_POINTS, GAN2DJob, GAN2DSettings
-from core.plane_pictures import plane_svg
-from core.runs import TrainingRun
-from core.slots import SlotPool
-from core.toy2d import moons, ring
+from core.data.toy2d import moons, ring
+from core.gan.trainer import GANTrainer
+from core.pictures.plane import plane_svg
+from core.training.gan2d_job import FIELD_BINS, SHOWN_POINTS, GAN2DJob, GAN2DSettings
+from core.training.runs import TrainingRun
+from core.training.slots import SlotPool
 from tests.helpers import parsed_svg, wait_for
 
 

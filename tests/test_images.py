@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.images import filter_grid, gif_bytes, image_grid, png_bytes, upscale
+from core.pictures.grids import filter_grid, gif_bytes, image_grid, png_bytes, upscale
 from tests.helpers import parsed_svg
 
 
@@ -43,7 +43,7 @@ def test_png_and_gif_are_real_images_of_the_right_size():
 def test_picture_svg_carries_the_png_itself_at_the_size_asked_for():
     import base64
 
-    from core.images import picture_svg, png_bytes
+    from core.pictures.grids import picture_svg, png_bytes
 
     grid = np.tile(np.linspace(0, 1, 30), (20, 1))
     root, ns = parsed_svg(picture_svg(png_bytes(grid, upscale=1), 300, 200))

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.gan import GANConfig
-from core.gan_job import GANJob
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TrainingRun
+from core.gan.trainer import GANConfig
+from core.training.gan_job import GANJob
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
 from tests.helpers import rbm_run, wait_for
 
 
@@ -99,11 +99,11 @@ def test_evaluation_of_a_small_model_has_its_exact_log_likelihood(digits):
 
 
 def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
-    import core.gan_job
-    from core.classifier import classifier_path, load_classifier
+    import core.training.gan_job
+    from core.judge.classifier import classifier_path, load_classifier
 
     TIMELINE_FRAMES = 8
-    monkeypatch.setattr(core.gan_job, "TIMELINE_FRAMES", TIMELINE_FRAMES)
+    monkeypatch.setattr(core.training.gan_job, "TIMELINE_FRAMES", TIMELINE_FRAMES)
     classifier = load_classifier(classifier_path(digits.image_shape))
     small = dict(n_pixels=64, batch_size=32, generator_hidden=(32, 64), discriminator_hidden=(64,))
     config = GANConfig(**small, seed=1)
@@ -144,8 +144,8 @@ def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
 def test_runs_on_one_dataset_share_its_prepared_copy(digits):
     """Forty visitors at the default seed hold one binarized (RBM) or rescaled (GAN) copy of
     the dataset between them, not forty; training never writes into it."""
-    from core.data import binarize, to_tanh_range, train_validation_split
-    from core.jobs import _shared
+    from core.data.datasets import binarize, to_tanh_range, train_validation_split
+    from core.training.rbm_job import _shared
 
     settings = RBMJobSettings(hidden_units=8, batch_size=20)
     first, second = RBMJob(digits, settings), RBMJob(digits, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from core.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper
+from serving.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper
 from tests.helpers import wait_for
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import require_chromium, served_dashboard
+from serving.browser import require_chromium, served_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -10,10 +10,10 @@ import weakref
 
 import pytest
 
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import FINISHED, PAUSED, TrainingRun
-from pages import live
-from pages.session import PageSession, close_session
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import FINISHED, PAUSED, TrainingRun
+from pages.kit import live
+from pages.kit.session import PageSession, close_session
 from tests.helpers import rbm_run, wait_for
 
 
@@ -21,8 +21,8 @@ def test_the_load_counts_open_pages_before_they_train(digits):
     """A class opens the page, then presses Start one after another: the first Starts must
     already see the class (a page keeps the timers of its last full rerun), and a run that is
     released or collected stops counting."""
-    from core.slots import SlotPool
-    from pages.live import live_period
+    from core.training.slots import SlotPool
+    from pages.kit.live import live_period
 
     pool = SlotPool(1)
     runs = [
@@ -48,7 +48,7 @@ def test_the_load_counts_open_pages_before_they_train(digits):
 
 
 def test_a_busy_server_slows_the_charts_before_the_step_counter():
-    from pages.live import refresh_periods
+    from pages.kit.live import refresh_periods
 
     base = 0.4
     loads = range(0, 41)
@@ -123,7 +123,7 @@ def test_the_status_line_gives_the_charts_real_cadence(digits, monkeypatch, time
 def test_a_snapshot_s_charts_are_drawn_once(digits):
     """The live fragment draws the same snapshot again until the load lets a new one in; its
     charts are made once per snapshot (and view options), not at every refresh."""
-    from pages.live import drawn_once
+    from pages.kit.live import drawn_once
 
     run = rbm_run(digits)
     run.step()

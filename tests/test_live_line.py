@@ -10,11 +10,11 @@ import pytest
 from starlette.applications import Starlette
 from streamlit import config
 
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TrainingRun
-from core.slots import SlotPool
-from pages import live, live_line
-from pages.session import PageSession, close_session
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
+from core.training.slots import SlotPool
+from pages.kit import live, live_line
+from pages.kit.session import PageSession, close_session
 from tests.helpers import wait_for
 
 

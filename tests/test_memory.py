@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core import memory
-from core.memory import Memory
-from tests.browser import CGROUP_V1, memory_group
+from serving import memory
+from serving.browser import CGROUP_V1, memory_group
+from serving.memory import Memory
 from tests.helpers import fresh_page
 
 MB = 2**20
@@ -130,7 +130,7 @@ def test_a_process_in_a_real_memory_group_reads_that_groups_limit():
             [
                 sys.executable,
                 "-c",
-                "import json, sys; from core import memory; sys.stdin.readline(); "
+                "import json, sys; from serving import memory; sys.stdin.readline(); "
                 "m = memory.current(); print(json.dumps([m.used, m.limit, m.source]))",
             ],
             cwd=Path(__file__).resolve().parents[1],

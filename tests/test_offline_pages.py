@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import free_port
+from serving.browser import free_port
 from tests.helpers import fresh_page
 
 

@@ -1,4 +1,4 @@
-"""Links for a class (pages.presenter): hidden settings keep their values and their charts,
+"""Links for a class (pages.kit.presenter): hidden settings keep their values and their charts,
 an unknown name gets a notice, the presenter parameters survive the page rewriting its link,
 and "Share for class" builds the link from the settings as they are."""
 
@@ -45,8 +45,8 @@ def test_share_for_class_builds_the_link_from_the_settings_as_they_are():
     def page():
         import streamlit as st
 
-        from core.links import Setting
-        from pages.presenter import share_link
+        from pages.kit.presenter import share_link
+        from pages.settings.links import Setting
 
         link = (Setting("lr", "lr", 0.05, choices=[0.05, 0.1]), Setting("k", "k", 1, low=1))
         st.session_state.setdefault("lr", 0.1)

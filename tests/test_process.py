@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TrainingRun
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,8 +76,10 @@ def test_importing_the_engine_leaves_the_process_as_it_was():
     """A notebook that imports the engine keeps its BLAS threads, torch's threads, malloc's
     behaviour and the switch interval (the dashboard tunes them by an explicit call)."""
     before, after = process_state(
-        "import core.estimator, core.rbm, core.gan, core.jobs, core.gan_job, core.runs, "
-        "core.process, core.charts, core.svg_charts, core.images, core.metrics, scipy.linalg"
+        "import core.rbm.estimator, core.rbm.model, core.gan.trainer, core.training.rbm_job, "
+        "core.training.gan_job, core.training.runs, core.training.process, "
+        "core.pictures.charts, core.pictures.svg, core.pictures.grids, core.rbm.likelihood, "
+        "core.judge.quality, scipy.linalg"
     )
     assert after == before
     assert before["six_mb_mmapped"] is False  # the probe sees glibc's own thresholds
@@ -88,7 +90,7 @@ def test_tune_process_leaves_the_cores_to_torch_and_fixes_malloc():
     took the cores from torch's workers), malloc's thresholds fixed, a short switch interval;
     torch's own thread count untouched."""
     before, after = process_state(
-        "from core.process import SWITCH_INTERVAL, tune_process; tune_process(); "
+        "from core.training.process import SWITCH_INTERVAL, tune_process; tune_process(); "
         "import scipy.linalg"  # scipy brings its own OpenBLAS, loaded after
     )
     assert after["blas"] == [1]
@@ -97,7 +99,8 @@ def test_tune_process_leaves_the_cores_to_torch_and_fixes_malloc():
     # The dashboard tunes before numpy is loaded (its server starts without it): numpy's
     # BLAS, loaded after, gets one thread too.
     blas_threads = fresh_python(
-        "from core.process import tune_process; tune_process(); import numpy, scipy.linalg; "
+        "from core.training.process import tune_process; tune_process(); "
+        "import numpy, scipy.linalg; "
         "from threadpoolctl import threadpool_info; "
         "print(sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'}))"
     )
@@ -107,7 +110,7 @@ def test_tune_process_leaves_the_cores_to_torch_and_fixes_malloc():
 def test_a_run_stopped_while_heaps_trim_ends_at_once(digits):
     """A worker trims its heap as it ends; a session closed inside trimming_heaps (another
     session's close, say) must not make it wait there, nor the closing thread for it."""
-    from core.process import _trimming, trimming_heaps
+    from core.training.process import _trimming, trimming_heaps
 
     run = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, epochs=200)))
     run.start()
@@ -123,7 +126,7 @@ def test_a_run_stopped_while_heaps_trim_ends_at_once(digits):
 
 HEAP_PROBE = """
 import ctypes, sys, threading
-import core.process as process
+import core.training.process as process
 process.tune_process()
 libc = process._LIBC
 def resident_mb():
@@ -169,7 +172,7 @@ def test_memory_freed_in_a_threads_heap_goes_back(mode, without):
     """glibc keeps what was freed at the end of a thread's heap (malloc_trim does not return
     it): 24 MB freed by a worker, or by the thread closing a session, stay resident unless the
     worker ends with release_thread_heap or the closing thread frees inside trimming_heaps."""
-    from core import process
+    from core.training import process
 
     if process._LIBC is None:
         pytest.skip("glibc's malloc only")
@@ -187,7 +190,7 @@ def test_a_threads_setting_stays_in_its_thread():
     import re
     import threading
 
-    from core.process import _thread_libraries, threads_for_this_thread
+    from core.training.process import _thread_libraries, threads_for_this_thread
 
     if _thread_libraries() is None or torch.get_num_threads() < 2:
         pytest.skip("needs torch's libgomp and MKL and at least two threads")

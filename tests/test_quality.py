@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from core.classifier import (
+from core.data.datasets import from_tanh_range, load_dataset, to_tanh_range, train_validation_split
+from core.gan.trainer import GANConfig, GANTrainer
+from core.judge.classifier import (
     NOT_A_DIGIT,
     DigitClassifier,
     classifier_path,
     load_classifier,
     not_digits,
 )
-from core.data import from_tanh_range, load_dataset, to_tanh_range, train_validation_split
-from core.gan import GANConfig, GANTrainer
-from core.metrics import (
+from core.judge.quality import (
     class_coverage,
     confident_share,
     frechet_distance,
@@ -211,9 +211,9 @@ def test_a_short_gan_run_on_digits_lowers_the_classifier_fid(digits, digits_clas
 def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
     from pathlib import Path
 
-    from core.checkpoints import read_checkpoint
-    from core.fid import fid_references, real_for_fid
-    from core.metrics import frechet_distance
+    from core.data.checkpoints import read_checkpoint
+    from core.judge.fid import fid_references, real_for_fid
+    from core.judge.quality import frechet_distance
 
     mnist = load_dataset("mnist-5k")
     classifier = load_classifier(classifier_path((28, 28)))
@@ -227,7 +227,7 @@ def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
 
 
 def test_the_real_images_for_fid_hold_every_digit_though_the_file_is_sorted():
-    from core.fid import REAL_FOR_FID, real_for_fid
+    from core.judge.fid import REAL_FOR_FID, real_for_fid
 
     mnist = load_dataset("mnist-5k")
     assert (np.diff(mnist.labels) >= 0).all()  # the file is sorted by digit

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.data import binarize, load_dataset
-from core.metrics import annealing_schedule, log_partition_ais
-from core.rbm import RBM, checkpoint_bytes, load_checkpoint_bytes
-from core.rbm_trainer import FINITE_BOUND, RBMTrainer, TrainingDivergedError
+from core.data.datasets import binarize, load_dataset
+from core.rbm.likelihood import annealing_schedule, log_partition_ais
+from core.rbm.model import RBM, checkpoint_bytes, load_checkpoint_bytes
+from core.rbm.trainer import FINITE_BOUND, RBMTrainer, TrainingDivergedError
 from core.sampling import RandomSource
 
 

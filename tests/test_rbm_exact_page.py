@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.exact_job import ExactRBMJob, ExactSettings
-from core.tiny_data import bars_and_stripes, images_to_text
+from core.data.tiny import bars_and_stripes, images_to_text
+from core.training.exact_job import ExactRBMJob, ExactSettings
 from tests.helpers import fresh_page
 
 

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.rbm import load_checkpoint_bytes
+from core.rbm.model import load_checkpoint_bytes
 from tests.helpers import chart_marks, chart_words
 
 

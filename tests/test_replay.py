@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.classifier import classifier_path, load_classifier
-from core.data import load_dataset, to_tanh_range
-from core.dreams import judge
-from core.gan import GANConfig, GANTrainer, load_checkpoint_bytes
-from core.rbm import load_checkpoint_bytes as load_rbm_bytes
-from core.recordings import Recording, frame_steps, load_recording, recording_path
+from core.data.datasets import load_dataset, to_tanh_range
+from core.data.recordings import Recording, frame_steps, load_recording, recording_path
+from core.gan.trainer import GANConfig, GANTrainer, load_checkpoint_bytes
+from core.judge.classifier import classifier_path, load_classifier
+from core.rbm.dreams import judge
+from core.rbm.model import load_checkpoint_bytes as load_rbm_bytes
 from tests.helpers import fresh_page
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"

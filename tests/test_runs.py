@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.gan import GANConfig
-from core.gan_job import GANJob
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import FAILED, FINISHED, IDLE, PAUSED, TRAINING, Caps, TrainingRun
+from core.gan.trainer import GANConfig
+from core.training.gan_job import GANJob
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import FAILED, FINISHED, IDLE, PAUSED, TRAINING, Caps, TrainingRun
 from tests.helpers import rbm_run, wait_for
 
 
@@ -171,7 +171,7 @@ def test_snapshots_never_wait_for_a_slow_step(digits):
 
 
 def test_history_keeps_the_whole_run_at_a_coarser_resolution():
-    from core.runs import History
+    from core.training.runs import History
 
     history = History(limit=100)
     for step in range(1, 1001):

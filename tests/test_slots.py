@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TrainingRun
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
 from tests.helpers import wait_for
 
 
 def test_runs_share_training_slots_in_turn_and_a_waiting_run_says_so(digits):
-    from core.slots import SlotPool
+    from core.training.slots import SlotPool
 
     pool = SlotPool(1, slice_seconds=0.2)
     runs = [
@@ -47,7 +47,7 @@ def test_runs_share_training_slots_in_turn_and_a_waiting_run_says_so(digits):
 
 
 def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
-    from core.slots import SlotPool
+    from core.training.slots import SlotPool
 
     pool = SlotPool(1, slice_seconds=0.3, min_turn_seconds=0.01)
     assert pool.turn_seconds() == pytest.approx(0.3)

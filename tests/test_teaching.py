@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from core.links import format_value
+from pages.settings.links import format_value
 from tests.helpers import fresh_page
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,18 +8,18 @@ import time
 import pytest
 import torch
 
-from core import process
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TrainingRun
-from core.slots import SlotPool
-from core.thread_choice import (
+from core.training import process
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TrainingRun
+from core.training.slots import SlotPool
+from core.training.threads import (
     SETTLE_SECONDS,
     TRIAL_SECONDS,
     TRIAL_STEPS,
     TURNS,
     ThreadChoice,
 )
-from pages.live import status_fields
+from pages.kit.live import status_fields
 from tests.helpers import wait_for
 
 

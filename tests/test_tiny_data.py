@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.tiny_data import (
+from core.data.tiny import (
     BUILT_IN,
     MAX_OWN_IMAGES,
     bars_and_stripes,

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from core.toy2d import (
+from core.data.toy2d import (
     BUILT_IN,
     MAX_POINTS,
     grid_centres,

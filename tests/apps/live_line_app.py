@@ -2,6 +2,6 @@
 
 import streamlit as st
 
-from pages.live_line import mounted_routes
+from pages.kit.live_line import mounted_routes
 
 app = st.App("live_line_page.py", routes=mounted_routes())

@@ -3,10 +3,10 @@ its status line, and only the line's trigger tells the page that training has en
 
 import streamlit as st
 
-from core.jobs import RBMJob, RBMJobSettings
-from core.runs import TRAINING, Caps
-from pages.live import live_status_view
-from pages.session import PageSession, cached_dataset, close_session
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from core.training.runs import TRAINING, Caps
+from pages.kit.live import live_status_view
+from pages.kit.session import PageSession, cached_dataset, close_session
 
 
 @st.cache_resource(scope="session", on_release=close_session)

@@ -1,0 +1,162 @@
+"""What a GAN run trains: the GAN on a dataset scaled to [-1, 1], one k:1 step per update,
+with the sample quality, pictures and timeline its page shows (an RBM's:
+core/training/rbm_job.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.data.datasets import Dataset, to_tanh_range
+from core.devices import resolve_device
+from core.gan.trainer import GANConfig, GANTrainer
+from core.judge.fid import real_for_fid
+from core.training.rbm_job import shared_from_dataset
+from core.training.runs import Caps
+
+QUALITY_EVERY = 250  # GAN steps between two measurements of sample quality
+TIMELINE_FRAMES = 48  # fixed-noise snapshots kept for the timeline (thinned when full)
+
+
+class GANJob:
+    """A GAN on a dataset scaled to [-1, 1], trained one k:1 step at a time.
+
+    With a reference ``classifier`` (see core.judge.classifier) it measures the quality of fresh
+    samples every QUALITY_EVERY steps: the share recognised confidently, the coverage of the
+    classes and the classifier FID. It keeps a timeline of the fixed-noise grid.
+    """
+
+    LIVE = (
+        "learning_rate_generator",
+        "learning_rate_discriminator",
+        "k",
+        "generator_loss",
+        "average_decay",
+    )
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        config: GANConfig,
+        caps: Caps = Caps(),
+        classifier=None,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        caps.check(batch_size=config.batch_size)
+        self.caps = caps
+        self.dataset = dataset
+        self.device = device = resolve_device(device)  # G, D and the data; the judge stays on CPU
+        self._data = shared_from_dataset(
+            dataset,
+            ("tanh range", str(device)),
+            lambda: torch.from_numpy(to_tanh_range(dataset.images)).to(device),
+        )
+        self.trainer = GANTrainer(config, self._data.value, device=device)
+        self.classifier = classifier
+        self.real_features = None
+        if classifier is not None:
+            self.real_features = classifier.predict(real_for_fid(dataset)[0])[1]
+        self.timeline: list[tuple[int, np.ndarray]] = []
+        self._timeline_every = 1
+        self._pictures_drawn = 0
+        self.latest_quality: dict[str, np.ndarray] = {}
+
+    @property
+    def config(self) -> GANConfig:
+        return self.trainer.config
+
+    @property
+    def steps(self) -> int:
+        return self.trainer.generator_updates
+
+    def apply(self, config: GANConfig) -> None:
+        """Take over the settings that change without a reset (learning rates, k, loss, batch)."""
+        self.caps.check(batch_size=config.batch_size)
+        config.validate()
+        current = self.trainer.config
+        for name in (*self.LIVE, "batch_size"):
+            setattr(current, name, getattr(config, name))
+
+    def _record(self, report) -> dict[str, float]:
+        record = report.record()
+        if self.classifier is not None and self.steps % QUALITY_EVERY == 1:
+            record.update(self.quality())
+        return record
+
+    def train_step(self) -> dict[str, float]:
+        return self._record(self.trainer.step())
+
+    def load(self, checkpoint: dict) -> tuple[int, dict[str, float]]:
+        """Continue from a checkpoint (see GANTrainer.load_checkpoint), at the step it says it
+        reached; returns that step and the samples' quality there (when there is a judge)."""
+        self.trainer.load_checkpoint(checkpoint)
+        steps = max(0, int(checkpoint.get("steps", 0)))
+        self.trainer.generator_updates = steps
+        self.timeline, self._timeline_every = [], 1
+        if not steps:
+            return 0, {}
+        return steps, (self.quality() if self.classifier is not None else {})
+
+    def train_discriminator_only(self) -> dict[str, float]:
+        """One discriminator update and no generator update (GAN Lab's "train D")."""
+        loss, d_real, d_fake, norm = self.trainer.update_discriminator()
+        return {
+            "discriminator_loss": loss,
+            "d_real": d_real,
+            "d_fake": d_fake,
+            "discriminator_grad_norm": norm,
+            "discriminator_only": 1.0,
+        }
+
+    def train_generator_only(self) -> dict[str, float]:
+        """One generator update against the current discriminator ("train G")."""
+        loss, d_fake, norm = self.trainer.update_generator()
+        return {
+            "generator_loss": loss,
+            "d_fake": d_fake,
+            "generator_grad_norm": norm,
+            "generator_only": 1.0,
+        }
+
+    def quality(self, n: int = 500) -> dict[str, float]:
+        """Sample quality of n fresh samples, judged by the reference classifier."""
+        from core.judge.quality import sample_quality
+
+        generated = (self.trainer.generate(n) + 1) / 2
+        result = sample_quality(self.classifier, generated, self.real_features)
+        shares = np.append(result.coverage.shares, result.coverage.rejected)
+        self.latest_quality = {"class_shares": shares}  # the ten digits, then "not a digit"
+        return {
+            "evaluation": 1.0,
+            "confident_share": result.confident_share,
+            "not_a_digit": result.coverage.rejected,
+            "coverage_entropy": result.coverage.entropy,
+            "classifier_fid": result.classifier_fid,
+        }
+
+    @torch.no_grad()
+    def discriminator_outputs(self, n: int = 256) -> dict[str, np.ndarray]:
+        """D's output (a probability) on n real images and n generated ones, dropout off."""
+        real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n].to(self.device)]
+        fake = self.trainer.generated(n)
+        discriminator = self.trainer.discriminator
+        discriminator.eval()
+        try:
+            return {
+                "real images": torch.sigmoid(discriminator(real)).flatten().cpu().numpy(),
+                "generated images": torch.sigmoid(discriminator(fake)).flatten().cpu().numpy(),
+            }
+        finally:
+            discriminator.train()
+
+    def pictures(self) -> dict[str, np.ndarray]:
+        fixed = (self.trainer.fixed_samples() + 1) / 2
+        step = self.steps
+        self._pictures_drawn += 1
+        fresh = not self.timeline or self.timeline[-1][0] != step
+        if fresh and self._pictures_drawn % self._timeline_every == 0:
+            self.timeline.append((step, fixed))
+            if len(self.timeline) > TIMELINE_FRAMES:  # keep the whole run, coarser
+                self._timeline_every *= 2
+                self.timeline = self.timeline[::2]
+        return {"fixed_noise": fixed, **self.discriminator_outputs(), **self.latest_quality}

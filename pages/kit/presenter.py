@@ -1,0 +1,78 @@
+"""Links for a class, as TensorFlow Playground makes them: ``?hide=lr_g,k,batch`` hides chosen
+settings (by their link names) while the page keeps using their values and keeps every chart
+that goes with them; ``?present=1`` lays the page out for a projector (larger text, the sidebar
+closed, the explanations under the views left out). "Share for class" builds such a link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from pages.settings.links import Setting, link_values
+
+HIDE, PRESENT = "hide", "present"
+PRESETS = "presets"  # hides a page's presets, beside its settings' own names
+
+
+def presenting() -> bool:
+    """Whether the link asks for the projector layout."""
+    return st.query_params.get(PRESENT) == "1"
+
+
+def hidden_names() -> list[str]:
+    """The names the link's ``hide`` lists."""
+    return [name.strip() for name in st.query_params.get(HIDE, "").split(",") if name.strip()]
+
+
+def hide_settings(prefix: str, link: Sequence[Setting]) -> None:
+    """Hide the widgets the link names. They are drawn, unseen (a style rule on their keys),
+    so their values and everything computed from them stay; a name the page does not know
+    gets a notice that lists the ones it does."""
+    keys = {setting.query: setting.widget for setting in link} | {PRESETS: f"{prefix}_presets"}
+    names = hidden_names()
+    unknown = [name for name in names if name not in keys]
+    if unknown:
+        st.warning(
+            f"This link hides {', '.join(unknown)}, which this page does not have; the names "
+            f"it knows are {', '.join(keys)}.",
+            icon=":material/visibility_off:",
+        )
+    hidden = [keys[name] for name in names if name in keys]
+    if hidden:
+        rules = ", ".join(f".st-key-{key}" for key in hidden)
+        st.html(f"<style>{rules} {{ display: none !important; }}</style>")
+
+
+def share_link(link: Sequence[Setting], hide: Sequence[str], present: bool) -> str:
+    """This page's address with its settings as they are now, the names to hide and the
+    projector layout."""
+    query = link_values(st.session_state, link)
+    if hide:
+        query[HIDE] = ",".join(hide)
+    if present:
+        query[PRESENT] = "1"
+    address = (st.context.url or "").split("?")[0]
+    return address + ("?" + urlencode(query, safe=",") if query else "")
+
+
+@st.dialog("Share for class")
+def share_for_class(link: Sequence[Setting]) -> None:
+    """Checkboxes for what the class should not change, and the link they make."""
+    st.caption(
+        "The link opens this page with every setting as it is now. Tick what the class should "
+        "not change: those controls are hidden, and the charts that go with them stay."
+    )
+    names = [setting.query for setting in link] + [PRESETS]
+    columns = st.columns(3)
+    hide = [
+        name
+        for index, name in enumerate(names)
+        if columns[index % 3].checkbox(name, key=f"share_hide_{name}")
+    ]
+    present = st.toggle(
+        "Projector layout: larger text, the sidebar closed, short explanations",
+        key="share_present",
+    )
+    st.code(share_link(link, hide, present), language=None, wrap_lines=True)

@@ -1,0 +1,281 @@
+"""Widgets both training pages use: settings kept in the link, a row of control buttons, the
+downloads row, checkpoint messages and image grids drawn as pictures for the live view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from core.data.datasets import DATASET_NAMES, ONLINE_DATASETS
+from core.pictures.grids import history_csv, picture_svg, png_bytes
+from core.training.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
+from pages.kit.presenter import hide_settings, share_for_class
+from pages.kit.session import PageSession
+from pages.settings.links import Setting, link_values, read_link
+
+
+def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
+    """On a session's first run, take the settings from the link into the widgets' state
+    (widgets are then created without defaults) and show a notice for each refused value;
+    hide the settings the link's ``hide`` names (pages.kit.presenter)."""
+    hide_settings(prefix, link)
+    if f"{prefix}_link_read" not in st.session_state:
+        st.session_state[f"{prefix}_link_read"] = True
+        values, notices = read_link(st.query_params.to_dict(), link)
+        for setting in link:
+            st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
+        st.session_state[f"{prefix}_link_notices"] = notices
+    for notice in st.session_state.get(f"{prefix}_link_notices", []):
+        st.warning(notice, icon=":material/link_off:")
+
+
+def settings_to_link(link: Sequence[Setting]) -> None:
+    """Write the widgets' current values to the address bar, so the link reproduces them, and
+    offer "Share for class" at the sidebar's foot. Parameters that are not settings (a
+    presenter's ``hide`` and ``present``, a page's own images) stay as they are: rewritten in
+    passing, they would leave the address without them for a moment."""
+    names = {setting.query for setting in link}
+    current = st.query_params.to_dict()
+    kept = {name: value for name, value in current.items() if name not in names}
+    wanted = {**kept, **link_values(st.session_state, link)}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+    if st.sidebar.button("Share for class", icon=":material/share:", width="stretch"):
+        share_for_class(link)
+
+
+def dataset_choice(key: str) -> str:
+    """The sidebar's dataset selector; the datasets that are downloaded say so."""
+    return st.selectbox(
+        "Dataset",
+        DATASET_NAMES,
+        key=key,
+        format_func=lambda name: (
+            name + (" (downloaded once: needs the internet)" if name in ONLINE_DATASETS else "")
+        ),
+    )
+
+
+def control_row(controls) -> None:
+    """One row of buttons from (label, material icon, callback, disabled) rows. Callbacks run
+    before the page is drawn, so every button shows the state after the click. Each button is
+    as wide as its label (never clipped), and the row wraps on a narrow screen."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for label, icon, action, disabled in controls:
+            st.button(
+                label,
+                icon=f":material/{icon}:",
+                on_click=action,
+                disabled=disabled,
+                width="content",
+            )
+
+
+def bounded_image(picture, max_width: int, target=st, **options) -> None:
+    """An image at most ``max_width`` pixels wide and never wider than its column (a phone):
+    st.image's own pixel width would overflow a narrower column."""
+    with target.container(width=max_width):
+        st.image(picture, width="stretch", **options)
+
+
+def picture_columns(pictures: list[str], columns: int = 2) -> None:
+    """Pictures (SVG text or PNG bytes) in rows of ``columns``: each its own image, so that on
+    a phone, where Streamlit stacks columns, each is drawn at the screen's full width."""
+    for start in range(0, len(pictures), columns):
+        row = pictures[start : start + columns]
+        for column, picture in zip(st.columns(columns), row, strict=False):
+            column.image(picture, width="stretch")
+
+
+def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:
+    """The Start, Pause and Resume of a control_row, each enabled only where it does something:
+    Start on a run not yet trained, Resume on a paused or finished one that may train on
+    (more epochs, say), neither while ``blocked`` (a setting waits for a Reset)."""
+    can_train = run.can_train and not blocked
+    return (
+        ("Start", "play_arrow", run.start, not (can_train and run.state == IDLE)),
+        ("Pause", "pause", run.pause, run.state != TRAINING),
+        ("Resume", "resume", run.resume, not (can_train and run.state in (PAUSED, FINISHED))),
+    )
+
+
+def preset_buttons(prefix: str, presets: dict, session: Callable[[], Any]) -> None:
+    """The sidebar's presets: a button each that sets its settings, asks the page for a new
+    run ("{prefix}_pending_reset") and keeps its sentence on screen (``session().preset``)."""
+
+    def apply(name: str) -> None:
+        st.session_state.update(presets[name][0])
+        st.session_state[f"{prefix}_pending_reset"] = True
+        session().preset = name
+
+    with st.container(key=f"{prefix}_presets"):  # a link may hide them (pages.kit.presenter)
+        st.header("Presets")
+        for name, (_, sentence) in presets.items():
+            st.button(
+                name,
+                key=f"{prefix}_preset_{name}",
+                on_click=apply,
+                args=(name,),
+                help=sentence,
+                width="stretch",
+            )
+
+
+def back_next(columns, position: int, last: int, move: Callable[[int], None]) -> None:
+    """Back and Next buttons in two columns, for a ``position`` in 0..last moved by move(±1)."""
+    for column, label, icon, by, disabled in (
+        (columns[0], "Back", "arrow_back", -1, position <= 0),
+        (columns[1], "Next", "arrow_forward", 1, position >= last),
+    ):
+        column.button(
+            label,
+            icon=f":material/{icon}:",
+            on_click=move,
+            args=(by,),
+            disabled=disabled,
+            width="stretch",
+        )
+
+
+def export_row(run: TrainingRun, model: tuple, prefix: str) -> tuple[RunSnapshot, list]:
+    """The "Export and continue" header and a row of five download buttons, the first two
+    filled: the model file (``model``: label, a function making the bytes, file name, help)
+    and the history CSV. Each file is made when its button is clicked, not at every rerun.
+    Returns the snapshot the row shows and its columns, for the page's pictures."""
+    st.header("Export and continue")
+    snapshot = run.snapshot()
+    columns = st.columns(5)
+    label, data, file_name, help_text = model
+    columns[0].download_button(
+        label,
+        data,
+        file_name,
+        "application/octet-stream",
+        icon=":material/download:",
+        width="stretch",
+        help=help_text,
+        on_click="ignore",  # a download needs no rerun
+    )
+    columns[1].download_button(
+        "History (CSV)",
+        lambda: history_csv(snapshot.history),
+        f"{prefix}_history.csv",
+        "text/csv",
+        icon=":material/download:",
+        width="stretch",
+        disabled=not snapshot.history,
+        help="One row per step; after a long run, every "
+        f"{snapshot.history_stride}th step (and every evaluation) is kept.",
+        on_click="ignore",  # a download needs no rerun
+    )
+    return snapshot, columns
+
+
+def png_download(
+    column, label: str, picture: Callable[[], np.ndarray], file_name: str, width: int
+) -> None:
+    """A button that downloads ``picture()`` (grey, in [0, 1]) as a PNG enlarged to about
+    ``width`` pixels, made when clicked."""
+    column.download_button(
+        label,
+        lambda: enlarged_png(picture(), width),
+        file_name,
+        "image/png",
+        icon=":material/image:",
+        width="stretch",
+        on_click="ignore",  # a download needs no rerun
+    )
+
+
+def upload_message(session: PageSession) -> None:
+    """The outcome of the last checkpoint upload, if any."""
+    if session.upload_message:
+        kind, text = session.upload_message
+        getattr(st, kind)(text)
+
+
+def grid_picture(grid: np.ndarray, width: int) -> str:
+    """An image grid as a picture for the live view: a PNG at its own size in an SVG that
+    enlarges it to about ``width`` pixels, pixel for pixel (see core.pictures.grids.picture_svg)."""
+    scale = max(1, round(width / grid.shape[1]))
+    return picture_svg(
+        png_bytes(grid, upscale=1, compress_level=1), grid.shape[1] * scale, grid.shape[0] * scale
+    )
+
+
+def enlarged_png(picture: np.ndarray, width: int) -> bytes:
+    """A grey picture in [0, 1] as a PNG to download, enlarged to about ``width`` pixels."""
+    return png_bytes(picture, upscale=max(1, width // picture.shape[1]))
+
+
+@dataclass(frozen=True)
+class Pretrained:
+    """A checkpoint that ships in assets/, offered by a button."""
+
+    path: Path
+    n_pixels: int  # offered only on a dataset of images this size
+    label: str  # the button's
+    name: str  # what the page says it continues from
+    help: str
+
+
+def offer_checkpoint(
+    session: PageSession, check: Callable[[bytes], Any], data: bytes, name: str, current: str
+) -> bool:
+    """Checkpoint bytes to continue from: checked by ``check`` (see checkpoint_inputs), they
+    wait in the session for the page's next full rerun; False (and a message) if refused."""
+    session.upload_message = None
+    try:
+        weights = check(data)
+    except ValueError as error:
+        session.upload_message = ("error", f"{name}: {error} The current {current} is unchanged.")
+        return False
+    session.pending_checkpoint = (weights, name)
+    return True
+
+
+def checkpoint_inputs(
+    session: PageSession,
+    prefix: str,
+    check: Callable[[bytes], Any],
+    *,
+    current: str,
+    pretrained: Pretrained | None = None,
+    n_pixels: int = 0,
+) -> None:
+    """The pretrained model's button (where given, present, and for images of ``n_pixels``)
+    and the checkpoint uploader.
+
+    ``check(data)`` returns the weights to continue from, or raises ValueError whose message
+    is shown (the ``current`` model unchanged); accepted weights wait in the session until
+    the page's next rerun starts a new run with them (PageSession.take_pending_checkpoint).
+    """
+
+    def accept(data: bytes, name: str) -> None:
+        offer_checkpoint(session, check, data, name, current)
+
+    def take_upload() -> None:
+        session.upload_message = None
+        upload = st.session_state.get(f"{prefix}_upload")
+        if upload is not None:
+            accept(upload.getvalue(), upload.name)
+
+    if pretrained is not None and pretrained.n_pixels == n_pixels and pretrained.path.exists():
+        st.button(
+            pretrained.label,
+            icon=":material/model_training:",
+            on_click=lambda: accept(pretrained.path.read_bytes(), pretrained.name),
+            help=pretrained.help,
+        )
+    st.file_uploader(
+        "Continue from a checkpoint (.pt)",
+        type=["pt"],
+        key=f"{prefix}_upload",
+        on_change=take_upload,
+    )
+    upload_message(session)
