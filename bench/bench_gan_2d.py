@@ -21,29 +21,14 @@ import torch
 
 from bench.machine import describe
 from core.data.toy2d import BUILT_IN
-from core.training.gan2d_job import GAN2DJob, GAN2DSettings
-from pages.settings.presets import GAN2D_PRESETS
-
-PAGE_KEYS = {  # widget key: GAN2DSettings field
-    "g2_noise_dim": "noise_dim",
-    "g2_noise": "noise",
-    "g2_g_depth": "generator_depth",
-    "g2_g_width": "generator_width",
-    "g2_d_depth": "discriminator_depth",
-    "g2_d_width": "discriminator_width",
-    "g2_lr_g": "learning_rate_generator",
-    "g2_lr_d": "learning_rate_discriminator",
-    "g2_k": "k",
-    "g2_batch": "batch_size",
-    "g2_seed": "seed",
-    "g2_head_start": "head_start",
-}
+from core.training.gan2d_job import GAN2DJob
+from pages.settings.gan_2d import PRESETS, SETTINGS, job_settings
+from pages.settings.table import preset_values
 
 
-def preset_job(values: dict) -> GAN2DJob:
-    settings = {field: values[key] for key, field in PAGE_KEYS.items()}
-    settings["generator_loss"] = "minimax" if values["g2_saturating"] else "proxy"
-    job = GAN2DJob(BUILT_IN[values["g2_data"]](), GAN2DSettings(**settings))
+def preset_job(preset: dict) -> GAN2DJob:
+    values = preset_values(SETTINGS, preset)
+    job = GAN2DJob(BUILT_IN[values["data"]](), job_settings(values))
     while job.head_start_left:  # D's head start first: the watch starts when the game does
         job.train_step()
     return job
@@ -129,17 +114,17 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(describe(), flush=True)
-    for name, (values, _) in GAN2D_PRESETS.items():
+    for name, (values, _) in PRESETS.items():
         print(f"{name}:", flush=True)
         for line in watch(preset_job(values), args.seconds):
             print(line, flush=True)
-    proxy = {**GAN2D_PRESETS["Saturating loss"][0], "g2_saturating": False}
+    proxy = {**PRESETS["Saturating loss"][0], "saturating": False}
     print("Saturating loss, the same with the proxy loss:", flush=True)
     for line in watch(preset_job(proxy), args.seconds / 4, marks=1):
         print(line, flush=True)
-    seconds, steps = first_full_coverage(GAN2D_PRESETS["Healthy ring"][0], args.seconds)
+    seconds, steps = first_full_coverage(PRESETS["Healthy ring"][0], args.seconds)
     print(f"healthy ring, headless: all 8 modes covered after {steps} steps, {seconds:.1f} s")
-    job = preset_job(GAN2D_PRESETS["Healthy ring"][0])
+    job = preset_job(PRESETS["Healthy ring"][0])
     started, steps = time.perf_counter(), 0
     while time.perf_counter() - started < 5:
         job.train_step()

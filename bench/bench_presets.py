@@ -19,40 +19,22 @@ from core.data.datasets import load_dataset
 from core.gan.trainer import GANConfig
 from core.judge.classifier import classifier_path, load_classifier
 from core.training.gan_job import GANJob
-from core.training.rbm_job import RBMJob, RBMJobSettings
-from pages.settings.presets import PRESETS, RBM_PRESETS
-
-PAGE_KEYS = {
-    "gan_lr_g": "learning_rate_generator",
-    "gan_lr_d": "learning_rate_discriminator",
-    "gan_k": "k",
-    "gan_batch": "batch_size",
-    "gan_average": "average_decay",
-}
+from core.training.rbm_job import RBMJob
+from pages.settings.gan import PRESETS as GAN_PRESETS
+from pages.settings.gan import SETTINGS as GAN_SETTINGS
+from pages.settings.gan import config_values
+from pages.settings.rbm import PRESETS as RBM_PRESETS
+from pages.settings.rbm import SETTINGS as RBM_SETTINGS
+from pages.settings.rbm import job_settings
+from pages.settings.table import preset_values
 
 
 def presets() -> dict[str, dict]:
-    """The page's presets as GANConfig arguments."""
-    configs = {}
-    for name, (settings, _) in PRESETS.items():
-        config = {PAGE_KEYS[key]: value for key, value in settings.items() if key in PAGE_KEYS}
-        config["generator_loss"] = "minimax" if settings["gan_saturating"] else "proxy"
-        configs[name] = config
-    return configs
-
-
-def rbm_settings(settings: dict) -> RBMJobSettings:
-    """An RBM page preset as the job's settings."""
-    return RBMJobSettings(
-        hidden_units=settings["rbm_hidden"],
-        learning_rate=settings["rbm_lr"],
-        k=settings["rbm_k"],
-        persistent=settings["rbm_method"] == "PCD",
-        batch_size=settings["rbm_batch"],
-        epochs=settings["rbm_epochs"],
-        momentum=settings["rbm_momentum"],
-        weight_decay=settings["rbm_decay"],
-    )
+    """The page's presets as GANConfig arguments (the page's defaults where a preset is silent)."""
+    return {
+        name: config_values(preset_values(GAN_SETTINGS, values))
+        for name, (values, _) in GAN_PRESETS.items()
+    }
 
 
 def rbm_presets(steps: int, every: int, classifier) -> None:
@@ -61,8 +43,8 @@ def rbm_presets(steps: int, every: int, classifier) -> None:
     dataset = load_dataset("mnist-5k")
     print("| preset | step | epoch | sampler | recognised | digits ≥ 5% | not a digit |")
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: |")
-    for name, (settings, _) in RBM_PRESETS.items():
-        job = RBMJob(dataset, rbm_settings(settings))
+    for name, (values, _) in RBM_PRESETS.items():
+        job = RBMJob(dataset, job_settings(preset_values(RBM_SETTINGS, values)))
         started = time.perf_counter()
         for step in range(1, steps + 1):
             job.train_step()

@@ -21,21 +21,15 @@ import numpy as np
 from bench.machine import describe
 from core.data.tiny import BUILT_IN
 from core.training.exact_job import ExactRBMJob, ExactSettings
-from pages.settings.presets import EXACT_PRESETS
+from pages.settings.rbm_exact import PRESETS, SETTINGS, job_settings
+from pages.settings.table import preset_values
 
 
-def run_preset(values: dict, steps: int) -> dict:
+def run_preset(preset: dict, steps: int) -> dict:
     """A preset trained headless for ``steps`` updates: what its sentence talks about."""
-    data = BUILT_IN[values["ex_data"]]()
-    settings = ExactSettings(
-        hidden_units=values["ex_hidden"],
-        method=values["ex_method"],
-        k=values["ex_k"],
-        seed=values["ex_seed"],
-        learning_rate=values["ex_lr"],
-        steps=steps,
-    )
-    job = ExactRBMJob(data, settings, values["ex_compare"])
+    values = preset_values(SETTINGS, preset) | {"updates": steps}
+    data = BUILT_IN[values["data"]]()
+    job = ExactRBMJob(data, job_settings(values), values["race"])
     history = [job.train_step() for _ in range(steps)]
     yours = np.array([record["log_likelihood"] for record in history])
     codes, _ = data.distribution()
@@ -92,7 +86,7 @@ def main() -> None:
     parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
     print(describe(), flush=True)
-    for name, (values, _) in EXACT_PRESETS.items():
+    for name, (values, _) in PRESETS.items():
         result = run_preset(values, args.steps)
         finals = ", ".join(
             f"{k.replace('log_likelihood', 'LL')} {v:.3f}" for k, v in result["final"].items()

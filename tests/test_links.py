@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pages.settings.links import Setting, format_value, link_values, read_link
+from pages.settings.table import Setting, format_value, link_values, read_link
 
 SETTINGS = (
     Setting("dataset", "w_dataset", "mnist-5k", choices=["mnist-5k", "digits"]),

@@ -46,7 +46,7 @@ def test_share_for_class_builds_the_link_from_the_settings_as_they_are():
         import streamlit as st
 
         from pages.kit.presenter import share_link
-        from pages.settings.links import Setting
+        from pages.settings.table import Setting
 
         link = (Setting("lr", "lr", 0.05, choices=[0.05, 0.1]), Setting("k", "k", 1, low=1))
         st.session_state.setdefault("lr", 0.1)

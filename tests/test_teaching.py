@@ -3,13 +3,14 @@ refused, no unknown name to hide), with the settings it names, and its hidden co
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from pages.settings.links import format_value
+from pages.settings.table import format_value
 from tests.helpers import fresh_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,10 +35,9 @@ def test_each_lesson_link_opens_its_page_as_written(link):
     if page == "navigation":
         assert app.title[0].value.startswith("Generative models, live")  # the home page
         return
-    # every setting the link names is set as written
-    sources = [ROOT / "pages" / f"{page}{part}.py" for part in ("", "_settings")]
-    module = "".join(source.read_text() for source in sources if source.exists())
-    widgets = dict(re.findall(r'Setting\(\s*"(\w+)",\s*"(\w+)"', module))
+    # every setting the link names is set as written (the page's table says where)
+    table = importlib.import_module(f"pages.settings.{page}").SETTINGS
+    widgets = {setting.name: setting.key for setting in table}
     for name, value in query.items():
         if name in ("hide", "present"):
             continue

@@ -265,3 +265,8 @@ class GAN2DJob:
             "d_fake": d_fake,
             "generator_grad_norm": g_norm,
         }
+
+    def slow_motion_frames(self) -> tuple[list[SlowFrame], bool]:
+        """The last slow-motion step's frames, and whether the model is still where they left
+        it (not trained on since)."""
+        return self.slow_frames, self.slow_frames_at == self.updates()

@@ -9,7 +9,7 @@ import torch
 
 from core.data.datasets import Dataset, to_tanh_range
 from core.devices import resolve_device
-from core.gan.trainer import GANConfig, GANTrainer
+from core.gan.trainer import GANConfig, GANTrainer, checkpoint_bytes
 from core.judge.fid import real_for_fid
 from core.training.rbm_job import shared_from_dataset
 from core.training.runs import Caps
@@ -160,3 +160,30 @@ class GANJob:
                 self._timeline_every *= 2
                 self.timeline = self.timeline[::2]
         return {"fixed_noise": fixed, **self.discriminator_outputs(), **self.latest_quality}
+
+    # ---- what the page asks for on demand, between two updates ------------------------------
+
+    def samples(self, n: int) -> np.ndarray:
+        """``n`` images of G as it is now, in [-1, 1]."""
+        return self.trainer.generate(n)
+
+    def interpolation(self, steps: int = 10) -> np.ndarray:
+        """G's images along the line between two new noise vectors."""
+        ends = self.trainer.sample_noise(2)
+        return self.trainer.interpolate(ends[0], ends[1], steps=steps)
+
+    def new_noise(self) -> np.ndarray:
+        """One new noise vector z."""
+        return self.trainer.sample_noise(1).cpu().numpy()[0]
+
+    def generated_from(self, z: np.ndarray) -> np.ndarray:
+        """G(z) for one noise vector."""
+        return self.trainer.generate(torch.from_numpy(z[None, :]).float())
+
+    def timeline_frames(self) -> list[tuple[int, np.ndarray]]:
+        """The fixed-noise grids kept so far, with their steps."""
+        return list(self.timeline)
+
+    def checkpoint(self, dataset: str, steps: int) -> bytes:
+        """G and D as a checkpoint file, at the step the page shows."""
+        return checkpoint_bytes(self.trainer, dataset=dataset, steps=steps)

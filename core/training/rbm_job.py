@@ -16,7 +16,7 @@ import torch
 from core.data.datasets import Dataset, binarize, train_validation_split
 from core.devices import resolve_device
 from core.rbm.dreams import dream
-from core.rbm.model import RBM
+from core.rbm.model import RBM, checkpoint_bytes
 from core.rbm.trainer import RBMTrainer
 from core.training.runs import Caps
 
@@ -322,6 +322,15 @@ class RBMJob:
         with torch.no_grad():
             _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
         return list(probabilities.cpu().numpy())
+
+    def checkpoint(self, dataset: str) -> bytes:
+        """The model as a checkpoint file, with the step and the epoch it has reached."""
+        return checkpoint_bytes(
+            self.rbm,
+            dataset=dataset,
+            steps=self.trainer.steps_done,
+            epochs=round(self.epoch_progress, 4),
+        )
 
     def load_weights(
         self, rbm: RBM, steps: int = 0, epochs: float = 0.0

@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -34,6 +34,8 @@ class Job(Protocol):
     def train_step(self) -> dict[str, float]: ...
 
     def pictures(self) -> dict[str, np.ndarray]: ...
+
+    def apply(self, settings: Any) -> None: ...
 
 
 T = TypeVar("T")
@@ -198,10 +200,17 @@ class TrainingRun:
             return -1  # training, or a paced run between two steps
         return self.slots.waiting(thread.ident)
 
-    def read(self, reader: Callable[[Job], T]) -> T:
-        """``reader(job)`` between two updates, so it sees one consistent model."""
+    def read(self, reader: Callable[..., T], *args, **kwargs) -> T:
+        """``reader(job, *args, **kwargs)`` between two updates, so it sees one consistent
+        model (``reader`` is often a job's own method: ``run.read(GANJob.samples, 64)``)."""
         with self._step_lock:
-            return reader(self.job)
+            return reader(self.job, *args, **kwargs)
+
+    def apply(self, settings: Any) -> None:
+        """Hand the job the settings that change live (rates, k, ...) between two updates:
+        the worker never sees half of a change."""
+        with self._step_lock:
+            self.job.apply(settings)
 
     # ---- control -------------------------------------------------------------------------
 

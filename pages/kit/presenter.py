@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pages.settings.links import Setting, link_values
+from pages.settings.table import Setting, link_values
 
 HIDE, PRESENT = "hide", "present"
 PRESETS = "presets"  # hides a page's presets, beside its settings' own names
@@ -30,7 +30,7 @@ def hide_settings(prefix: str, link: Sequence[Setting]) -> None:
     """Hide the widgets the link names. They are drawn, unseen (a style rule on their keys),
     so their values and everything computed from them stay; a name the page does not know
     gets a notice that lists the ones it does."""
-    keys = {setting.query: setting.widget for setting in link} | {PRESETS: f"{prefix}_presets"}
+    keys = {setting.name: setting.key for setting in link} | {PRESETS: f"{prefix}_presets"}
     names = hidden_names()
     unknown = [name for name in names if name not in keys]
     if unknown:
@@ -64,12 +64,13 @@ def share_for_class(link: Sequence[Setting]) -> None:
         "The link opens this page with every setting as it is now. Tick what the class should "
         "not change: those controls are hidden, and the charts that go with them stay."
     )
-    names = [setting.query for setting in link] + [PRESETS]
+    labels = {setting.name: setting.label or setting.name for setting in link}
+    labels[PRESETS] = "Presets"
     columns = st.columns(3)
     hide = [
         name
-        for index, name in enumerate(names)
-        if columns[index % 3].checkbox(name, key=f"share_hide_{name}")
+        for index, (name, label) in enumerate(labels.items())
+        if columns[index % 3].checkbox(label, key=f"share_hide_{name}")
     ]
     present = st.toggle(
         "Projector layout: larger text, the sidebar closed, short explanations",

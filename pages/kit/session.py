@@ -107,6 +107,7 @@ class PageSession:
     live_line: Any = None  # the page's pages.kit.live_line.LiveLine, made when first needed
     charts_snapshot: tuple | None = None  # (taken at, snapshot, job id): see live.charts_snapshot
     drawn: dict = field(default_factory=dict)  # charts drawn once per snapshot (live.drawn_once)
+    preset: str | None = None  # the preset whose sentence stays on screen
 
     def forget_views(self) -> None:
         """Drop what was computed from the previous model (a page adds its own fields)."""

@@ -3,7 +3,7 @@ downloads row, checkpoint messages and image grids drawn as pictures for the liv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,54 +11,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from core.data.datasets import DATASET_NAMES, ONLINE_DATASETS
 from core.pictures.grids import history_csv, picture_svg, png_bytes
 from core.training.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
-from pages.kit.presenter import hide_settings, share_for_class
 from pages.kit.session import PageSession
-from pages.settings.links import Setting, link_values, read_link
-
-
-def settings_from_link(prefix: str, link: Sequence[Setting]) -> None:
-    """On a session's first run, take the settings from the link into the widgets' state
-    (widgets are then created without defaults) and show a notice for each refused value;
-    hide the settings the link's ``hide`` names (pages.kit.presenter)."""
-    hide_settings(prefix, link)
-    if f"{prefix}_link_read" not in st.session_state:
-        st.session_state[f"{prefix}_link_read"] = True
-        values, notices = read_link(st.query_params.to_dict(), link)
-        for setting in link:
-            st.session_state.setdefault(setting.widget, values.get(setting.widget, setting.default))
-        st.session_state[f"{prefix}_link_notices"] = notices
-    for notice in st.session_state.get(f"{prefix}_link_notices", []):
-        st.warning(notice, icon=":material/link_off:")
-
-
-def settings_to_link(link: Sequence[Setting]) -> None:
-    """Write the widgets' current values to the address bar, so the link reproduces them, and
-    offer "Share for class" at the sidebar's foot. Parameters that are not settings (a
-    presenter's ``hide`` and ``present``, a page's own images) stay as they are: rewritten in
-    passing, they would leave the address without them for a moment."""
-    names = {setting.query for setting in link}
-    current = st.query_params.to_dict()
-    kept = {name: value for name, value in current.items() if name not in names}
-    wanted = {**kept, **link_values(st.session_state, link)}
-    if wanted != current:
-        st.query_params.from_dict(wanted)
-    if st.sidebar.button("Share for class", icon=":material/share:", width="stretch"):
-        share_for_class(link)
-
-
-def dataset_choice(key: str) -> str:
-    """The sidebar's dataset selector; the datasets that are downloaded say so."""
-    return st.selectbox(
-        "Dataset",
-        DATASET_NAMES,
-        key=key,
-        format_func=lambda name: (
-            name + (" (downloaded once: needs the internet)" if name in ONLINE_DATASETS else "")
-        ),
-    )
 
 
 def control_row(controls) -> None:
@@ -102,28 +57,6 @@ def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:
         ("Pause", "pause", run.pause, run.state != TRAINING),
         ("Resume", "resume", run.resume, not (can_train and run.state in (PAUSED, FINISHED))),
     )
-
-
-def preset_buttons(prefix: str, presets: dict, session: Callable[[], Any]) -> None:
-    """The sidebar's presets: a button each that sets its settings, asks the page for a new
-    run ("{prefix}_pending_reset") and keeps its sentence on screen (``session().preset``)."""
-
-    def apply(name: str) -> None:
-        st.session_state.update(presets[name][0])
-        st.session_state[f"{prefix}_pending_reset"] = True
-        session().preset = name
-
-    with st.container(key=f"{prefix}_presets"):  # a link may hide them (pages.kit.presenter)
-        st.header("Presets")
-        for name, (_, sentence) in presets.items():
-            st.button(
-                name,
-                key=f"{prefix}_preset_{name}",
-                on_click=apply,
-                args=(name,),
-                help=sentence,
-                width="stretch",
-            )
 
 
 def back_next(columns, position: int, last: int, move: Callable[[int], None]) -> None:

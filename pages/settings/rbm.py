@@ -1,4 +1,6 @@
-"""The RBM page's settings: the sidebar, what a link carries, and this server's caps."""
+"""The RBM page's settings, each named once: the sidebar, the link, the presets and the Reset
+notice derive from this table. Also this server's caps, the pretrained model it offers, and
+the settings an uploaded model brings."""
 
 from __future__ import annotations
 
@@ -6,20 +8,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET
+from core.data.checkpoints import training_count
+from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET, ONLINE_DATASETS, Dataset
+from core.rbm.model import load_checkpoint_bytes
 from core.training.rbm_job import RBMJobSettings
 from core.training.runs import Caps
-from pages.kit.session import kept
-from pages.kit.widgets import (
-    Pretrained,
-    dataset_choice,
-    preset_buttons,
-    settings_from_link,
-    settings_to_link,
-)
-from pages.settings.links import Setting
-from pages.settings.presets import RBM_PRESETS
-from pages.views.rbm import RBMSession
+from pages.kit.widgets import Pretrained
+from pages.settings.table import Setting, by_name
 
 CAPS = Caps()
 PRETRAINED = Pretrained(
@@ -30,54 +25,212 @@ PRETRAINED = Pretrained(
     "500 hidden units trained on mnist-5k by scripts/train_rbm.py (PCD, then on its own "
     "annealed dreams): under Dreams it draws digits of every kind.",
 )
-SHAPE_SETTINGS = ("hidden_units", "batch_size", "seed")  # these need a new model (a Reset)
 REFRESH_SECONDS = 0.4  # the live view's refresh period while training
 RATES = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
 BATCHES = [10, 20, 50, 100, 200, 500, 1000]
 DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2]
 MOMENTA = [round(0.05 * i, 2) for i in range(20)]
-LINK = (  # the settings a link carries (see pages.settings.links)
-    Setting("dataset", "rbm_dataset", DEFAULT_DATASET, choices=DATASET_NAMES),
-    Setting("hidden", "rbm_hidden", 100, low=4, high=CAPS.max_hidden_units, integer=True),
-    Setting("lr", "rbm_lr", 0.05, choices=RATES),
-    Setting("k", "rbm_k", 1, low=1, high=25, integer=True),
-    Setting("method", "rbm_method", "CD", choices=["CD", "PCD"]),
-    Setting("batch", "rbm_batch", 100, choices=BATCHES),
-    # 200 epochs: the default run lasts long enough to watch (50 took 16 s on a 2-core EPYC)
-    Setting("epochs", "rbm_epochs", 200, low=1, high=CAPS.max_epochs, integer=True),
-    Setting("momentum", "rbm_momentum", 0.5, choices=MOMENTA),
-    Setting("decay", "rbm_decay", 1e-4, choices=DECAYS),
-    Setting("seed", "rbm_seed", 0, low=0, high=1_000_000, integer=True),
+DREAMERS = {  # the Dreams' samplers, as their control names them (short: a phone's width)
+    "annealed": "Annealed",
+    "plain": "Plain Gibbs",
+    "persistent": "PCD's chains",
+}
+MODEL = "Model and training"
+
+
+def dataset_label(name: str) -> str:
+    """A dataset as the selector names it: the downloaded ones say so."""
+    return name + (" (downloaded once: needs the internet)" if name in ONLINE_DATASETS else "")
+
+
+SETTINGS = (
+    Setting(
+        "dataset",
+        "rbm_dataset",
+        DEFAULT_DATASET,
+        choices=DATASET_NAMES,
+        widget="selectbox",
+        label="Dataset",
+        format=dataset_label,
+        live=False,
+        section=MODEL,
+    ),
+    Setting(
+        "hidden",
+        "rbm_hidden",
+        100,
+        low=4,
+        high=CAPS.max_hidden_units,
+        integer=True,
+        label="Hidden units",
+        live=False,
+        section=MODEL,
+    ),
+    Setting(
+        "lr",
+        "rbm_lr",
+        0.05,
+        choices=RATES,
+        widget="select_slider",
+        label="Learning rate",
+        section=MODEL,
+    ),
+    Setting(
+        "k",
+        "rbm_k",
+        1,
+        low=1,
+        high=25,
+        integer=True,
+        label="Gibbs steps per update (k)",
+        section=MODEL,
+    ),
+    Setting(
+        "method",
+        "rbm_method",
+        "CD",
+        choices=["CD", "PCD"],
+        widget="radio",
+        label="Negative phase",
+        section=MODEL,
+    ),
+    Setting(
+        "batch",
+        "rbm_batch",
+        100,
+        choices=BATCHES,
+        widget="select_slider",
+        label="Batch size",
+        live=False,
+        section=MODEL,
+    ),
+    # the default run lasts long enough to watch
+    Setting(
+        "epochs",
+        "rbm_epochs",
+        200,
+        low=1,
+        high=CAPS.max_epochs,
+        integer=True,
+        label="Epochs",
+        help="Passes over the training set.",
+        section=MODEL,
+    ),
+    Setting(
+        "momentum",
+        "rbm_momentum",
+        0.5,
+        choices=MOMENTA,
+        low=0.0,
+        high=0.95,
+        step=0.05,
+        label="Momentum",
+        section=MODEL,
+    ),
+    Setting(
+        "decay",
+        "rbm_decay",
+        1e-4,
+        choices=DECAYS,
+        widget="select_slider",
+        label="Weight decay",
+        section=MODEL,
+    ),
+    Setting(
+        "seed",
+        "rbm_seed",
+        0,
+        low=0,
+        high=1_000_000,
+        integer=True,
+        widget="number",
+        label="Seed",
+        live=False,
+        section=MODEL,
+    ),
+    Setting(  # drawn under Dreams
+        "sampler",
+        "rbm_dream_sampler",
+        "annealed",
+        choices=list(DREAMERS),
+        widget="segmented",
+        label="Sampler",
+        format=DREAMERS.get,
+    ),
 )
 
 
-def sidebar_settings() -> tuple[str, RBMJobSettings]:
-    """The dataset and the run's settings, from the sidebar (first from the link)."""
-    settings_from_link("rbm", LINK)
-    with st.sidebar:
-        st.header("Model and training")
-        dataset_name = dataset_choice("rbm_dataset")
-        hidden_units = st.slider("Hidden units", 4, CAPS.max_hidden_units, key="rbm_hidden")
-        learning_rate = st.select_slider("Learning rate", RATES, key="rbm_lr")
-        k = st.slider("Gibbs steps per update (k)", 1, 25, key="rbm_k")
-        method = st.radio("Negative phase", ["CD", "PCD"], horizontal=True, key="rbm_method")
-        batch_size = st.select_slider("Batch size", BATCHES, key="rbm_batch")
-        epochs = st.slider(
-            "Epochs", 1, CAPS.max_epochs, key="rbm_epochs", help="Passes over the training set."
-        )
-        momentum = st.slider("Momentum", 0.0, 0.95, step=0.05, key="rbm_momentum")
-        weight_decay = st.select_slider("Weight decay", DECAYS, key="rbm_decay")
-        seed = st.number_input("Seed", 0, 1_000_000, key="rbm_seed")
-        preset_buttons("rbm", RBM_PRESETS, lambda: kept("rbm", RBMSession))
-    settings_to_link(LINK)
-    return dataset_name, RBMJobSettings(
-        hidden_units=int(hidden_units),
-        learning_rate=float(learning_rate),
-        k=int(k),
-        persistent=method == "PCD",
-        batch_size=int(batch_size),
-        epochs=int(epochs),
-        momentum=float(momentum),
-        weight_decay=float(weight_decay),
-        seed=int(seed),
+def job_settings(values: dict) -> RBMJobSettings:
+    """The run's settings from the table's values."""
+    return RBMJobSettings(
+        hidden_units=int(values["hidden"]),
+        learning_rate=float(values["lr"]),
+        k=int(values["k"]),
+        persistent=values["method"] == "PCD",
+        batch_size=int(values["batch"]),
+        epochs=int(values["epochs"]),
+        momentum=float(values["momentum"]),
+        weight_decay=float(values["decay"]),
+        seed=int(values["seed"]),
     )
+
+
+DREAMER = {  # what both presets share: only the negative phase differs
+    "dataset": "mnist-5k",
+    "hidden": 500,
+    "lr": 0.005,
+    "k": 1,
+    "batch": 100,
+    "epochs": 150,
+    "momentum": 0.9,
+    "decay": 1e-4,
+}
+PRESETS = {  # bench/bench_presets.py --page rbm measures the sentences
+    "Dream digits (PCD)": (
+        {**DREAMER, "method": "PCD", "sampler": "persistent"},
+        "500 hidden units trained with persistent chains (PCD-1, rate 0.005, momentum 0.9). "
+        "Under Dreams, press Dream with PCD's persistent chains every thousand steps or so: by "
+        "step 3,000 (about 65 epochs) they are digits of about four kinds. Then try plain "
+        "Gibbs from noise: digits too, nearly all of them recognised, but of only two or three "
+        "kinds: the model's valleys are uneven, and chains from noise find the deepest.",
+    ),
+    "Fading dreams (CD-1)": (
+        {**DREAMER, "method": "CD", "sampler": "plain"},
+        "The same model trained with CD-1, whose negative chains start at the training images. "
+        "Its reconstructions look ever better, yet under Dreams, plain Gibbs from noise gives "
+        "fewer and fewer digits the judge can read as training goes on (a fifth or fewer by "
+        "step 4,500, where PCD's are nearly all digits). Look inside → Free energies shows "
+        "where its samples sit.",
+    ),
+}
+KEYS = {name: setting.key for name, setting in by_name(SETTINGS).items()}
+
+
+def checkpoint_check(dataset: Dataset, dataset_name: str):
+    """The check an uploaded RBM passes: it fits this dataset and this server; it then sets the
+    hidden units, and the settings its file says it trained with last."""
+
+    def check(data: bytes):
+        rbm, config = load_checkpoint_bytes(data)
+        if rbm.n_visible != dataset.n_pixels:
+            raise ValueError(
+                f"The checkpoint is for {rbm.n_visible}-pixel images; {dataset_name} has "
+                f"{dataset.n_pixels}. Choose the matching dataset first."
+            )
+        if rbm.n_hidden > CAPS.max_hidden_units:
+            raise ValueError(f"{rbm.n_hidden} hidden units is above this server's limit.")
+        config["steps"] = int(training_count(config.get("steps"), "steps", 1e9))
+        config["epochs"] = training_count(config.get("epochs"), "epochs", CAPS.max_epochs)
+        state = st.session_state
+        state[KEYS["hidden"]] = rbm.n_hidden
+        if config["epochs"] >= state.get(KEYS["epochs"], 0):  # room to train on
+            state[KEYS["epochs"]] = min(CAPS.max_epochs, int(config["epochs"]) + 100)
+        if str(config.get("method", "")).startswith(("CD", "PCD")):
+            state[KEYS["method"]] = "PCD" if config["method"].startswith("PCD") else "CD"
+        if config.get("learning_rate") in RATES:
+            state[KEYS["lr"]] = config["learning_rate"]
+        if config.get("momentum") in MOMENTA:
+            state[KEYS["momentum"]] = config["momentum"]
+        return rbm, config
+
+    return check

@@ -11,13 +11,11 @@ from core.data.datasets import Dataset
 from core.pictures.grids import image_grid
 from core.pictures.svg import bars_svg
 from core.rbm.dreams import SAMPLERS, judge
+from pages.kit.sidebar import draw
 from pages.kit.widgets import grid_picture
+from pages.settings.rbm import SETTINGS
+from pages.settings.table import by_name
 
-DREAMERS = {  # the page's samplers, as their control names them (short: a phone's width)
-    "annealed": "Annealed",
-    "plain": "Plain Gibbs",
-    "persistent": "PCD's chains",
-}
 DREAMER_NAMES = {  # and as a picture's caption does
     "annealed": "Annealed from noise",
     "plain": "Plain Gibbs from noise",
@@ -113,10 +111,7 @@ def dreams_section(session, dataset: Dataset, classifier) -> None:
         "visits are samples of P(v) = Σ_h e^{−E(v,h)} / Z, what it has learned digits look like."
     )
     columns = st.columns([3, 2, 2], vertical_alignment="bottom")
-    st.session_state.setdefault("rbm_dream_sampler", "annealed")  # a preset may set it first
-    sampler = columns[0].segmented_control(
-        "Sampler", list(DREAMERS), format_func=DREAMERS.get, required=True, key="rbm_dream_sampler"
-    )
+    sampler = draw(by_name(SETTINGS)["sampler"], target=columns[0])  # a preset may set it
     steps = columns[1].select_slider(
         "Gibbs steps",
         [100, 200, 500, 1000, 2000],

@@ -15,7 +15,7 @@ from core.pictures.charts import Series
 from core.pictures.svg import panels_svg
 from core.pictures.tiny import energy_levels_svg, image_rows_svg
 from core.rbm.exact import EstimateQuality, SlowMotionUpdate
-from core.training.exact_job import REFERENCES
+from core.training.exact_job import REFERENCES, ExactRBMJob
 from core.training.runs import RunSnapshot
 from pages.kit.live import charts_snapshot, drawn_once
 from pages.kit.session import PageSession
@@ -33,7 +33,6 @@ class ExactSession(PageSession):
     slow_key: tuple = ()  # the model and rules it was taken for (see the page's slow_motion_key)
     slow_step: int = 0
     comparison: tuple[int, list[EstimateQuality]] | None = None  # (at step, qualities)
-    preset: str | None = None  # the preset whose sentence stays on screen
 
     def forget_views(self) -> None:
         super().forget_views()
@@ -46,7 +45,7 @@ def live_views(session: ExactSession, base: float, timer: float | None):
     run = session.run
     data = run.job.data
     snapshot = charts_snapshot(run, session, base, timer)
-    pictures = snapshot.pictures or run.read(lambda job: job.pictures())
+    pictures = snapshot.pictures or run.read(ExactRBMJob.pictures)
     codes, p_data = data.distribution()
     log_p = pictures["log_p"]
     measures(data, codes, p_data, pictures)

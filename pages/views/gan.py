@@ -8,17 +8,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
-import torch
 
 from core.data.datasets import Dataset
 from core.pictures.charts import Series
 from core.pictures.grids import image_grid, upscale
 from core.pictures.svg import bars_svg, histogram_svg, panel_pictures
-from core.training.gan_job import QUALITY_EVERY
+from core.training.gan_job import QUALITY_EVERY, GANJob
 from core.training.runs import TRAINING
 from pages.kit.live import charts_snapshot, curves_beside, drawn_once
 from pages.kit.session import PageSession
+from pages.kit.sidebar import draw
 from pages.kit.widgets import bounded_image, grid_picture, picture_columns
+from pages.settings.gan import SETTINGS
+from pages.settings.table import by_name
 
 PANELS = [
     ("Losses", [Series("discriminator_loss", "D loss"), Series("generator_loss", "G loss")]),
@@ -78,7 +80,6 @@ def how_to_read(fid_scale: str) -> None:
 class GANSession(PageSession):
     """The GAN page's session: its run, plus the samples and pictures it made on demand."""
 
-    preset: str | None = None  # the preset whose sentence stays on screen
     on_demand: dict = field(default_factory=dict)  # "sample", "interpolate", "z"
     pictures: dict = field(default_factory=dict)  # grid pictures, drawn once per version
 
@@ -108,7 +109,7 @@ def live_charts(
     training = snapshot.state == TRAINING
     pictures, version = snapshot.pictures, snapshot.pictures_version
     if not training and snapshot.steps:
-        pictures = run.read(lambda job: job.pictures())
+        pictures = run.read(GANJob.pictures)
         version = -1
     left = curves_beside(
         session,
@@ -190,11 +191,7 @@ def the_game() -> None:
                 "non-saturating proxy), which has the same fixed point and strong gradients when "
                 "G is bad."
             )
-            st.toggle(
-                "Use the saturating loss log(1 − D(G(z))) for G",
-                key="gan_saturating",
-                help="Turn it on, press Reset or keep training, and watch ‖∇G‖ collapse.",
-            )
+            draw(by_name(SETTINGS)["saturating"])
 
 
 def on_demand_views(session: GANSession, dataset: Dataset) -> None:
@@ -222,7 +219,7 @@ def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
     run, on_demand = session.run, session.on_demand
     st.subheader("Latent explorer")
     if "z" not in on_demand:
-        on_demand["z"] = run.read(lambda job: job.trainer.sample_noise(1)).cpu().numpy()[0]
+        on_demand["z"] = run.read(GANJob.new_noise)
     low, high = (-1.0, 1.0) if noise == "uniform" else (-3.0, 3.0)
     explorer = st.columns([3, 2])
     with explorer[0]:
@@ -236,7 +233,7 @@ def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
             # would make Streamlit warn); a new z sets it there
             st.session_state.setdefault(f"gan_z{i}", float(np.clip(np.round(z[i], 2), low, high)))
             z[i] = st.slider(f"z[{i}]", low, high, step=0.01, key=f"gan_z{i}")
-    picture = run.read(lambda job: job.trainer.generate(torch.from_numpy(z[None, :]).float()))
+    picture = run.read(GANJob.generated_from, z)
     bounded_image(
         upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
         280,

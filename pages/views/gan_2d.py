@@ -14,7 +14,7 @@ from core.data.toy2d import PointSet, points_from_canvas, points_from_csv, sprea
 from core.pictures.charts import Series
 from core.pictures.plane import ARROW_LONGEST, ARROW_SCALE, plane_svg
 from core.pictures.svg import panels_svg
-from core.training.gan2d_job import SlowFrame
+from core.training.gan2d_job import GAN2DJob, SlowFrame
 from core.training.runs import RunSnapshot
 from pages.kit.live import charts_snapshot, drawn_once
 from pages.kit.session import PageSession
@@ -29,7 +29,6 @@ class GAN2DSession(PageSession):
     placed: PointSet | None = None  # the points placed on the canvas, once accepted
     uploaded: PointSet | None = None  # the points of the last good CSV
     frame: int = 0  # the slow-motion frame shown
-    preset: str | None = None  # the preset whose sentence stays on screen
 
     def forget_views(self) -> None:
         super().forget_views()
@@ -51,7 +50,7 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
     run = session.run
     job = run.job
     snapshot = charts_snapshot(run, session, base, timer)
-    pictures = snapshot.pictures or run.read(lambda job: job.pictures())
+    pictures = snapshot.pictures or run.read(GAN2DJob.pictures)
     plane, curves = st.columns([5, 6])
     with plane:
         st.image(

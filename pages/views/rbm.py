@@ -15,6 +15,7 @@ from core.data.datasets import Dataset
 from core.pictures.charts import Series, heatmap_figure, histogram_figure, scatter_figure
 from core.pictures.grids import filter_grid, gif_bytes, image_grid, upscale
 from core.pictures.svg import panel_pictures
+from core.training.rbm_job import RBMJob
 from core.training.runs import TRAINING
 from pages.kit.live import charts_snapshot, curves_beside
 from pages.kit.session import PageSession
@@ -36,7 +37,6 @@ class RBMSession(PageSession):
     ais_message: str = ""  # what the latest estimate found, shown under its button
     dreamed: dict | None = None  # the last dreams: sampler, steps, step, pixels, verdict
     dream_count: int = 0  # presses of Dream so far: each dreams with a seed of its own
-    preset: str | None = None  # the preset whose sentence stays on screen
 
     def forget_views(self) -> None:
         super().forget_views()
@@ -92,7 +92,7 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
     pictures, version = snapshot.pictures, snapshot.pictures_version
     run.job.reconstruction_steps = st.session_state.get("rbm_view_steps", 1)
     if snapshot.state != TRAINING and pictures:
-        pictures = run.read(lambda job: job.pictures())  # paused: follow the slider at once
+        pictures = run.read(RBMJob.pictures)  # paused: follow the slider at once
         version = -1
     overfitting_warning(snapshot.history)
     # The pictures to watch on the left, the curves on the right: drawn on the server, the

@@ -1,0 +1,131 @@
+"""The skeleton every training page shares, so that a page file is only its screen.
+
+A :class:`TrainingPage` owns what comes before the first control and around the run: the
+sidebar from the page's settings table, opening the browser's page session (threads, keeper,
+memory cap), a Reset a preset asked for, a checkpoint waiting to be continued from, handing
+the run its live settings under the run's lock, the control row with the Reset notice, and
+the live fragment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from core.training.process import threads_for_this_thread
+from core.training.runs import TRAINING, Caps, Job, TrainingRun
+from pages.kit.live import live_fragment
+from pages.kit.session import PageSession, kept, opened
+from pages.kit.sidebar import sidebar
+from pages.kit.widgets import control_row, start_pause_resume
+from pages.settings.table import Setting, needs_reset
+
+
+@dataclass(frozen=True)
+class TrainingPage:
+    """One training page's constants: where its sessions are kept, its settings table, its
+    presets, its session class, its caps and how often its live view refreshes."""
+
+    kept_as: str  # the name its sessions are kept under (pages.kit.session)
+    prefix: str  # its widget keys' prefix
+    settings: Sequence[Setting]
+    presets: dict
+    session_class: type[PageSession]
+    caps: Caps
+    refresh_seconds: float
+    reset_hint: str  # what the Reset notice says changed
+    run_options: dict = field(default_factory=dict)  # for TrainingRun (picture_interval, ...)
+
+    def sidebar(self) -> dict[str, Any]:
+        """Every setting's value by link name (the sidebar, the link, the presets)."""
+        return sidebar(self.prefix, self.settings, self.presets, self._chose_preset)
+
+    def _chose_preset(self, name: str) -> None:
+        kept(self.kept_as, self.session_class).preset = name
+
+    def session(self) -> PageSession:
+        """This browser's session of the page (drawing uses one thread; the worker its own)."""
+        threads_for_this_thread(1)
+        return opened(self.kept_as, self.session_class)
+
+    def run(
+        self,
+        session: PageSession,
+        values: dict[str, Any],
+        make_job: Callable[[], Job],
+        live_settings: Any,
+        built_from: Any = None,
+        load_checkpoint: Callable[[Job, Any], tuple] | None = None,
+    ) -> Run:
+        """The session's run: new on the first visit, after a preset or when a checkpoint
+        waits (``load_checkpoint(job, weights)``); else given the live settings under its lock.
+        ``built_from`` is what the model was made from beside the table's Reset settings (the
+        dataset's name, say)."""
+        made_with = (built_from, needs_reset(self.settings, values))
+
+        def new_run() -> None:
+            from_preset = st.session_state.pop(f"{self.prefix}_pending_reset", False)
+            session.preset = session.preset if from_preset else None
+            session.start_over(make_job(), self.caps, made_with, **self.run_options)
+
+        if session.run is None or st.session_state.get(f"{self.prefix}_pending_reset"):
+            new_run()
+        if load_checkpoint is not None:
+            session.take_pending_checkpoint(new_run, load_checkpoint)
+        changed = session.made_with != made_with
+        if not changed:
+            session.run.apply(live_settings)
+        return Run(self, session, session.run, changed, new_run)
+
+
+@dataclass
+class Run:
+    """A training page's run as this rerun sees it: ``changed`` when a setting needs a Reset."""
+
+    page: TrainingPage
+    session: PageSession
+    run: TrainingRun
+    changed: bool
+    new_run: Callable[[], None]
+
+    def controls(self, *extra: tuple, play: bool = False) -> None:
+        """The preset's sentence, the control row (Start, Pause, Resume, Step, the page's
+        ``extra`` buttons, Reset; Play and Pause with ``play``) and the Reset notice."""
+        run, blocked = self.run, self.changed
+        if self.session.preset:
+            sentence = self.page.presets[self.session.preset][1]
+            st.info(f"**{self.session.preset}** — {sentence}", icon=":material/school:")
+        if play:
+            moving = (
+                ("Play", "play_arrow", run.start, run.state == TRAINING or blocked),
+                ("Pause", "pause", run.pause, run.state != TRAINING),
+            )
+        else:
+            moving = start_pause_resume(run, blocked)
+        step = ("Step", "skip_next", run.step, blocked)
+        extra = tuple((label, icon, action, blocked) for label, icon, action in extra)
+        control_row((*moving, step, *extra, ("Reset", "restart_alt", self.new_run, False)))
+        if blocked:
+            st.info(self.page.reset_hint)
+
+    def live(
+        self,
+        draw: Callable[[float | None], None],
+        *,
+        help: str,
+        detail: Callable = lambda snapshot: "",
+        finished: Callable = lambda slot, text: slot.success(text),
+    ) -> None:
+        """The status line and ``draw(timer)``, redrawn while the run trains."""
+        live_fragment(
+            self.session,
+            self.page.prefix,
+            self.page.refresh_seconds,
+            detail=detail,
+            help=help,
+            finished=finished,
+            draw=draw,
+        )
