@@ -42,14 +42,15 @@ SETTINGS = [
     {**BASE, "batch_size": 32, "learning_rate_generator": 1e-3},
     {**BASE, "batch_size": 16, "average_decay": 0.995, "real_label": 0.9},
     {**BASE, "batch_size": 32, "average_decay": 0.995, "real_label": 0.9},
-    # second stage: every batch-32 row above needed more than 6,300 steps, the preset 6,900 at
-    # batch 64, so fewer images must come from fewer steps: higher rates, shorter averages
+    # second stage: the smaller batches above did not trade steps for images (none reached
+    # digits within the cap; docs/performance.md), so fewer images must come from fewer
+    # steps: higher rates, shorter averages
     {**BASE, "learning_rate_generator": 5e-3, "learning_rate_discriminator": 2e-3},
     {**BASE, "average_decay": 0.995},
     {**BASE, "learning_rate_discriminator": 2e-3, "average_decay": 0.995},
     {**BASE, "batch_size": 128, "average_decay": 0.995},
-    # third stage: the two best of the second (G 5e-3 / D 2e-3 and d = 0.995, about half
-    # recognised at 150,000 images) combined, with shorter averages and faster Adam moments
+    # third stage: the two best of the second (G 5e-3 / D 2e-3 and d = 0.995) combined, with
+    # shorter averages and faster Adam moments
     {
         **BASE,
         "learning_rate_generator": 5e-3,

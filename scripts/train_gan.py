@@ -1,6 +1,6 @@
 """Train the pretrained GAN that the GAN page offers, and save it to assets/.
 
-    python scripts/train_gan.py --threads 1     # 7000 steps, about 3-5 minutes on 2 CPU cores
+    python scripts/train_gan.py --threads 1     # 7000 steps (docs/performance.md: how long)
     python scripts/train_gan.py --steps 2000 --threads 1 --out /tmp/gan.pt
 
 It also records the run for the page's replay (core.data.recordings): the fixed-noise grid at 50

@@ -126,8 +126,8 @@ def current() -> Memory:
 
 def room_for_a_run(memory: Memory) -> bool:
     """Whether a new run may start: a fifth of the limit (at least 300 MB) stays free. A new
-    visitor's first page and step take about 150 MB more than they keep, and several may
-    arrive at once (bench/memory_cap.py, docs/deployment.md)."""
+    visitor's first page and step briefly take more memory than the session then keeps, and
+    several visitors may arrive at once (measured: bench/memory_cap.py, docs/deployment.md)."""
     return memory.left >= max(memory.limit // 5, 300 * 2**20)
 
 

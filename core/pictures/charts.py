@@ -72,10 +72,10 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
 class PreparedFigure(go.Figure):
     """A figure whose plotly spec is already complete.
 
-    Building a figure through plotly's graph objects validates every property and took
-    ~30–150 ms for the six-panel chart; a page that redraws it twice a second for many
-    visitors cannot afford that. The spec here is assembled as plain data (the same JSON
-    plotly would produce) and handed over as it is.
+    Building a figure through plotly's graph objects validates every property, which was
+    most of the server's drawing time for the six-panel chart (docs/performance.md); a page
+    that redraws it twice a second for many visitors cannot afford that. The spec here is
+    assembled as plain data (the same JSON plotly would produce) and handed over as it is.
     """
 
     def __init__(self, spec: dict) -> None:

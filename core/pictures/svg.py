@@ -1,5 +1,5 @@
-"""Static SVG charts, drawn on the server while a run trains: a picture costs the browser a
-few milliseconds where a plotly chart takes ~0.2 s of its CPU at every refresh."""
+"""Static SVG charts, drawn on the server while a run trains: the browser only shows a
+picture, where a plotly chart makes it lay out and draw every trace again at every refresh."""
 
 from __future__ import annotations
 
@@ -59,9 +59,9 @@ def panels_svg(
 ) -> str:
     """The same panels as :func:`panels_figure`, drawn as one static SVG picture.
 
-    While a run trains its chart is redrawn twice a second; plotly takes the browser ~0.2 s
-    of CPU per redraw of six panels, a picture a few milliseconds, which leaves the machine to
-    training (and to other visitors)."""
+    While a run trains its chart is redrawn twice a second; a picture costs the browser far
+    less CPU per redraw than plotly's six panels do, which leaves the machine to training (and
+    to other visitors; docs/performance.md has the figures)."""
     rows = math.ceil(len(panels) / columns)
     gap_x, title_h, axis_w, axis_h = 36, 34, (78 if columns > 1 else 62), 30
     cell_w = (width - gap_x * (columns - 1)) / columns

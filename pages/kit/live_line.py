@@ -1,12 +1,12 @@
 """The live status line of a training page, kept moving by the browser rather than by reruns.
 
 Every run of a Streamlit fragment makes Streamlit's front end redraw the whole page in the
-browser (on the RBM page ~6 React commits over ~1,500 components: 60-80 ms of the browser's
-CPU per refresh), however little the fragment changes. The status line with its step counter
+browser (every component of it, a large share of the browser's CPU; docs/performance.md),
+however little the fragment changes. The status line with its step counter
 changes at every refresh; the charts need not. So while a run trains, a small script in the
 page (a Streamlit component, mounted in the live fragment) asks the server for the line's
 few fields at the status period, over a route of dashboard.py's ``st.App`` (mounted_routes),
-and writes them into the line itself (~5 ms of the browser's CPU per refresh); the fragment
+and writes them into the line itself, at a small fraction of a redraw's cost; the fragment
 reruns only as often as the charts are redrawn. When the run stops training (finished,
 paused, failed or released), the script reruns the fragment, which draws the page's new
 state.
