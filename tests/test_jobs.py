@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -172,3 +174,34 @@ def test_runs_on_one_dataset_share_its_prepared_copy(digits):
     del first, second, other_seed, gan_one, gan_two, job
     gc.collect()
     assert not [key for key in _shared.keys() if key[0] == id(digits)]  # gone with the runs
+
+
+def test_a_storm_of_live_changes_never_lands_inside_a_step(digits):
+    """A page hands its run live settings at every rerun (TrainingRun.apply, under the run's
+    lock): CD↔PCD, k and the rate toggled thousands of times while the worker trains never
+    catch a step half-way (PCD's chains read three times in one update)."""
+    run = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20, epochs=200)))
+    run.start()
+    wait_for(lambda: run.snapshot().steps >= 3)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the worker and this thread take turns as often as they can
+    started, toggle = time.monotonic(), 0
+    while time.monotonic() - started < 1.5:
+        toggle += 1
+        run.apply(
+            RBMJobSettings(
+                hidden_units=16,
+                batch_size=20,
+                epochs=200,
+                persistent=toggle % 2 == 1,
+                k=1 + toggle % 3,
+                learning_rate=(0.01, 0.1)[toggle % 2],
+            )
+        )
+    sys.setswitchinterval(switch)
+    stepped = run.snapshot().steps
+    wait_for(lambda: run.snapshot().steps >= stepped + 5)
+    snapshot = run.snapshot()
+    run.close()
+    assert snapshot.state == "training", snapshot.message
+    assert np.isfinite(run.job.rbm.W.numpy()).all()

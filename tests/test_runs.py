@@ -255,3 +255,35 @@ def test_a_loaded_model_stands_at_its_own_step_with_its_pictures_and_first_metri
     assert run.snapshot().steps == 12
     run.close()
     trained.close()
+
+
+class HalfwayProbe:
+    """A job whose step reads its setting twice, with a pause between: a change that lands
+    inside a step shows as two different readings."""
+
+    def __init__(self) -> None:
+        self.setting, self.torn = 0, 0
+
+    def train_step(self) -> dict[str, float]:
+        first = self.setting
+        time.sleep(0.001)
+        self.torn += first != self.setting
+        return {"setting": float(first)}
+
+    def pictures(self) -> dict:
+        return {}
+
+    def apply(self, setting: int) -> None:
+        self.setting = setting
+
+
+def test_live_settings_land_between_steps_never_inside_one():
+    run = TrainingRun(HalfwayProbe(), picture_interval=1e9)
+    run.start()
+    wait_for(lambda: run.snapshot().steps >= 3)
+    for setting in range(1, 300):
+        run.apply(setting)
+        time.sleep(0.0005)
+    assert run.snapshot().steps > 10
+    run.close()
+    assert run.job.torn == 0 and run.job.setting == 299
