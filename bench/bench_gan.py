@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KERAS_VENV = ROOT / "bench" / ".keras-venv"
 DIGITS_SETTINGS = {
     "seed": {"batch_size": 128},  # the lecture's settings: rates 2e-4, k = 1
-    "fast": {  # the GAN page's "Digits in a minute" preset
+    "fast": {  # the GAN page's "Digits sooner" preset
         "batch_size": 64,
         "learning_rate_generator": 2e-3,
         "learning_rate_discriminator": 1e-3,
@@ -349,7 +349,7 @@ def main() -> None:
         nargs="+",
         choices=sorted(DIGITS_SETTINGS),
         default=["seed", "fast"],
-        help="settings timed to digits: the seed's, and the page's 'Digits in a minute' preset",
+        help="settings timed to digits: the seed's, and the page's 'Digits sooner' preset",
     )
     parser.add_argument(
         "--seeds",

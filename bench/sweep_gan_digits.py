@@ -23,7 +23,7 @@ from core.gan.trainer import GANConfig, GANTrainer
 from core.judge.classifier import classifier_path, load_classifier
 from core.judge.quality import sample_quality
 
-BASE = {  # the GAN page's "Digits in a minute" preset before this sweep
+BASE = {  # the GAN page's "Digits sooner" preset before this sweep
     "batch_size": 64,
     "learning_rate_generator": 2e-3,
     "learning_rate_discriminator": 1e-3,

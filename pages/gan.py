@@ -13,7 +13,13 @@ from core.gan.trainer import GANConfig, load_checkpoint_bytes
 from core.judge.fid import fid_references
 from core.pictures.grids import gif_bytes, image_grid
 from core.training.gan_job import GANJob
-from pages.kit.session import cached_classifier, cached_dataset, new_job, usable_dataset
+from pages.kit.session import (
+    NOT_DIGITS,
+    cached_dataset,
+    digit_judge,
+    new_job,
+    usable_dataset,
+)
 from pages.kit.training_page import Run, TrainingPage
 from pages.kit.widgets import checkpoint_inputs, export_row, offer_checkpoint, png_download
 from pages.settings.gan import (
@@ -64,7 +70,7 @@ def main() -> None:
     dataset, dataset_name = usable_dataset(values["dataset"], session)
     values["dataset"] = dataset_name  # the one the page goes on with, if that was offline
     config = GANConfig(n_pixels=dataset.n_pixels, **config_values(values))
-    classifier = cached_classifier(dataset.image_shape)
+    classifier = digit_judge(dataset)
     run = PAGE.run(
         session,
         values,
@@ -106,9 +112,9 @@ def main() -> None:
 def fid_scale(dataset_name: str) -> str:
     """A sentence that gives the classifier FID its scale on this dataset (once per process)."""
     dataset = cached_dataset(dataset_name)
-    classifier = cached_classifier(dataset.image_shape)
+    classifier = digit_judge(dataset)
     if classifier is None:
-        return "no reference classifier for these images."
+        return NOT_DIGITS.format(name=dataset_name)
     pretrained = None
     if dataset_name.startswith("mnist") and PRETRAINED.path.exists():  # trained on mnist-5k
         pretrained = read_checkpoint(PRETRAINED.path.read_bytes(), "gan")

@@ -9,7 +9,7 @@ import streamlit as st
 from core.data.datasets import Dataset
 from core.pictures.grids import image_grid
 from core.training.rbm_job import EXACT_MAX_HIDDEN, RBMJob
-from pages.kit.session import cached_classifier, new_job, usable_dataset
+from pages.kit.session import digit_judge, new_job, usable_dataset
 from pages.kit.training_page import Run, TrainingPage
 from pages.kit.widgets import checkpoint_inputs, export_row, offer_checkpoint, png_download
 from pages.settings.rbm import (
@@ -88,7 +88,7 @@ def main() -> None:
     )
     view_options(run)
     look_inside(session)
-    dreams_section(session, dataset, cached_classifier(dataset.image_shape))
+    dreams_section(session, dataset, digit_judge(dataset))
     gibbs_chain(run, dataset)
     export(run, dataset, dataset_name)
     checkpoint_inputs(

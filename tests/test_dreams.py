@@ -77,6 +77,12 @@ def test_the_judge_recognises_real_digits_and_not_noise(judge_net):
     noise = np.random.default_rng(0).random((500, 784)).astype(np.float32)
     verdict = judge(judge_net, noise)
     assert verdict.recognised < 0.02 and verdict.rejected > 0.9
+    # the bars the page draws (ten digits, unsure, none) add up to 1, here and half-way
+    half_way = np.concatenate([real[:250], noise[:250]])
+    for images in (real, noise, half_way):
+        verdict = judge(judge_net, images)
+        total = verdict.class_shares.sum() + verdict.unsure + verdict.rejected
+        assert total == pytest.approx(1.0) and verdict.unsure >= 0
 
 
 def test_the_page_job_dreams_with_each_sampler(digits):

@@ -238,3 +238,18 @@ def test_the_real_images_for_fid_hold_every_digit_though_the_file_is_sorted():
     counts = np.bincount([labels[image.tobytes()] for image in real], minlength=10)
     assert counts.min() >= 70  # about 100 of each
     assert not {image.tobytes() for image in real} & {image.tobytes() for image in others}
+
+
+def test_the_judge_is_left_out_where_the_classes_are_not_digits():
+    """On clothes the digit CNN's verdicts would mean nothing: the pages get no judge there
+    (and say why), and keep it on both digit datasets."""
+    import dataclasses
+
+    from core.data.datasets import FASHION_CLASS_NAMES
+    from pages.kit.session import NOT_DIGITS, digit_judge
+
+    digits = load_dataset("digits")
+    assert digit_judge(digits) is not None
+    clothes = dataclasses.replace(digits, name="fashion-mnist", class_names=FASHION_CLASS_NAMES)
+    assert digit_judge(clothes) is None
+    assert "digits only" in NOT_DIGITS.format(name=clothes.name)

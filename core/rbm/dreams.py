@@ -40,6 +40,12 @@ class DreamVerdict:
     class_shares: np.ndarray  # per digit, the share of all images recognised as that digit
     rejected: float  # the share it calls "not a digit"
 
+    @property
+    def unsure(self) -> float:
+        """The share it neither recognises nor rejects: its best digit has p < RECOGNISED_AT.
+        With the recognised digits and the rejected, the shares add up to 1."""
+        return max(0.0, 1.0 - self.recognised - self.rejected)
+
     def classes_with(self, share: float = 0.05) -> int:
         """How many digits at least ``share`` of all the images are recognised as."""
         return int((self.class_shares >= share).sum())

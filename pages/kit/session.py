@@ -18,7 +18,13 @@ from typing import Any
 import streamlit as st
 import torch
 
-from core.data.datasets import DEFAULT_DATASET, Dataset, DatasetError, load_dataset
+from core.data.datasets import (
+    DEFAULT_DATASET,
+    DIGIT_CLASS_NAMES,
+    Dataset,
+    DatasetError,
+    load_dataset,
+)
 from core.devices import training_device
 from core.judge.classifier import classifier_path, load_classifier
 from core.training import process
@@ -65,6 +71,21 @@ def cached_classifier(image_shape: tuple[int, int]):
     """The digit classifier that judges samples, shared read-only (None if there is none)."""
     path = classifier_path(image_shape)
     return load_classifier(path) if path.exists() else None
+
+
+NOT_DIGITS = (
+    "The reference CNN knows digits only: on {name} it would call even perfect samples "
+    "“not a digit”, so its verdicts (the share recognised, which digits, the classifier FID) "
+    "are left out here."
+)
+
+
+def digit_judge(dataset: Dataset):
+    """The reference CNN for this dataset, or None where its verdict would mean nothing: the
+    dataset's classes are not digits (Fashion-MNIST), or no CNN is made for its image size."""
+    if tuple(dataset.class_names) != DIGIT_CLASS_NAMES:
+        return None
+    return cached_classifier(dataset.image_shape)
 
 
 def usable_dataset(name: str, session: PageSession) -> tuple[Dataset, str]:

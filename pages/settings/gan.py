@@ -149,7 +149,7 @@ PRESETS = {  # the lecturer presets: bench/bench_presets.py measures their sente
         "The seed's settings. Watch D(x) and D(G(z)) approach each other and the fixed-noise "
         "grid turn from noise into digits over several thousand steps.",
     ),
-    "Digits in a minute": (
+    "Digits sooner": (
         {
             "lr_g": 2e-3,
             "lr_d": 1e-3,

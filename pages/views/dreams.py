@@ -11,6 +11,7 @@ from core.data.datasets import Dataset
 from core.pictures.grids import image_grid
 from core.pictures.svg import bars_svg
 from core.rbm.dreams import SAMPLERS, judge
+from pages.kit.session import NOT_DIGITS
 from pages.kit.sidebar import draw
 from pages.kit.widgets import grid_picture
 from pages.settings.rbm import SETTINGS
@@ -83,13 +84,13 @@ def dreams_view(session, dataset: Dataset) -> None:
     )
     verdict = dreamed["verdict"]
     if verdict is None:
-        right.markdown("*There is no reference classifier for images of this size.*")
+        right.markdown(f"*{NOT_DIGITS.format(name=dataset.name)}*")
         return
     right.image(
         bars_svg(
-            [str(d) for d in range(10)] + ["none"],
-            [*verdict.class_shares, verdict.rejected],
-            title="Digits the CNN recognises (p ≥ 0.8)",
+            [str(d) for d in range(10)] + ["unsure", "none"],
+            [*verdict.class_shares, verdict.unsure, verdict.rejected],
+            title="What the CNN sees: a digit (p ≥ 0.8), unsure, or none",
             x_title="digit",
             y_title=f"share of the {len(dreamed['pixels'])}",
             reference=0.1,
@@ -99,7 +100,8 @@ def dreams_view(session, dataset: Dataset) -> None:
     right.markdown(
         f"The reference CNN recognises **{verdict.recognised:.0%}** of these images as one "
         f"digit with p ≥ 0.8, and **{verdict.classes_with(0.05)}** digits in at least 5% of "
-        f"them; it calls {verdict.rejected:.0%} not a digit."
+        f"them; it calls {verdict.rejected:.0%} not a digit and is unsure of the other "
+        f"{verdict.unsure:.0%} (no digit reaches p ≥ 0.8). The bars add up to 1."
     )
 
 

@@ -47,7 +47,8 @@ PANELS = [
 ]
 # What each view says, one line each, in screen order (the RBM page's views have theirs).
 READING = [
-    "**Losses**: D's loss −[log D(x) + log(1 − D(G(z)))] and G's loss −log D(G(z)) (the "
+    "**Losses**: D's loss −½[log D(x) + log(1 − D(G(z)))] (binary cross-entropy, the mean "
+    "of its real and generated halves) and G's loss −log D(G(z)) (the "
     "proxy; the saturating loss is log(1 − D(G(z)))); they fight, so neither falls to 0 in a "
     "healthy run.",
     "**Mean D(x) and D(G(z))**: D's average output on real and generated images; at the "
@@ -111,6 +112,11 @@ def live_charts(
     if not training and snapshot.steps:
         pictures = run.read(GANJob.pictures)
         version = -1
+    unjudged = (
+        f"Measured every {QUALITY_EVERY} steps"
+        if run.job.classifier is not None
+        else "Not measured: the reference CNN knows digits only"
+    )
     left = curves_beside(
         session,
         snapshot,
@@ -120,7 +126,7 @@ def live_charts(
             snapshot.history,
             PANELS,
             reference_lines={1: 0.5},
-            placeholders={i: f"Measured every {QUALITY_EVERY} steps" for i in (3, 4, 5)},
+            placeholders={i: unjudged for i in (3, 4, 5)},
         ),
     )
     with left:

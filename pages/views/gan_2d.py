@@ -100,7 +100,10 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
             "log(1 − D(G(z))) (saturating). At the game's end D(x) = D(G(z)) = ½ (dashed). KL "
             "and JS compare densities of the real points and of 2,000 samples, each a "
             "smoothed histogram on a 48 × 48 grid: 0 when they match; JS is at most "
-            f"log 2 = {math.log(2):.3f}."
+            f"log 2 = {math.log(2):.3f}. Where G misses a mode, its density there is only the "
+            "grid's floor (a millionth of an average cell's), so KL counts missed modes more "
+            "than it measures distance: about 1.6 nats for one of the ring's eight missed, 3.6 "
+            "for two, while JS grows by about 0.04 a mode."
         )
 
 
