@@ -115,6 +115,11 @@ class Keeper:
             self._seen.setdefault(lease.browser, set()).add(lease.page)
         self.close(entry.value)
 
+    def values_of(self, browser: str) -> list[tuple[str, Any]]:
+        """What the browser keeps, page by page: (page, value) for each of its entries."""
+        with self._lock:
+            return [(page, e.value) for (b, page, _), e in self._entries.items() if b == browser]
+
     def close_all(self) -> None:
         """End every entry now, held or not (a process shutting down, a test)."""
         with self._lock:

@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.rbm.model import load_checkpoint_bytes
+from pages.kit.session import keeper
 from tests.helpers import chart_marks, chart_words
 
 
@@ -92,6 +93,7 @@ def test_step_trains_and_the_views_render(page):
     assert "P(h | v) for 64 images" not in specs
 
 
+@pytest.mark.slow
 def test_start_then_pause(page):
     page.session_state["rbm_batch"] = 10  # long enough not to finish its epochs during the test
     page.session_state["rbm_epochs"] = 200
@@ -118,6 +120,7 @@ def test_the_datasets_that_download_say_so_and_the_default_run_lasts(page):
     assert page.sidebar.slider(key="rbm_epochs").value == 200
 
 
+@pytest.mark.slow
 def test_start_and_resume_are_enabled_only_where_they_train(page):
     assert not button(page, "Start").disabled and button(page, "Resume").disabled  # idle
     page.sidebar.slider(key="rbm_epochs").set_value(1).run()  # live: one epoch only
@@ -148,6 +151,7 @@ def test_a_shape_change_asks_for_a_reset(page):
     assert not page.exception
 
 
+@pytest.mark.slow
 def test_gibbs_chain_from_noise_and_from_a_digit(page):
     next(b for b in page.button if b.label == "Run the chain").click().run()
     assert not page.exception
@@ -159,6 +163,7 @@ def test_gibbs_chain_from_noise_and_from_a_digit(page):
     assert not page.exception and not page.error
 
 
+@pytest.mark.slow
 def test_exports_are_offered(page):
     next(b for b in page.button if b.label == "Step").click().run()
     labels = [str(element.proto.label) for element in page.get("download_button")]
@@ -171,6 +176,7 @@ def test_exports_are_offered(page):
     } <= set(labels)
 
 
+@pytest.mark.slow
 def test_the_gibbs_steps_slider_changes_the_samples_view(page):
     next(b for b in page.button if b.label == "Step").click().run()
     page.slider(key="rbm_view_steps").set_value(10).run()
@@ -182,6 +188,7 @@ def test_the_gibbs_steps_slider_changes_the_samples_view(page):
 PRETRAINED_RBM = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_500h_pcd.pt"
 
 
+@pytest.mark.slow
 def test_start_from_the_pretrained_rbm():
     st.cache_resource.clear()
     app = AppTest.from_file("../pages/rbm.py", default_timeout=60).run()  # mnist-5k
@@ -199,6 +206,7 @@ def test_start_from_the_pretrained_rbm():
     assert "Training images" in captions
 
 
+@pytest.mark.slow
 def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais(page):
     assert any(b.label == "Estimate the log-likelihood (AIS)" for b in page.button)
     next(b for b in page.button if b.label == "Estimate the log-likelihood (AIS)").click().run()
@@ -225,6 +233,7 @@ def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais
     assert not page.exception
 
 
+@pytest.mark.slow
 def test_a_link_restores_the_rbm_settings_and_garbage_falls_back():
     st.cache_resource.clear()
     app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
@@ -250,6 +259,7 @@ def test_a_link_restores_the_rbm_settings_and_garbage_falls_back():
     assert app.sidebar.slider(key="rbm_hidden").value == 100
 
 
+@pytest.mark.slow
 def test_dreams_show_the_samples_and_what_the_judge_sees_in_them(page):
     button(page, "Step").click().run()
     assert page.segmented_control(key="rbm_dream_sampler").value == "annealed"
@@ -258,8 +268,9 @@ def test_dreams_show_the_samples_and_what_the_judge_sees_in_them(page):
     assert not page.exception and not page.error
     captions = " ".join(c for image in page.get("image") for c in image.captions)
     assert "Annealed from noise, after 100 Gibbs steps: P(v | h). The model at step 1." in captions
-    assert "Digits the CNN recognises (p ≥ 0.8)" in chart_words(page)
-    assert len(chart_marks(page, "none", "Digits the CNN recognises")) == 1
+    title = "What the CNN sees: a digit (p ≥ 0.8), unsure, or none"
+    assert title in chart_words(page)
+    assert len(chart_marks(page, "none", title)) == len(chart_marks(page, "unsure", title)) == 1
     verdict = next(
         block.value for block in page.markdown if "reference CNN recognises" in block.value
     )
@@ -270,6 +281,7 @@ def test_dreams_show_the_samples_and_what_the_judge_sees_in_them(page):
     assert "Only PCD keeps chains" in page.error[0].value
 
 
+@pytest.mark.slow
 def test_the_dream_presets_set_up_a_500_unit_model_and_say_what_to_watch(page):
     button(page, "Dream digits (PCD)").click().run()
     assert not page.exception
@@ -289,3 +301,29 @@ def test_the_dream_presets_set_up_a_500_unit_model_and_say_what_to_watch(page):
     assert page.info[0].value.startswith("**Fading dreams (CD-1)**")
     button(page, "Reset").click().run()
     assert not page.info  # a Reset ends the preset
+
+
+@pytest.mark.slow
+def test_a_run_rests_while_its_page_is_away_and_trains_on_when_it_comes_back(monkeypatch):
+    """No view of the run for a while (another page, a closed tab): its worker pauses at a
+    step boundary; the page back, it trains on and its status line says for how long it
+    rested. "Keep training while I'm away" keeps it going."""
+    monkeypatch.setattr("pages.kit.session.UNWATCHED_SECONDS", 0.5)
+    st.cache_resource.clear()
+    app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
+    app.session_state["rbm_dataset"] = "digits"
+    app.run()
+    button(app, "Start").click().run()
+    (_, session), *_ = keeper().values_of(app.session_state["browser_key"])
+    time.sleep(2.0)  # nobody refreshes an AppTest page: as a tab that went away
+    assert session.run.resting()
+    resting_at = session.run.snapshot(history=False).steps
+    time.sleep(0.3)
+    assert session.run.snapshot(history=False).steps == resting_at
+    app.run()  # the page comes back
+    assert session.run.state == "training"
+    assert "paused while nobody watched" in status_line(app)
+    app.toggle(key="rbm_keep_going").set_value(True).run()
+    time.sleep(1.5)
+    assert session.run.state == "training" and session.run.keep_going
+    session.run.close()

@@ -277,6 +277,7 @@ class HalfwayProbe:
         self.setting = setting
 
 
+@pytest.mark.slow
 def test_live_settings_land_between_steps_never_inside_one():
     run = TrainingRun(HalfwayProbe(), picture_interval=1e9)
     run.start()
@@ -287,3 +288,40 @@ def test_live_settings_land_between_steps_never_inside_one():
     assert run.snapshot().steps > 10
     run.close()
     assert run.job.torn == 0 and run.job.setting == 299
+
+
+def test_a_run_nobody_watches_rests_and_trains_on_when_watched_again(digits):
+    run = TrainingRun(
+        RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20)), rest_unwatched_after=0.3
+    )
+    run.start()
+    wait_for(lambda: run.resting(), timeout=10)
+    resting = run.snapshot(history=False)
+    assert resting.state == PAUSED and "nobody watches" in resting.rested
+    time.sleep(0.3)
+    assert run.snapshot(history=False).steps == resting.steps  # no step while it rests
+    run.watched()  # its page is back
+    assert run.state == TRAINING and not run.resting()
+    assert run.snapshot().rested.startswith("paused while nobody watched, ")
+    wait_for(lambda: run.snapshot(history=False).steps > resting.steps)
+    # a run paused by hand stays paused when its page comes back
+    run.pause()
+    run.watched()
+    assert run.state == PAUSED
+    run.close()
+
+
+@pytest.mark.slow
+def test_keep_going_trains_on_unwatched_and_a_notebook_run_never_rests(digits):
+    settings = RBMJobSettings(hidden_units=16, batch_size=20)
+    away = TrainingRun(RBMJob(digits, settings), rest_unwatched_after=0.2)
+    away.keep_going = True
+    notebook = TrainingRun(RBMJob(digits, settings))  # no view at all
+    away.start()
+    notebook.start()
+    time.sleep(1.0)
+    for run in (away, notebook):
+        first = run.snapshot(history=False).steps
+        wait_for(lambda run=run, first=first: run.snapshot(history=False).steps > first + 3)
+        assert run.state == TRAINING and not run.resting()
+        run.close()

@@ -88,6 +88,7 @@ class RunSnapshot:
     waiting: int = -1  # while training: -1 has a slot, else how many runs wait ahead of it
     threads: int = 0  # the CPU threads its worker trains on (0: as the process has them)
     device: str = ""  # the accelerator its job trains on, by name ("": the CPU)
+    rested: str = ""  # "paused while nobody watched, N s" after such a rest; while resting, why
 
 
 class History:
@@ -133,8 +134,14 @@ class TrainingRun:
         history_limit: int = 4000,
         picture_interval: float = 0.4,
         slots: SlotPool | None = None,
+        rest_unwatched_after: float | None = None,
     ) -> None:
         self.caps = caps
+        # A page's run rests at its next step once no view of it has been drawn for this
+        # many seconds (None: it trains until paused, as in a notebook); keep_going, a
+        # visitor's "keep training while I'm away", lets it train on unwatched.
+        self.rest_unwatched_after = rest_unwatched_after
+        self.keep_going = False
         self.slots = slots if slots is not None else shared_slots()
         self.picture_interval = picture_interval
         self._history_limit = history_limit
@@ -161,6 +168,9 @@ class TrainingRun:
         self._version = 0
         self._pictures_version = 0
         self._last_pictures = 0.0
+        self._watched_at = time.monotonic()
+        self._resting_since: float | None = None  # paused because nobody watched, since when
+        self._rested = ""
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -190,6 +200,7 @@ class TrainingRun:
                 waiting=self._waiting_ahead(),
                 threads=self._threads,
                 device=self._device,
+                rested=self._rested,
             )
 
     def _waiting_ahead(self) -> int:
@@ -212,12 +223,39 @@ class TrainingRun:
         with self._step_lock:
             self.job.apply(settings)
 
+    def watched(self) -> None:
+        """A view of this run was drawn (its page, its live fragment, its status line). A run
+        that rested because nobody watched trains on, and its status line says for how long
+        it rested."""
+        with self._data_lock:
+            self._watched_at = now = time.monotonic()
+            if self._resting_since is None:
+                return
+            if self._state == PAUSED:
+                self._state = TRAINING
+                self._rested = f"paused while nobody watched, {now - self._resting_since:.0f} s"
+                self._version += 1
+            self._resting_since = None
+
+    def resting(self) -> bool:
+        """Whether the run is paused because nobody watched it (it resumes when watched)."""
+        return self._resting_since is not None and self._state == PAUSED
+
+    def _unwatched(self) -> bool:
+        after = self.rest_unwatched_after
+        return (
+            after is not None
+            and not self.keep_going
+            and time.monotonic() - self._watched_at > after
+        )
+
     # ---- control -------------------------------------------------------------------------
 
     def start(self) -> None:
         """Train in the background until paused, stopped, capped or failed."""
         if self._state == FAILED or self._finished_because():
             return  # a finished run trains on only when its limit was raised (more epochs)
+        self._watched_at, self._resting_since, self._rested = time.monotonic(), None, ""
         self._set_state(TRAINING)
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
@@ -241,6 +279,7 @@ class TrainingRun:
         """Stop training; returns once the update in flight (if any) has finished."""
         if self._state == TRAINING:
             self._set_state(PAUSED)
+        self._resting_since = None  # paused by hand: it stays paused when watched again
         with self._step_lock:  # wait for the worker's current update
             pass
 
@@ -325,6 +364,12 @@ class TrainingRun:
         with self._step_lock:
             if from_worker and self._state != TRAINING:
                 return True  # paused between the worker's check and here: no update
+            if from_worker and self._unwatched():
+                with self._data_lock:  # rest, and say why, until a view of it comes back
+                    self._state, self._resting_since = PAUSED, time.monotonic()
+                    self._rested = "resting: nobody watches this run"
+                    self._version += 1
+                return True
             if self._finished_because():
                 self._set_state(FINISHED, self._finished_because())
                 return False

@@ -53,6 +53,7 @@ def live_fragment(
 
     @st.fragment(run_every=timer)
     def live() -> None:
+        run.watched()  # a run nobody's page refreshes rests (TrainingRun.rest_unwatched_after)
         live_status_view(run, session, prefix, detail, help, timer, base, finished)
         draw(timer)
 
@@ -205,6 +206,7 @@ def line_fields(line: live_line.LiveLine) -> dict | None:
     run = line.run
     if run.job is None:
         return None
+    run.watched()  # the line asks only while its page is on screen: someone watches
     snapshot = run.snapshot(history=False)
     return status_fields(run, snapshot, line.detail(snapshot), line.timer, line.base)
 
@@ -241,7 +243,8 @@ def status_fields(
         "state": snapshot.state,
         "label": snapshot.state.capitalize(),
         "steps": snapshot.steps,
-        "rest": f"{detail}, {snapshot.seconds:.1f} s of training{cores}{busy}",
+        "rest": f"{detail}, {snapshot.seconds:.1f} s of training{cores}{busy}"
+        + (f" · {snapshot.rested}" if snapshot.rested else ""),
         "notice": notice,
         "at": taken,
     }

@@ -116,6 +116,9 @@ def slot_pool() -> SlotPool:
     return SlotPool(process.training_slots(), worker_threads=process.worker_threads())
 
 
+UNWATCHED_SECONDS = 4.0  # a page's run that no view has drawn for this long rests
+
+
 @dataclass
 class PageSession:
     """One session's run on one training page, and what the page keeps between reruns."""
@@ -138,7 +141,13 @@ class PageSession:
     def start_over(self, job: Job, caps: Caps, made_with: Any, **run_options) -> TrainingRun:
         """A new run for ``job`` (the session's run, reset, from the second time on)."""
         if self.run is None:
-            self.run = TrainingRun(job, caps=caps, slots=slot_pool(), **run_options)
+            self.run = TrainingRun(
+                job,
+                caps=caps,
+                slots=slot_pool(),
+                rest_unwatched_after=UNWATCHED_SECONDS,
+                **run_options,
+            )
         else:
             self.run.reset(job)
         self.made_with = made_with
@@ -211,6 +220,11 @@ def _lease(page: str, _make: Callable[[], PageSession]) -> tuple[Keeper, Lease]:
     if lease.status != RESUMED:
         lease.value.arrival = lease.status
     return kept_by, lease
+
+
+def browser_sessions() -> list[tuple[str, PageSession]]:
+    """Every page session this browser keeps here, as (page, session)."""
+    return keeper().values_of(browser_key()[0])
 
 
 def kept(page: str, make: Callable[[], PageSession]) -> PageSession:

@@ -18,10 +18,18 @@ import streamlit as st
 from core.training.process import threads_for_this_thread
 from core.training.runs import TRAINING, Caps, Job, TrainingRun
 from pages.kit.live import live_fragment
-from pages.kit.session import PageSession, kept, opened
+from pages.kit.session import PageSession, browser_sessions, kept, opened
 from pages.kit.sidebar import sidebar
 from pages.kit.widgets import control_row, start_pause_resume
 from pages.settings.table import Setting, needs_reset
+
+AWAY_RUNS = 1  # runs one visitor may keep training while no page of theirs shows them
+PAGES = {  # where each page's sessions are kept: its file and how a sentence names its run
+    "rbm": ("rbm.py", "RBM"),
+    "gan": ("gan.py", "GAN"),
+    "gan-2d": ("gan_2d.py", "2-D GAN"),
+    "rbm-exact": ("rbm_exact.py", "small RBM"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,25 @@ class TrainingPage:
         kept(self.kept_as, self.session_class).preset = name
 
     def session(self) -> PageSession:
-        """This browser's session of the page (drawing uses one thread; the worker its own)."""
+        """This browser's session of the page (drawing uses one thread; the worker its own),
+        after a line for each of the browser's runs that trains on while another page is on
+        screen."""
         threads_for_this_thread(1)
-        return opened(self.kept_as, self.session_class)
+        session = opened(self.kept_as, self.session_class)
+        for page, other in browser_sessions():
+            run = other.run
+            if page == self.kept_as or run is None or not run.keep_going:
+                continue
+            if run.state == TRAINING and page in PAGES:
+                file, name = PAGES[page]
+                steps = run.snapshot(history=False).steps
+                with st.container(horizontal=True, vertical_alignment="center"):
+                    st.info(
+                        f"Your {name} is training in the background (step {steps:,}).",
+                        icon=":material/sync:",
+                    )
+                    st.page_link(file, label=f"Back to the {name}", icon=":material/undo:")
+        return session
 
     def run(
         self,
@@ -75,6 +99,7 @@ class TrainingPage:
             new_run()
         if load_checkpoint is not None:
             session.take_pending_checkpoint(new_run, load_checkpoint)
+        session.run.watched()  # its page is on screen: a run that rested trains on
         changed = session.made_with != made_with
         if not changed:
             session.run.apply(live_settings)
@@ -110,6 +135,28 @@ class Run:
         control_row((*moving, step, *extra, ("Reset", "restart_alt", self.new_run, False)))
         if blocked:
             st.info(self.page.reset_hint)
+        self.keep_going()
+
+    def keep_going(self) -> None:
+        """The switch that lets this run train on while no page shows it (capped per
+        visitor); off, a run nobody watches rests until its page comes back."""
+        others = [
+            page
+            for page, other in browser_sessions()
+            if page != self.page.kept_as and other.run is not None and other.run.keep_going
+        ]
+        full = len(others) >= AWAY_RUNS and not self.run.keep_going
+        self.run.keep_going = st.toggle(
+            "Keep training while I'm away",
+            value=self.run.keep_going,
+            key=f"{self.page.prefix}_keep_going",
+            disabled=full,
+            help=f"Off, a run whose page nobody has on screen pauses within seconds and "
+            f"trains on when its page comes back. On, it trains on while you show another page "
+            f"({AWAY_RUNS} such run per visitor"
+            + (f": your {PAGES[others[0]][1]} has it" if full else "")
+            + ").",
+        )
 
     def live(
         self,
