@@ -15,9 +15,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.data.checkpoints import write_checkpoint
+from core.data.checkpoints import describe, load_torch_file, plain_value, write_checkpoint
 
 KIND = "recording"
+MAX_RECORDING_BYTES = 64 * 1024 * 1024  # the shipped ones: 4 and 15 MB
+MAX_FRAMES = 1000
+MAX_SIDE = 1024  # pixels along a picture's side
+MAX_STEP = 10**9
 
 
 def frame_steps(total: int, frames: int) -> list[int]:
@@ -95,33 +99,80 @@ class Recording:
         )
 
 
-def load_recording(path: Path, model: str) -> Recording:
+def load_recording(path: Path, model: str, max_bytes: int = MAX_RECORDING_BYTES) -> Recording:
     """The recording at ``path`` of a ``model`` ("gan", "rbm"); ValueError with a sentence for
-    a file that is not one (read with ``weights_only=True``: it cannot run code)."""
+    a file that is not one (read with ``weights_only=True``: it cannot run code). Its sizes
+    and tensors are checked before anything is made of them; its checkpoints are checked as
+    plain values here, and as checkpoints of their model when a page loads one."""
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # a damaged file raises many kinds
+        size = path.stat().st_size
+    except OSError as error:
+        raise ValueError(f"{path.name} cannot be read ({type(error).__name__}).") from None
+    if size > max_bytes:
         raise ValueError(
-            f"{path.name} is not a readable recording ({type(error).__name__})."
-        ) from None
-    if not isinstance(saved, dict) or saved.get("kind") != KIND or saved.get("model") != model:
-        raise ValueError(f"{path.name} is not a recording of a {model.upper()}.")
+            f"{path.name} is {size / 1e6:.1f} MB; recordings here are at most "
+            f"{max_bytes / 1e6:.0f} MB."
+        )
     try:
-        frames = saved["frames"].numpy()
-        steps = [int(step) for step in saved["steps"]]
-        height, width = (int(side) for side in saved["image_shape"])
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"{path.name} cannot be read ({type(error).__name__}).") from None
+    saved = load_torch_file(data[:max_bytes], f"{path.name} is not a readable recording")
+    if (
+        not isinstance(saved, dict)
+        or not isinstance(saved.get("kind"), str)
+        or saved["kind"] != KIND
+        or not isinstance(saved.get("model"), str)
+        or saved["model"] != model
+    ):
+        raise ValueError(f"{path.name} is not a recording of a {model.upper()}.")
+    for name, kind in (("frames", torch.Tensor), ("steps", list | tuple)):
+        if not isinstance(saved.get(name), kind):
+            raise ValueError(
+                f"{path.name} is incomplete: its {name} are {describe(saved.get(name))}."
+            )
+    for name, kind in (("image_shape", list | tuple), ("checkpoints", dict)):
+        if not isinstance(saved.get(name), kind):
+            raise ValueError(
+                f"{path.name} is incomplete: its {name} is {describe(saved.get(name))}."
+            )
+    frames, steps, shape = saved["frames"], saved["steps"], saved["image_shape"]
+    if len(steps) > MAX_FRAMES or not all(_is_whole(step, 0, MAX_STEP) for step in steps):
+        raise ValueError(
+            f"{path.name} is inconsistent: its steps are not up to {MAX_FRAMES} counts."
+        )
+    if len(shape) != 2 or not all(_is_whole(side, 1, MAX_SIDE) for side in shape):
+        raise ValueError(f"{path.name} is inconsistent: its image shape is {describe(shape)}.")
+    steps, (height, width) = [int(step) for step in steps], (int(side) for side in shape)
+    keys = list(saved["checkpoints"])
+    if not all(isinstance(key, str | int) and len(str(key)) <= 12 for key in keys):
+        raise ValueError(f"{path.name} is inconsistent: its checkpoints are not named by steps.")
+    try:
         checkpoints = {int(step): value for step, value in saved["checkpoints"].items()}
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise ValueError(f"{path.name} is incomplete: {error}") from None
+    except ValueError:
+        raise ValueError(
+            f"{path.name} is inconsistent: its checkpoints are not named by steps."
+        ) from None
     if (
         not steps
-        or steps[0] < 0
-        or frames.dtype != np.uint8
+        or frames.dtype != torch.uint8
+        or frames.layout != torch.strided
+        or frames.is_nested
         or frames.ndim != 3
         or frames.shape[0] != len(steps)
         or frames.shape[2] != height * width
+        or frames.untyped_storage().nbytes() < frames.numel()
         or steps != sorted(set(steps))
         or not set(checkpoints) <= set(steps)
     ):
         raise ValueError(f"{path.name} is inconsistent: its frames, steps and checkpoints differ.")
-    return Recording(model, (height, width), steps, list(frames), checkpoints)
+    for step, checkpoint in checkpoints.items():  # what a page loads, it checks as a model's
+        if not isinstance(checkpoint, dict):
+            raise ValueError(f"{path.name} is inconsistent: its checkpoint at {step} is no dict.")
+        plain_value(checkpoint, f"checkpoint at step {step} in {path.name}")
+    return Recording(model, (height, width), steps, list(frames.numpy()), checkpoints)
+
+
+def _is_whole(value: object, low: int, high: int) -> bool:
+    """An int in [low, high] (a bool, a float or a tensor is not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_POINTS = 5000  # rows a user may upload
+MAX_CSV_BYTES = 2 * 1024 * 1024  # 5,000 rows of two long numbers take about 250 kB
 MIN_POINTS = 3  # points a user must draw or upload
 DENSITY_BINS = 48  # the grid the densities are estimated on
 DENSITY_BANDWIDTH = 0.05  # the smoothing of those estimates (as a fraction of the plane's side)
@@ -145,17 +146,32 @@ def user_points(points: np.ndarray, name: str, description: str) -> PointSet:
 def points_from_csv(data: bytes) -> PointSet:
     """x, y rows from a CSV file (a header row is allowed), moved and scaled into the plane.
     ValueError with a sentence for anything else."""
+    if len(data) > MAX_CSV_BYTES:
+        raise ValueError(
+            f"The file is {len(data) / 1e6:.1f} MB; a CSV of at most {MAX_POINTS:,} x,y rows "
+            f"takes at most {MAX_CSV_BYTES / 1e6:.0f} MB here."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("The file is not text (UTF-8): upload a CSV of x,y rows.") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+            if len(rows) > MAX_POINTS + 1:  # a header and more rows than allowed: stop reading
+                break
+    except csv.Error as error:  # a field over csv's limit, a stray quote at the end
+        raise ValueError(f"The file is not a CSV of x,y rows ({error}).") from None
     if not rows:
         raise ValueError("The file is empty: upload a CSV of x,y rows.")
     if len(rows[0]) >= 2 and not _is_number(rows[0][0]) and not _is_number(rows[0][1]):
         rows = rows[1:]  # a header
     if len(rows) > MAX_POINTS:
-        raise ValueError(f"The file has {len(rows):,} rows; at most {MAX_POINTS:,} are allowed.")
+        raise ValueError(
+            f"The file has over {MAX_POINTS:,} rows; at most {MAX_POINTS:,} are allowed."
+        )
     points = []
     for number, row in enumerate(rows, start=1):
         if len(row) != 2:

@@ -30,7 +30,7 @@ def check_non_negative(name: str, value: object, upper: float | None = None) -> 
         if isinstance(value, str | bytes):  # "0.1" would pass float() but not the optimizers
             raise TypeError
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be a number, got {value!r}.") from None
     if not math.isfinite(number) or number < 0 or (upper is not None and number >= upper):
         bound = f"in [0, {upper})" if upper is not None else "finite and ≥ 0"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from core.data.checkpoints import describe
 from core.data.validation import check_non_negative, check_positive, check_positive_int
 
 NOISE_KINDS = ("uniform", "gaussian")
 GENERATOR_LOSSES = ("proxy", "minimax")
+MAX_LAYERS = 64  # hidden layers (and betas) a checkpoint's config may list
 
 
 @dataclass
@@ -72,10 +74,50 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> GANConfig:
-        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
-        for name in ("generator_hidden", "discriminator_hidden", "betas"):
-            if name in known:
-                known[name] = tuple(known[name])
+        """A config from a checkpoint's plain values (those it lacks keep their defaults),
+        validated; ValueError with a sentence for anything malformed (a file may hold a tensor
+        where a number belongs, a number where a list belongs, or no dict at all)."""
+        if not isinstance(values, dict):
+            raise ValueError(
+                f"The checkpoint's config should be a dict of settings, not {describe(values)}."
+            )
+        known = {}
+        for name, field_ in cls.__dataclass_fields__.items():
+            if name not in values:
+                continue
+            value = values[name]
+            if name in ("generator_hidden", "discriminator_hidden", "betas"):
+                if not isinstance(value, list | tuple) or len(value) > MAX_LAYERS:
+                    raise ValueError(
+                        f"The checkpoint's {name} should be a short list, not {describe(value)}."
+                    )
+                if not all(_is_number(item) for item in value):
+                    raise ValueError(f"The checkpoint's {name} should hold numbers only.")
+                value = tuple(value)
+            elif name == "extra":
+                if not isinstance(value, dict):
+                    raise ValueError(
+                        f"The checkpoint's extra should be a dict, not {describe(value)}."
+                    )
+            elif isinstance(field_.default, str):
+                if not isinstance(value, str):
+                    raise ValueError(
+                        f"The checkpoint's {name} should be a text, not {describe(value)}."
+                    )
+            elif not _is_number(value) or (
+                isinstance(field_.default, int) and isinstance(value, float)
+            ):
+                raise ValueError(
+                    f"The checkpoint's {name} should be a number, not {describe(value)}."
+                )
+            known[name] = value
+        if not -(2**63) <= known.get("seed", 0) < 2**63:
+            raise ValueError("The checkpoint's seed is out of range.")
         config = cls(**known)
         config.validate()
         return config
+
+
+def _is_number(value: object) -> bool:
+    """An int or a float (a bool, a tensor or a string is not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -10,18 +10,34 @@ from torch import nn
 from core.sampling import RandomSource
 
 
-def glorot_initialise(module: nn.Module) -> None:
-    """Dense weights ~ U(±sqrt(6 / (fan_in + fan_out))) and zero biases, as in the Keras seed."""
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
+def glorot_initialise(module: nn.Module, generator: torch.Generator | None = None) -> None:
+    """Dense weights ~ U(±sqrt(6 / (fan_in + fan_out))) and zero biases, as in the Keras seed.
+
+    With ``generator`` (a CPU one) the weights come from it, after it has drawn past what
+    nn.Linear drew when it was made (its own weights and biases, which these replace): the
+    same weights a global ``torch.manual_seed`` of the generator's seed gave, but no other
+    thread's draws from torch's global generator can come between (two sessions building a
+    GAN at once, a judge loading)."""
+    layers = [layer for layer in module.modules() if isinstance(layer, nn.Linear)]
+    if generator is not None:
+        for layer in layers:
+            torch.empty_like(layer.weight, device="cpu").uniform_(generator=generator)
+            torch.empty_like(layer.bias, device="cpu").uniform_(generator=generator)
+    for layer in layers:
+        nn.init.xavier_uniform_(layer.weight, generator=generator)
+        nn.init.zeros_(layer.bias)
 
 
 class Generator(nn.Module):
-    """G(z): noise to pixels in [-1, 1]."""
+    """G(z): noise to pixels in [-1, 1] (initial weights from ``generator``, if given)."""
 
-    def __init__(self, noise_dim: int, hidden: tuple[int, ...], n_pixels: int) -> None:
+    def __init__(
+        self,
+        noise_dim: int,
+        hidden: tuple[int, ...],
+        n_pixels: int,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         width = noise_dim
@@ -30,7 +46,7 @@ class Generator(nn.Module):
             width = size
         layers += [nn.Linear(width, n_pixels), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        glorot_initialise(self)
+        glorot_initialise(self, generator)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
@@ -59,9 +75,16 @@ class SeededDropout(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """D(x) as a logit: σ(D(x)) is the probability that x is real."""
+    """D(x) as a logit: σ(D(x)) is the probability that x is real (initial weights from
+    ``generator``, if given)."""
 
-    def __init__(self, n_pixels: int, hidden: tuple[int, ...], dropout: float) -> None:
+    def __init__(
+        self,
+        n_pixels: int,
+        hidden: tuple[int, ...],
+        dropout: float,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         width = n_pixels
@@ -70,7 +93,7 @@ class Discriminator(nn.Module):
             width = size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
-        glorot_initialise(self)
+        glorot_initialise(self, generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)

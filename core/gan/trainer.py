@@ -30,6 +30,7 @@ from torch import nn
 from core.data.checkpoints import (
     MAX_CHECKPOINT_BYTES,
     all_finite,
+    checked_tensors,
     read_checkpoint,
     training_count,
     write_checkpoint,
@@ -121,10 +122,14 @@ class GANTrainer:
                 "data must hold finite pixels in [-1, 1]; scale it with to_tanh_range."
             )
         self.data = data
-        torch.manual_seed(config.seed)
-        self.generator = Generator(config.noise_dim, config.generator_hidden, config.n_pixels)
+        # G's and D's first weights from the seed, on a generator of their own (the numbers a
+        # global torch.manual_seed(seed) gave): runs built at once never mix their draws.
+        initial = torch.Generator().manual_seed(config.seed)
+        self.generator = Generator(
+            config.noise_dim, config.generator_hidden, config.n_pixels, generator=initial
+        )
         self.discriminator = Discriminator(
-            config.n_pixels, config.discriminator_hidden, config.dropout
+            config.n_pixels, config.discriminator_hidden, config.dropout, generator=initial
         )
         self.generator.to(self.device)
         self.discriminator.to(self.device)
@@ -371,12 +376,29 @@ class GANTrainer:
             self._average_statistics_at = -1
 
 
-def checkpoint_networks(checkpoint: dict, config: GANConfig) -> tuple[nn.Module, ...]:
+MAX_UNITS = 16_384  # the widest layer (pixels, noise or hidden) a checkpoint may claim
+
+
+def checkpoint_networks(
+    checkpoint: dict, config: GANConfig, max_units: int = MAX_UNITS
+) -> tuple[nn.Module, ...]:
     """G, D and G's average from a checkpoint dict, checked to fit a GAN of ``config``'s
-    shape; ValueError for anything else. A checkpoint without an average starts one from G."""
+    shape; ValueError for anything else. A checkpoint without an average starts one from G.
+
+    Nothing is built before the file's config is checked (every layer at most ``max_units``
+    wide, and the shape of ``config``'s GAN) and its tensors are checked against the shapes
+    that GAN's state dicts have (taken from networks on the meta device, which hold no
+    numbers)."""
     if not isinstance(checkpoint, dict) or checkpoint.get("kind") != "gan":
         raise ValueError("This file is not a GAN checkpoint of this dashboard.")
     stored = GANConfig.from_dict(checkpoint.get("config", {}))
+    widest = max(stored.n_pixels, stored.noise_dim, *stored.generator_hidden)
+    widest = max(widest, *stored.discriminator_hidden)
+    if widest > max_units:
+        raise ValueError(
+            f"The checkpoint claims a layer of {widest:,} units; this dashboard builds at most "
+            f"{max_units:,}."
+        )
     shape = ("n_pixels", "noise_dim", "generator_hidden", "discriminator_hidden")
     if any(getattr(stored, name) != getattr(config, name) for name in shape):
         raise ValueError(
@@ -384,6 +406,16 @@ def checkpoint_networks(checkpoint: dict, config: GANConfig) -> tuple[nn.Module,
             f"({stored.n_pixels} pixels, hidden {stored.generator_hidden} / "
             f"{stored.discriminator_hidden}); reset with matching settings first."
         )
+    with torch.device("meta"):  # the shapes alone: nothing allocated, no random numbers drawn
+        expected_g = Generator(stored.noise_dim, stored.generator_hidden, stored.n_pixels)
+        expected_d = Discriminator(stored.n_pixels, stored.discriminator_hidden, stored.dropout)
+    for name, network in (("generator", expected_g), ("discriminator", expected_d)):
+        shapes = {
+            key: (tuple(t.shape), t.is_floating_point()) for key, t in network.state_dict().items()
+        }
+        checked_tensors(checkpoint.get(name), shapes, name)
+        if name == "generator" and "average" in checkpoint:
+            checked_tensors(checkpoint["average"], shapes, "average")
     generator = Generator(stored.noise_dim, stored.generator_hidden, stored.n_pixels)
     discriminator = Discriminator(stored.n_pixels, stored.discriminator_hidden, stored.dropout)
     average = copy.deepcopy(generator)

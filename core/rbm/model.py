@@ -21,7 +21,9 @@ import torch.nn.functional as F_nn
 
 from core.data.checkpoints import (
     MAX_CHECKPOINT_BYTES,
-    all_finite,
+    checked_tensors,
+    checkpoint_number,
+    describe,
     read_checkpoint,
     write_checkpoint,
 )
@@ -275,20 +277,61 @@ def checkpoint_bytes(rbm: RBM, **extra) -> bytes:
     return write_checkpoint(checkpoint_dict(rbm, **extra))
 
 
-def load_checkpoint_bytes(data: bytes, max_bytes: int = MAX_CHECKPOINT_BYTES) -> tuple[RBM, dict]:
-    """An RBM and its config from checkpoint bytes; ValueError for anything else.
+# the most visible or hidden units a checkpoint may claim (a page passes its own, lower, cap)
+MAX_UNITS = 16_384
+MAX_CONFIG_TEXT = 1000  # characters in one of a checkpoint's config values
 
-    The file is read with ``weights_only=True`` (no code runs), and must hold finite W, b, c
-    of consistent shapes.
+
+def load_checkpoint_bytes(
+    data: bytes,
+    max_bytes: int = MAX_CHECKPOINT_BYTES,
+    *,
+    max_hidden: int = MAX_UNITS,
+    max_visible: int = MAX_UNITS,
+) -> tuple[RBM, dict]:
+    """An RBM and its config from checkpoint bytes; ValueError with a sentence for anything
+    else.
+
+    The file is read with ``weights_only=True`` (no code runs). Before anything is built, its
+    config must claim at most ``max_hidden`` hidden and ``max_visible`` visible units (a page
+    passes its own caps), its W, b, c must be stored tensors of the shapes those sizes give,
+    finite, and its other config values plain numbers or short texts.
     """
     checkpoint = read_checkpoint(data, "rbm", max_bytes)
-    try:
-        config = dict(checkpoint["config"])
-        state = checkpoint["state_dict"]
-        rbm = RBM(int(config["n_visible"]), int(config["n_hidden"]), weight_scale=0.0)
-        rbm.load_state_dict({name: torch.as_tensor(state[name]).float() for name in "Wbc"})
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise ValueError(f"The checkpoint is incomplete or inconsistent: {error}") from None
-    if not all_finite(rbm.parameters()):
-        raise ValueError("The checkpoint's weights hold NaN or inf.")
-    return rbm, config
+    config = checkpoint.get("config")
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"The checkpoint is incomplete: its config should be a dict, not {describe(config)}."
+        )
+    n_visible = checkpoint_number(config.get("n_visible"), "n_visible", 1, 1e18, integer=True)
+    n_hidden = checkpoint_number(config.get("n_hidden"), "n_hidden", 1, 1e18, integer=True)
+    if n_hidden > max_hidden:
+        raise ValueError(
+            f"The checkpoint has {n_hidden:,} hidden units, above this server's limit of "
+            f"{max_hidden:,}."
+        )
+    if n_visible > max_visible:
+        raise ValueError(
+            f"The checkpoint has {n_visible:,} visible units, above this server's limit of "
+            f"{max_visible:,}."
+        )
+    shapes = {
+        "W": ((n_hidden, n_visible), True),
+        "b": ((n_visible,), True),
+        "c": ((n_hidden,), True),
+    }
+    tensors = checked_tensors(checkpoint.get("state_dict"), shapes, "state dict")
+    for key, value in config.items():
+        if not isinstance(key, str) or len(key) > 100:
+            raise ValueError(
+                f"The checkpoint's config has a key that is not a name: {describe(key)}."
+            )
+        if not isinstance(value, str | int | float | bool | type(None)) or (
+            isinstance(value, str) and len(value) > MAX_CONFIG_TEXT
+        ):
+            raise ValueError(
+                f"The checkpoint's config {key} is {describe(value)}, not a number or a short text."
+            )
+    rbm = RBM(n_visible, n_hidden, weight_scale=0.0)
+    rbm.load_state_dict(tensors)  # copied into float32, whatever float type the file held
+    return rbm, {**config, "n_visible": n_visible, "n_hidden": n_hidden}

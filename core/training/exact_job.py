@@ -4,6 +4,7 @@ the same mini-batches from the same start, each one's exact log-likelihood at ev
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -138,7 +139,13 @@ class ExactRBMJob:
             learner.trainer.learning_rate = settings.learning_rate
 
     def next_batch(self) -> torch.Tensor:
+        """The next mini-batch of training, drawn (the batches move on)."""
         return self.images[self.batches.integers(0, len(self.images), self.settings.batch_size)]
+
+    def _upcoming_batch(self) -> torch.Tensor:
+        """The mini-batch training will draw next, looked at without drawing it."""
+        batches = copy.deepcopy(self.batches)
+        return self.images[batches.integers(0, len(self.images), self.settings.batch_size)]
 
     def train_step(self) -> dict[str, float]:
         batch = self.next_batch()
@@ -167,14 +174,16 @@ class ExactRBMJob:
 
     def slow_motion(self) -> SlowMotionUpdate:
         """Your next update taken apart, on the next batch (nothing changes until
-        take_update). With exact ascent, the update also holds the exact step it takes."""
+        take_update: not the model, nor the batches, nor training's random numbers; the
+        update's draws are the slow motion's own). With exact ascent, the update also holds the
+        exact step it takes."""
         trainer = self.yours.trainer
         chains = trainer.persistent_hidden if self.yours.method == "PCD" else None
         if self.yours.method == "PCD" and chains is None:
             chains = torch.zeros(PERSISTENT_CHAINS, self.rbm.n_hidden, dtype=torch.float64)
         rate = float(trainer.learning_rate)
         update = slow_motion_update(
-            self.rbm, self.next_batch(), int(trainer.k), rate, self.slow_motion_draws, chains
+            self.rbm, self._upcoming_batch(), int(trainer.k), rate, self.slow_motion_draws, chains
         )
         if self.yours.method == "exact":
             gradient = exact_gradient(self.rbm, self.yours.codes, self.yours.p_data)
@@ -183,7 +192,8 @@ class ExactRBMJob:
 
     def take_update(self, update: SlowMotionUpdate) -> dict[str, float]:
         """One step: your model takes the slow-motion update (the exact one with exact ascent;
-        PCD's chains move on), and the race's learners step on the same batch."""
+        PCD's chains move on), and the race's learners step on the same batch, which training
+        has then drawn: the batches go on as after any step."""
         change = update.exact_update if update.exact_update is not None else update.update
         with torch.no_grad():
             for parameter, delta in zip((self.rbm.W, self.rbm.b, self.rbm.c), change, strict=True):
@@ -191,6 +201,7 @@ class ExactRBMJob:
         if update.next_chains is not None and self.yours.method == "PCD":
             self.yours.trainer.persistent_hidden = torch.from_numpy(update.next_chains)
         batch = torch.from_numpy(update.v)
+        self.batches.integers(0, len(self.images), len(batch))  # the batch shown, now drawn
         for learner in self.references.values():
             learner.step(batch)
         self.steps_done += 1

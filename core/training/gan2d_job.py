@@ -106,7 +106,7 @@ class GAN2DJob:
         random = np.random.default_rng(settings.seed)
         shown = random.choice(len(points.points), min(SHOWN_POINTS, len(points.points)), False)
         self.real_shown = points.points[shown]
-        self.quality_noise = torch.Generator().manual_seed(settings.seed + 7)
+        self.quality_seed = settings.seed + 7  # its own noise, the same at every measure
         self.slow_frames: list[SlowFrame] = []
         self.slow_frames_at = (-1, -1)  # self.updates() right after them
         self.seconds_per_step = 0.0
@@ -148,8 +148,11 @@ class GAN2DJob:
 
     def quality(self) -> dict[str, float]:
         """KL(real ‖ generated) and JS between grid densities of the real points and of
-        QUALITY_SAMPLES fresh samples, and the modes covered where the data has modes."""
-        z = self.trainer.sample_noise(QUALITY_SAMPLES, self.quality_noise)
+        QUALITY_SAMPLES samples, and the modes covered where the data has modes. The samples'
+        noise is the measure's own, the same each time: the numbers at a step are the model's,
+        however often they were asked for, and training's random numbers stay training's."""
+        noise = torch.Generator().manual_seed(self.quality_seed)
+        z = self.trainer.sample_noise(QUALITY_SAMPLES, noise)
         samples = self.trainer.generate(z)
         kl, js = kl_and_js(self.real_density, grid_density(samples))
         record = {"evaluation": 1.0, "kl": kl, "js": js}

@@ -16,6 +16,13 @@ from core.training.runs import Caps
 
 QUALITY_EVERY = 250  # GAN steps between two measurements of sample quality
 TIMELINE_FRAMES = 48  # fixed-noise snapshots kept for the timeline (thinned when full)
+# What a page draws takes its own random numbers, seeded from the run's seed plus these (the
+# training's generator is the trainer's alone, so a seed reproduces the run however often and
+# whenever the pages looked): the quality measure's and D's histogram's the same each time
+# (the same z, the same real images, as the fixed-noise grid), the on-demand samples' a stream.
+QUALITY_SEED_OFFSET = 101
+HISTOGRAM_SEED_OFFSET = 102
+ON_DEMAND_SEED_OFFSET = 103
 
 
 class GANJob:
@@ -60,6 +67,11 @@ class GANJob:
         self._timeline_every = 1
         self._pictures_drawn = 0
         self.latest_quality: dict[str, np.ndarray] = {}
+        self._on_demand = self._view_random(ON_DEMAND_SEED_OFFSET)  # "new sample" moves it on
+
+    def _view_random(self, offset: int) -> torch.Generator:
+        """A CPU generator of its own for a view (its z then the same on any device)."""
+        return torch.Generator().manual_seed(self.trainer.config.seed + offset)
 
     @property
     def config(self) -> GANConfig:
@@ -119,10 +131,12 @@ class GANJob:
         }
 
     def quality(self, n: int = 500) -> dict[str, float]:
-        """Sample quality of n fresh samples, judged by the reference classifier."""
+        """Sample quality of n samples (of the same n noise vectors each time, not the
+        fixed-noise grid's), judged by the reference classifier."""
         from core.judge.quality import sample_quality
 
-        generated = (self.trainer.generate(n) + 1) / 2
+        z = self.trainer.sample_noise(n, self._view_random(QUALITY_SEED_OFFSET))
+        generated = (self.trainer.generate(z) + 1) / 2
         result = sample_quality(self.classifier, generated, self.real_features)
         shares = np.append(result.coverage.shares, result.coverage.rejected)
         self.latest_quality = {"class_shares": shares}  # the ten digits, then "not a digit"
@@ -136,9 +150,12 @@ class GANJob:
 
     @torch.no_grad()
     def discriminator_outputs(self, n: int = 256) -> dict[str, np.ndarray]:
-        """D's output (a probability) on n real images and n generated ones, dropout off."""
-        real = self.trainer.data[torch.randperm(len(self.trainer.data))[:n].to(self.device)]
-        fake = self.trainer.generated(n)
+        """D's output (a probability) on n real images and n generated ones (the same images
+        and noise each time), dropout off."""
+        random = self._view_random(HISTOGRAM_SEED_OFFSET)
+        chosen = torch.randperm(len(self.trainer.data), generator=random)[:n]
+        real = self.trainer.data[chosen.to(self.device)]
+        fake = self.trainer.generated(self.trainer.sample_noise(n, random))
         discriminator = self.trainer.discriminator
         discriminator.eval()
         try:
@@ -164,17 +181,17 @@ class GANJob:
     # ---- what the page asks for on demand, between two updates ------------------------------
 
     def samples(self, n: int) -> np.ndarray:
-        """``n`` images of G as it is now, in [-1, 1]."""
-        return self.trainer.generate(n)
+        """``n`` images of G as it is now, in [-1, 1], of new noise (the page's own)."""
+        return self.trainer.generate(self.trainer.sample_noise(n, self._on_demand))
 
     def interpolation(self, steps: int = 10) -> np.ndarray:
         """G's images along the line between two new noise vectors."""
-        ends = self.trainer.sample_noise(2)
+        ends = self.trainer.sample_noise(2, self._on_demand)
         return self.trainer.interpolate(ends[0], ends[1], steps=steps)
 
     def new_noise(self) -> np.ndarray:
         """One new noise vector z."""
-        return self.trainer.sample_noise(1).cpu().numpy()[0]
+        return self.trainer.sample_noise(1, self._on_demand).cpu().numpy()[0]
 
     def generated_from(self, z: np.ndarray) -> np.ndarray:
         """G(z) for one noise vector."""

@@ -23,6 +23,7 @@ from core.training.runs import Caps
 T = TypeVar("T")
 EVALUATE_EVERY = 200  # most steps between two evaluations (there is also one per epoch)
 EXACT_MAX_HIDDEN = 12  # up to here each evaluation includes the exact log-likelihood (4096 states)
+PICTURES_SEED_OFFSET = 3  # the pictures' chain draws from seed + 3 (training: seed itself)
 
 
 class _Shared:
@@ -357,10 +358,16 @@ class RBMJob:
     reconstruction_steps = 1  # Gibbs steps between the originals and their samples; a page sets it
 
     def pictures(self) -> dict[str, np.ndarray]:
+        """The first 32 training images, their reconstructions P(v | h) after
+        ``reconstruction_steps`` Gibbs steps, and 64 filters (rows of W). The chain draws from
+        its own generator, the same numbers each time (training's are training's alone: the
+        seed reproduces the run however often the pictures were drawn)."""
         with torch.no_grad():
             originals = self.train[:32]
             _, probabilities = self.rbm.gibbs_chain(
-                originals, int(self.reconstruction_steps), generator=self.trainer.random
+                originals,
+                int(self.reconstruction_steps),
+                generator=self._random(self.settings.seed + PICTURES_SEED_OFFSET),
             )
             return {
                 "originals": originals.cpu().numpy().copy(),

@@ -77,3 +77,8 @@ def share_for_class(link: Sequence[Setting]) -> None:
         key="share_present",
     )
     st.code(share_link(link, hide, present), language=None, wrap_lines=True)
+    st.caption(
+        "The seed in the link trains the same model for everyone on the same machine, with "
+        "the same library versions and CPU threads per run; another machine, or a run alone on "
+        "a server (which may take more threads), may train an equally good but different one."
+    )

@@ -211,14 +211,12 @@ def checkpoint_check(dataset: Dataset, dataset_name: str):
     hidden units, and the settings its file says it trained with last."""
 
     def check(data: bytes):
-        rbm, config = load_checkpoint_bytes(data)
+        rbm, config = load_checkpoint_bytes(data, max_hidden=CAPS.max_hidden_units)
         if rbm.n_visible != dataset.n_pixels:
             raise ValueError(
                 f"The checkpoint is for {rbm.n_visible}-pixel images; {dataset_name} has "
                 f"{dataset.n_pixels}. Choose the matching dataset first."
             )
-        if rbm.n_hidden > CAPS.max_hidden_units:
-            raise ValueError(f"{rbm.n_hidden} hidden units is above this server's limit.")
         config["steps"] = int(training_count(config.get("steps"), "steps", 1e9))
         config["epochs"] = training_count(config.get("epochs"), "epochs", CAPS.max_epochs)
         state = st.session_state

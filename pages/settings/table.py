@@ -36,6 +36,8 @@ class Setting:
 
     def parse(self, text: str) -> object:
         """The value that ``text`` stands for; ValueError with a reason if it is not allowed."""
+        if not isinstance(text, str):
+            raise ValueError("is not text")
         if self.choices is not None:
             for choice in self.choices:
                 if text == format_value(choice):

@@ -55,9 +55,10 @@ READING = [
     "game's equilibrium both are ½ (dashed), where D cannot tell them apart.",
     "**Gradient norms** ‖∇D‖, ‖∇G‖: the length of each player's gradient, all weights "
     "together; ‖∇G‖ near 0 while samples are poor means G has stopped learning (saturation).",
-    "**Samples judged digits**: of 500 fresh samples, the share that the reference CNN (trained "
-    "on mnist-5k with an eleventh class, *not a digit*) gives one digit p ≥ 0.8, and the share "
-    "it calls not a digit. Pure noise scores about 0; real digits about the CNN's accuracy.",
+    "**Samples judged digits**: of 500 samples (the same 500 z at each measure), the share "
+    "that the reference CNN (trained on mnist-5k with an eleventh class, *not a digit*) gives "
+    "one digit p ≥ 0.8, and the share it calls not a digit. Pure noise scores about 0; real "
+    "digits about the CNN's accuracy.",
     "**Digit coverage entropy** H = −Σ p_c log p_c over the digits the CNN sees in the samples "
     "it takes for digits: log 10 ≈ 2.30 when all ten are equally common, 0 when every sample "
     "is one digit (mode collapse).",
