@@ -193,34 +193,35 @@ def test_every_module_is_checked():
     assert len(CORE) > 30
 
 
-@pytest.mark.parametrize("source", ["loaded", "imported"])
+@pytest.mark.parametrize("source", [pytest.param("loaded", marks=pytest.mark.slow), "imported"])
 def test_models_load_no_training_pictures_judge_pages_or_serving(source, request):
     found = request.getfixturevalue(source)
     bad = offenders(found, MODELS, MODEL_FORBIDS, {"core.rbm.dreams": DREAMS_MAY})
     assert not bad, f"models reaching above themselves ({source}): {bad}"
 
 
-@pytest.mark.parametrize("source", ["loaded", "imported"])
+@pytest.mark.parametrize("source", [pytest.param("loaded", marks=pytest.mark.slow), "imported"])
 def test_training_loads_no_pages_or_serving(source, request):
     found = request.getfixturevalue(source)
     bad = offenders(found, TRAINING, ("pages", "serving"))
     assert not bad, f"core.training reaching the server or the pages ({source}): {bad}"
 
 
-@pytest.mark.parametrize("source", ["loaded", "imported"])
+@pytest.mark.parametrize("source", [pytest.param("loaded", marks=pytest.mark.slow), "imported"])
 def test_core_loads_no_pages_serving_or_streamlit(source, request):
     found = request.getfixturevalue(source)
     bad = offenders(found, CORE, CORE_FORBIDS)
     assert not bad, f"core/ reaching the pages, the server or Streamlit ({source}): {bad}"
 
 
-@pytest.mark.parametrize("source", ["loaded", "imported"])
+@pytest.mark.parametrize("source", [pytest.param("loaded", marks=pytest.mark.slow), "imported"])
 def test_serving_loads_no_pages(source, request):
     found = request.getfixturevalue(source)
     bad = offenders(found, SERVING, SERVING_FORBIDS)
     assert not bad, f"serving/ reaching the pages ({source}): {bad}"
 
 
+@pytest.mark.slow
 def test_loading_the_rbm_loads_no_judge(loaded):
     bad = offenders(loaded, RBM, ("core.judge",))
     assert not bad, f"the RBM loads the judge (and its classifier): {bad}"

@@ -16,6 +16,8 @@ from serving.browser import (
     slider_to_end,
 )
 
+pytestmark = pytest.mark.slow  # Chromium and a served dashboard
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 require_chromium()
@@ -242,7 +244,7 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
     # projector layout
     page.get_by_role("button", name="Share for class").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_text("k", exact=True).click()
+    dialog.get_by_text("D updates per G update (k)", exact=True).click()  # by its label
     dialog.get_by_text(re.compile("Projector layout")).click()
     code = dialog.get_by_test_id("stCode")
     deadline = time.monotonic() + 15

@@ -12,6 +12,8 @@ import pytest
 from serving.browser import READ_WATCH, WATCH_STATUS, served_dashboard, slider_to_end
 from tests.test_browser import ARTIFACTS, SVG_CHART, status
 
+pytestmark = pytest.mark.slow  # Chromium and a served dashboard
+
 sync_api = pytest.importorskip("playwright.sync_api")
 
 

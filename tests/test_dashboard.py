@@ -1,5 +1,6 @@
 """The home page renders the introduction, the formulas and the links."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 
@@ -19,6 +20,7 @@ def test_home_page_renders_title_formulas_and_links():
     assert r"Z = \sum_{v}" in formulas
 
 
+@pytest.mark.slow
 def test_home_page_shows_real_digits_beside_what_the_shipped_models_draw():
     from core.judge.classifier import load_classifier
     from core.rbm.dreams import judge

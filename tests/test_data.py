@@ -32,6 +32,7 @@ from core.data.datasets import (
 from core.data.downloads import RemoteDataset, RemoteFile, read_idx, write_idx
 
 
+@pytest.mark.slow
 def test_mnist_5k_is_the_offline_default():
     dataset = load_dataset()
     assert dataset.name == "mnist-5k"
@@ -268,6 +269,7 @@ def test_offline_gives_a_clear_error_quickly(tmp_path):
     assert "offline datasets are available: mnist-5k, digits" in message
 
 
+@pytest.mark.slow
 def test_a_stalled_mirror_times_out_instead_of_hanging(server, tmp_path):
     server.mode = "stall"
     started = time.monotonic()
@@ -276,6 +278,7 @@ def test_a_stalled_mirror_times_out_instead_of_hanging(server, tmp_path):
     assert time.monotonic() - started < 2.5
 
 
+@pytest.mark.slow
 def test_a_trickling_mirror_is_cut_off_by_the_overall_limit(server, tmp_path):
     files = _small_idx_set(tmp_path / "src")
     server.files = files

@@ -17,6 +17,8 @@ import pytest
 from deploy import hall
 from serving.browser import CHROMIUM, CHROMIUM_FLAGS, status
 
+pytestmark = pytest.mark.slow  # nginx, two served replicas and Chromium
+
 if shutil.which("nginx") is None and not Path(hall.NGINX).exists():
     if os.environ.get("CI"):
         raise RuntimeError("nginx is missing: .ci/run installs Debian's nginx package.")

@@ -166,6 +166,7 @@ def test_a_run_says_which_device_it_trains_on(digits, device):
         run.close()
 
 
+@pytest.mark.slow
 def test_a_bad_device_variable_stops_the_page_with_its_name(monkeypatch):
     monkeypatch.setenv(DEVICE_VARIABLE, "tpu")
     app = fresh_page("../pages/rbm.py")

@@ -15,6 +15,8 @@ import torch
 
 from serving.browser import CHROMIUM, CHROMIUM_FLAGS, free_port, require_chromium, served_process
 
+pytestmark = pytest.mark.slow  # Chromium and a served dashboard
+
 pytest.importorskip("playwright.sync_api")
 require_chromium()
 

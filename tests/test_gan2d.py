@@ -101,6 +101,7 @@ def test_a_slow_motion_step_shows_each_update_with_its_loss_terms():
     assert job.updates() == (303, 101) == job.slow_frames_at
 
 
+@pytest.mark.slow
 def test_the_healthy_ring_covers_all_eight_modes_and_mode_collapse_does_not():
     healthy = GAN2DJob(ring(), GAN2DSettings())
     collapse = GAN2DJob(
@@ -138,6 +139,7 @@ def test_after_ds_head_start_the_saturating_loss_barely_pushes_g():
     assert labels[0] == "−log D(G(z)) (proxy)"
 
 
+@pytest.mark.slow
 def test_a_paced_run_keeps_its_pace_and_still_pauses_at_once():
     job = GAN2DJob(ring(), GAN2DSettings(steps_per_second=20))
     run = TrainingRun(job, slots=SlotPool(1))

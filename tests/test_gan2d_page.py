@@ -56,6 +56,7 @@ def test_the_slow_motion_walks_from_before_the_step_to_gs_update(page):
     assert not page.dataframe and any("trained on since" in c.value for c in page.caption)
 
 
+@pytest.mark.slow
 def test_a_preset_starts_a_new_run_with_its_settings_and_keeps_its_sentence(page):
     button(page, "Step").click().run()
     button(page, "Mode collapse").click().run()
@@ -66,6 +67,7 @@ def test_a_preset_starts_a_new_run_with_its_settings_and_keeps_its_sentence(page
     assert "Mode collapse" in page.info[0].value
 
 
+@pytest.mark.slow
 def test_own_data_before_any_points_keeps_the_ring_and_says_what_to_do(page):
     button(page, "Step").click().run()
     page.sidebar.selectbox(key="g2_data").set_value("Upload a CSV").run()

@@ -59,6 +59,7 @@ def test_every_control_exists(page):
     assert page.toggle(key="gan_saturating").value is False
 
 
+@pytest.mark.slow
 def test_step_d_only_and_g_only_do_what_they_say(page):
     button(page, "Step").click().run()
     assert not page.exception and status(page) == ("Paused", 1)
@@ -79,6 +80,7 @@ def test_step_d_only_and_g_only_do_what_they_say(page):
     assert not page.exception
 
 
+@pytest.mark.slow
 def test_sample_and_interpolate_draw_images(page, caplog):
     caplog.set_level(logging.WARNING)
     button(page, "Sample").click().run()
@@ -97,6 +99,7 @@ def test_sample_and_interpolate_draw_images(page, caplog):
     assert not [r for r in caplog.records if "Session State" in r.getMessage()]
 
 
+@pytest.mark.slow
 def test_presets_apply_their_settings_and_say_what_to_look_for(page):
     button(page, "Discriminator wins too fast").click().run()
     assert page.sidebar.slider(key="gan_k").value == 5
@@ -117,6 +120,7 @@ def test_presets_apply_their_settings_and_say_what_to_look_for(page):
     assert not any("D rejects every fake" in info.value for info in page.info)
 
 
+@pytest.mark.slow
 def test_the_fast_preset_samples_from_the_average_of_g(page):
     button(page, "Digits sooner").click().run()
     assert page.sidebar.select_slider(key="gan_average").value == 0.998
@@ -141,6 +145,7 @@ def test_a_link_restores_its_settings():
     assert status(app)[1] == 1
 
 
+@pytest.mark.slow
 def test_a_link_with_garbage_falls_back_with_a_notice():
     app = open_page({"dataset": "digits", "lr_g": "fast", "k": "-3", "seed": "1e99"})
     assert not app.exception
@@ -160,6 +165,7 @@ def test_a_shape_change_asks_for_a_reset(page):
     assert not page.info and not page.exception
 
 
+@pytest.mark.slow
 def test_start_from_the_pretrained_gan():
     app = open_page({})  # mnist-5k
     button(app, "Start from the pretrained GAN").click().run()

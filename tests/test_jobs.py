@@ -143,6 +143,7 @@ def test_gan_job_steps_d_only_g_only_quality_and_timeline(digits, monkeypatch):
     run.close()
 
 
+@pytest.mark.slow
 def test_runs_on_one_dataset_share_its_prepared_copy(digits):
     """Forty visitors at the default seed hold one binarized (RBM) or rescaled (GAN) copy of
     the dataset between them, not forty; training never writes into it."""
@@ -176,6 +177,7 @@ def test_runs_on_one_dataset_share_its_prepared_copy(digits):
     assert not [key for key in _shared.keys() if key[0] == id(digits)]  # gone with the runs
 
 
+@pytest.mark.slow
 def test_a_storm_of_live_changes_never_lands_inside_a_step(digits):
     """A page hands its run live settings at every rerun (TrainingRun.apply, under the run's
     lock): CD↔PCD, k and the rate toggled thousands of times while the worker trains never

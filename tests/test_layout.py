@@ -11,6 +11,8 @@ import pytest
 
 from serving.browser import require_chromium, served_dashboard
 
+pytestmark = pytest.mark.slow  # Chromium and a served dashboard
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 require_chromium()

@@ -106,6 +106,7 @@ def test_room_for_a_run_at_both_ends():
     assert gpu.startswith("The GPU (CUDA GPU 0) is near its memory limit (133,120 of 143,360 MB")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["rbm", "gan", "gan_2d", "rbm_exact"])
 def test_a_page_refuses_a_new_run_near_the_limit_and_makes_one_otherwise(page, monkeypatch):
     monkeypatch.setenv(memory.LIMIT_VARIABLE, "1")  # this server may use 1 MB: no room

@@ -20,6 +20,7 @@ def offline(monkeypatch, tmp_path):
     "path, prefix, watched",
     [("../pages/rbm.py", "rbm", "Training images v"), ("../pages/gan.py", "gan", "G(z)")],
 )
+@pytest.mark.slow
 def test_an_online_dataset_chosen_offline_keeps_the_page(offline, path, prefix, watched):
     app = fresh_page(path, {"dataset": "digits"})
     next(b for b in app.button if b.label == "Step").click().run()

@@ -72,6 +72,7 @@ def process_state(code: str) -> tuple[dict, dict]:
     return states["before"], states["after"]
 
 
+@pytest.mark.slow
 def test_importing_the_engine_leaves_the_process_as_it_was():
     """A notebook that imports the engine keeps its BLAS threads, torch's threads, malloc's
     behaviour and the switch interval (the dashboard tunes them by an explicit call)."""
@@ -85,6 +86,7 @@ def test_importing_the_engine_leaves_the_process_as_it_was():
     assert before["six_mb_mmapped"] is False  # the probe sees glibc's own thresholds
 
 
+@pytest.mark.slow
 def test_tune_process_leaves_the_cores_to_torch_and_fixes_malloc():
     """The dashboard's one call: numpy's and scipy's BLAS on one thread (their spinning threads
     took the cores from torch's workers), malloc's thresholds fixed, a short switch interval;

@@ -76,6 +76,7 @@ def test_the_slow_motion_walks_through_four_steps_and_applies_one_update(page):
     assert not [b for b in page.button if b.label == "Apply this update"]  # used up
 
 
+@pytest.mark.slow
 def test_the_gradient_comparison_shows_the_engines_numbers_for_the_pages_model(page):
     for _ in range(5):
         button(page, "Step").click().run()
@@ -92,6 +93,7 @@ def test_the_gradient_comparison_shows_the_engines_numbers_for_the_pages_model(p
     assert table["cos(one batch, exact)"].tolist() == [round(q.cosine_single, 3) for q in expected]
 
 
+@pytest.mark.slow
 def test_a_taken_batch_goes_stale_when_the_model_moves_on(page):
     button(page, "Take the next batch").click().run()
     assert [b for b in page.button if b.label == "Apply this update"]
@@ -100,6 +102,7 @@ def test_a_taken_batch_goes_stale_when_the_model_moves_on(page):
     assert any("changed since" in c.value for c in page.caption)
 
 
+@pytest.mark.slow
 def test_new_data_before_a_reset_keeps_drawing_the_model_on_its_own_data(page):
     shown = [m.value for m in page.metric]
     page.sidebar.selectbox[0].set_value("Bars and stripes 4×4").run()  # 16 pixels, not 9
@@ -124,6 +127,7 @@ def test_a_preset_sets_up_a_new_run_and_keeps_its_sentence(page):
     assert not [i for i in page.info if "Too few hidden units" in i.value]
 
 
+@pytest.mark.slow
 def test_your_own_images_need_a_reset_and_travel_in_the_link(page):
     page.sidebar.selectbox[0].set_value("Your own images").run()
     assert any("press Reset" in i.value for i in page.info)
@@ -142,6 +146,7 @@ def test_your_own_images_need_a_reset_and_travel_in_the_link(page):
     assert next(b for b in again.button if b.key == "ex_cell_0_1").label == "■"
 
 
+@pytest.mark.slow
 def test_a_4x4_drawing_survives_a_visit_to_another_dataset(page):
     page.sidebar.selectbox[0].set_value("Your own images").run()
     page.radio(key="ex_shape").set_value((4, 4)).run()
@@ -157,6 +162,7 @@ def test_a_4x4_drawing_survives_a_visit_to_another_dataset(page):
     assert page.query_params["own"] == drawn
 
 
+@pytest.mark.slow
 def test_the_link_sets_the_page_and_refuses_bad_values():
     app = fresh({"hidden": "3", "method": "exact", "lr": "0.5", "k": "99", "race": "0"})
     assert not app.exception

@@ -47,6 +47,7 @@ def test_a_recording_goes_from_noise_to_digits(model, path, judge_net):
             assert rbm.n_hidden == 500 and config["steps"] == step
 
 
+@pytest.mark.slow
 def test_the_gan_recording_ends_at_the_model_that_ships_and_continues_from_its_checkpoints():
     recording = load_recording(recording_path(GAN), "gan")
     shipped = torch.load(GAN, weights_only=True)
@@ -108,6 +109,7 @@ def status(app) -> tuple[str, int]:
     raise AssertionError("no status line")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page, model, path", [("gan", "gan", GAN), ("rbm", "rbm", RBM)])
 def test_a_page_replays_the_run_and_continues_from_a_checkpoint(page, model, path):
     app = fresh_page(f"../pages/{page}.py")

@@ -46,6 +46,7 @@ def test_runs_share_training_slots_in_turn_and_a_waiting_run_says_so(digits):
         SlotPool(0)
 
 
+@pytest.mark.slow
 def test_with_many_runs_the_turns_shorten_so_every_run_moves_on_often(digits):
     from core.training.slots import SlotPool
 

@@ -25,6 +25,7 @@ def test_the_lessons_have_their_links():
     assert {urlsplit(link).path.strip("/") for link in LINKS} == set(PAGES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("link", LINKS)
 def test_each_lesson_link_opens_its_page_as_written(link):
     parts = urlsplit(link)
