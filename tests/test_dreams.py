@@ -66,6 +66,7 @@ def judge_net():
     return load_classifier(ASSETS / "mnist_classifier.pt")
 
 
+@pytest.mark.slow
 def test_the_judge_recognises_real_digits_and_not_noise(judge_net):
     real = load_dataset("mnist-5k").images[::10]  # 500 digits, every class
     verdict = judge(judge_net, real)
@@ -105,6 +106,7 @@ def test_the_page_job_dreams_with_each_sampler(digits):
         job.dreams("persistent")
 
 
+@pytest.mark.slow
 def test_the_pretrained_rbm_dreams_digits_of_many_kinds(judge_net):
     """The target of scripts/train_rbm.py: 500 chains from the data's base rates, 1,000
     annealed Gibbs steps (the page's default sampler), judged by the reference classifier."""

@@ -137,6 +137,7 @@ def test_parzen_picks_the_sigma_that_fits_the_validation_set():
     assert 0 < estimate.standard_error < 0.2
 
 
+@pytest.mark.slow
 def test_shipped_classifiers_load_weights_only_and_recognise_real_digits(digits, digits_classifier):
     _, held_out = train_validation_split(digits, 0.2, seed=0)  # the split it was scored on
     probabilities, features = digits_classifier.predict(held_out.images)
@@ -151,7 +152,7 @@ def test_shipped_classifiers_load_weights_only_and_recognise_real_digits(digits,
     assert class_coverage(probabilities).normalized_entropy > 0.99
 
 
-@pytest.mark.parametrize("shape", [(8, 8), (28, 28)])
+@pytest.mark.parametrize("shape", [(8, 8), pytest.param((28, 28), marks=pytest.mark.slow)])
 def test_the_judge_calls_noise_no_digit_and_real_digits_digits(shape, digits):
     """Both ends of "samples judged digits": noise, blobs and an untrained GAN's samples score
     about 0; real digits about the classifier's accuracy."""
@@ -192,6 +193,7 @@ def test_a_damaged_classifier_file_is_reported(tmp_path):
         DigitClassifier((8, 8))(torch.zeros(2, 63))
 
 
+@pytest.mark.slow
 def test_a_short_gan_run_on_digits_lowers_the_classifier_fid(digits, digits_classifier):
     real_features = digits_classifier.predict(digits.images)[1]
     trainer = GANTrainer(
@@ -208,6 +210,7 @@ def test_a_short_gan_run_on_digits_lowers_the_classifier_fid(digits, digits_clas
     assert after.confident_share > before.confident_share
 
 
+@pytest.mark.slow
 def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
     from pathlib import Path
 
@@ -226,6 +229,7 @@ def test_fid_references_put_real_images_near_0_and_the_pretrained_gan_between():
     assert references["real images"] < 0.05 * noise_fid
 
 
+@pytest.mark.slow
 def test_the_real_images_for_fid_hold_every_digit_though_the_file_is_sorted():
     from core.judge.fid import REAL_FOR_FID, real_for_fid
 
