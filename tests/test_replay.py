@@ -35,7 +35,9 @@ def test_a_recording_goes_from_noise_to_digits(model, path, judge_net):
     assert recording.frames[0].shape == (64, 784)
     first, last = judge(judge_net, recording.frame(0)), judge(judge_net, recording.frame(-1))
     assert first.recognised < 0.1  # noise (or blobs) at step 0
-    assert last.recognised > 0.5 and last.classes_with(0.03) >= 8  # of many kinds (2+ of 64)
+    # of many kinds: nine digits or more among the 64 (the judge of docs/judge.md rejects the
+    # RBM's broken strokes that the first judge took for digits)
+    assert last.recognised > 0.5 and last.classes_with(1 / 64) >= 9
     # at least two checkpoints before the end, each loadable as the pages load checkpoints
     assert len(recording.checkpoints) >= 2 and max(recording.checkpoints) < recording.steps[-1]
     for step in recording.checkpoints:

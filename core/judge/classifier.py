@@ -131,6 +131,21 @@ def _shift(images: torch.Tensor, generator: torch.Generator, max_shift: int) -> 
     return padded[batch, 0, rows, cols].unsqueeze(1)
 
 
+def _tilt(images: torch.Tensor, generator: torch.Generator, degrees: float) -> torch.Tensor:
+    """Each image turned by up to ``degrees`` either way and scaled by 0.9 to 1.1, as hands
+    slant and size their digits."""
+    n = images.shape[0]
+    angle = (torch.rand(n, generator=generator) * 2 - 1) * degrees * torch.pi / 180
+    scale = 0.9 + 0.2 * torch.rand(n, generator=generator)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin, torch.zeros(n)], 1), torch.stack([sin, cos, torch.zeros(n)], 1)],
+        1,
+    )
+    grid = F_nn.affine_grid(theta, list(images.shape), align_corners=False)
+    return F_nn.grid_sample(images, grid, align_corners=False)
+
+
 def train_classifier(
     images: np.ndarray,
     labels: np.ndarray,
@@ -140,10 +155,12 @@ def train_classifier(
     batch_size: int = 64,
     learning_rate: float = 1e-3,
     max_shift: int | None = None,
+    max_tilt: float = 0.0,
     seed: int = 0,
     progress: Callable[[int, float], None] | None = None,
 ) -> DigitClassifier:
-    """Train a DigitClassifier with Adam, random shifts as augmentation, cosine-decayed rate.
+    """Train a DigitClassifier with Adam, random shifts (and tilts up to ``max_tilt`` degrees)
+    as augmentation, cosine-decayed rate.
 
     Labels 0–9 are digits; with any label ``NOT_A_DIGIT`` the classifier gets that eleventh
     class. ``max_shift`` defaults to 2 pixels for 28x28 images and none for tiny ones.
@@ -165,6 +182,8 @@ def train_classifier(
         for start in range(0, len(pixels), batch_size):
             index = order[start : start + batch_size]
             batch = model._as_images(pixels[index])
+            if max_tilt:
+                batch = _tilt(batch, generator, max_tilt)
             if max_shift:
                 batch = _shift(batch, generator, max_shift)
             loss = F_nn.cross_entropy(model(batch.flatten(1)), targets[index])
