@@ -327,3 +327,9 @@ def test_a_run_rests_while_its_page_is_away_and_trains_on_when_it_comes_back(mon
     time.sleep(1.5)
     assert session.run.state == "training" and session.run.keep_going
     session.run.close()
+
+
+def test_no_raw_latex_in_the_page_text(page):
+    """Plain text has no TeX braces (st.caption shows "e^{x}" as it is typed)."""
+    texts = [element.value for element in [*page.caption, *page.markdown, *page.info]]
+    assert texts and not [text for text in texts if "^{" in text or "_{" in text]

@@ -110,7 +110,7 @@ def dreams_section(session, dataset: Dataset, classifier) -> None:
     st.header("Dreams")
     st.caption(
         "An RBM is a generative model: run its Gibbs chain long enough and the images it "
-        "visits are samples of P(v) = Σ_h e^{−E(v,h)} / Z, what it has learned digits look like."
+        "visits are samples of P(v) = Σₕ e^(−E(v,h)) / Z, what it has learned digits look like."
     )
     columns = st.columns([3, 2, 2], vertical_alignment="bottom")
     sampler = draw(by_name(SETTINGS)["sampler"], target=columns[0])  # a preset may set it

@@ -196,7 +196,7 @@ def latent_view(views: dict, step: int) -> None:
 def free_energy_view(energies: dict, step: int) -> None:
     """Histograms of F(v) for data, the model's own samples and noise."""
     st.caption(
-        "F(v) = −bᵀv − Σ_j log(1 + e^{c_j + W_j v}): low for what the model finds likely. "
+        "F(v) = −bᵀv − Σ_j log(1 + e^(c_j + W_j v)): low for what the model finds likely. "
         "Training pushes the data's free energy down; samples from the model's own Gibbs "
         "chains should end up where the data is, and noise far above. A gap between the data "
         "and the samples means the chains, 100 steps from noise, have not reached the data's "
