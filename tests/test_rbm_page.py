@@ -312,6 +312,7 @@ def test_a_run_rests_while_its_page_is_away_and_trains_on_when_it_comes_back(mon
     st.cache_resource.clear()
     app = AppTest.from_file("../pages/rbm.py", default_timeout=60)
     app.session_state["rbm_dataset"] = "digits"
+    app.session_state["rbm_batch"] = 10  # 200 epochs of 143 steps: it cannot finish meanwhile
     app.run()
     button(app, "Start").click().run()
     (_, session), *_ = keeper().values_of(app.session_state["browser_key"])
