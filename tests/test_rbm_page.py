@@ -268,9 +268,9 @@ def test_dreams_show_the_samples_and_what_the_judge_sees_in_them(page):
     assert not page.exception and not page.error
     captions = " ".join(c for image in page.get("image") for c in image.captions)
     assert "Annealed from noise, after 100 Gibbs steps: P(v | h). The model at step 1." in captions
-    title = "What the CNN sees: a digit (p ≥ 0.8), unsure, or none"
+    title = "What the CNN sees: a digit (p ≥ 0.8), unsure (?) or none"
     assert title in chart_words(page)
-    assert len(chart_marks(page, "none", title)) == len(chart_marks(page, "unsure", title)) == 1
+    assert len(chart_marks(page, "none", title)) == len(chart_marks(page, "?", title)) == 1
     verdict = next(
         block.value for block in page.markdown if "reference CNN recognises" in block.value
     )

@@ -88,9 +88,9 @@ def dreams_view(session, dataset: Dataset) -> None:
         return
     right.image(
         bars_svg(
-            [str(d) for d in range(10)] + ["unsure", "none"],
+            [str(d) for d in range(10)] + ["?", "none"],  # short: the labels sit side by side
             [*verdict.class_shares, verdict.unsure, verdict.rejected],
-            title="What the CNN sees: a digit (p ≥ 0.8), unsure, or none",
+            title="What the CNN sees: a digit (p ≥ 0.8), unsure (?) or none",
             x_title="digit",
             y_title=f"share of the {len(dreamed['pixels'])}",
             reference=0.1,
