@@ -190,8 +190,8 @@ PRESETS = {  # bench/bench_presets.py --page rbm measures the sentences
         {**DREAMER, "method": "PCD", "sampler": "persistent"},
         "500 hidden units trained with persistent chains (PCD-1, rate 0.005, momentum 0.9). "
         "Under Dreams, press Dream with PCD's persistent chains every thousand steps or so: by "
-        "step 3,000 (about 65 epochs) they are digits of about four kinds. Then try plain "
-        "Gibbs from noise: digits too, nearly all of them recognised, but of only two or three "
+        "step 4,500 (100 epochs) most of them are digits, of four or five kinds. Then try plain "
+        "Gibbs from noise: digits too, nearly all of them recognised, but of only one or two "
         "kinds: the model's valleys are uneven, and chains from noise find the deepest.",
     ),
     "Fading dreams (CD-1)": (
