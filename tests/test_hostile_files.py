@@ -36,7 +36,7 @@ from core.gan.trainer import GANTrainer
 from core.gan.trainer import load_checkpoint_bytes as load_gan_bytes
 from core.rbm.model import RBM, checkpoint_dict
 from core.rbm.model import load_checkpoint_bytes as load_rbm_bytes
-from core.training.runs import Caps
+from core.training.caps import Caps
 
 EXAMPLES = int(os.environ.get("HOSTILE_FILES_EXAMPLES", "0"))  # 0: the default suite's short run
 # damaged bytes make torch.load warn of odd pickle protocols before it refuses them

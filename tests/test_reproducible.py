@@ -26,12 +26,13 @@ from core.data.toy2d import ring
 from core.gan.trainer import GANConfig, GANTrainer
 from core.judge.classifier import classifier_path, load_classifier
 from core.sampling import RandomSource
+from core.training.caps import Caps
 from core.training.exact_job import ExactRBMJob, ExactSettings
 from core.training.gan2d_job import GAN2DJob, GAN2DSettings
 from core.training.gan_job import GANJob
 from core.training.process import threads_for_this_thread
 from core.training.rbm_job import RBMJob, RBMJobSettings
-from core.training.runs import FAILED, Caps, TrainingRun
+from core.training.runs import FAILED, TrainingRun
 from tests.helpers import wait_for
 
 STEPS = 24

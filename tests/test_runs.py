@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from core.gan.trainer import GANConfig
+from core.training.caps import Caps
 from core.training.gan_job import GANJob
 from core.training.rbm_job import RBMJob, RBMJobSettings
-from core.training.runs import FAILED, FINISHED, IDLE, PAUSED, TRAINING, Caps, TrainingRun
+from core.training.runs import FAILED, FINISHED, IDLE, PAUSED, TRAINING, TrainingRun
 from tests.helpers import rbm_run, wait_for
 
 
@@ -171,7 +172,7 @@ def test_snapshots_never_wait_for_a_slow_step(digits):
 
 
 def test_history_keeps_the_whole_run_at_a_coarser_resolution():
-    from core.training.runs import History
+    from core.training.history import History
 
     history = History(limit=100)
     for step in range(1, 1001):

@@ -11,8 +11,8 @@ from core.data.datasets import Dataset, to_tanh_range
 from core.devices import resolve_device
 from core.gan.trainer import GANConfig, GANTrainer, checkpoint_bytes
 from core.judge.fid import real_for_fid
+from core.training.caps import Caps
 from core.training.rbm_job import shared_from_dataset
-from core.training.runs import Caps
 
 QUALITY_EVERY = 250  # GAN steps between two measurements of sample quality
 TIMELINE_FRAMES = 48  # fixed-noise snapshots kept for the timeline (thinned when full)

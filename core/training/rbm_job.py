@@ -18,7 +18,7 @@ from core.devices import resolve_device
 from core.rbm.dreams import dream
 from core.rbm.model import RBM, checkpoint_bytes
 from core.rbm.trainer import RBMTrainer
-from core.training.runs import Caps
+from core.training.caps import Caps
 
 T = TypeVar("T")
 EVALUATE_EVERY = 200  # most steps between two evaluations (there is also one per epoch)

@@ -22,6 +22,8 @@ import numpy as np
 
 from core.devices import device_name
 from core.training import process
+from core.training.caps import Caps
+from core.training.history import History
 from core.training.slots import SlotPool
 from core.training.threads import ThreadChoice
 
@@ -45,33 +47,6 @@ RELEASED = "This session has ended; its run was released."
 
 
 @dataclass(frozen=True)
-class Caps:
-    """What one session may ask for, so one visitor cannot starve the others."""
-
-    max_steps: int = 200_000
-    max_seconds: float = 15 * 60
-    max_hidden_units: int = 1000
-    max_batch_size: int = 1000
-    max_epochs: int = 200
-
-    def check(
-        self,
-        *,
-        hidden_units: int | None = None,
-        batch_size: int | None = None,
-        epochs: int | None = None,
-    ) -> None:
-        """Raise ValueError naming the first request above its cap."""
-        for name, value, cap in (
-            ("hidden units", hidden_units, self.max_hidden_units),
-            ("batch size", batch_size, self.max_batch_size),
-            ("epochs", epochs, self.max_epochs),
-        ):
-            if value is not None and value > cap:
-                raise ValueError(f"{value} {name} is above this server's limit of {cap}.")
-
-
-@dataclass(frozen=True)
 class RunSnapshot:
     """A consistent copy of a run's state for drawing."""
 
@@ -89,38 +64,6 @@ class RunSnapshot:
     threads: int = 0  # the CPU threads its worker trains on (0: as the process has them)
     device: str = ""  # the accelerator its job trains on, by name ("": the CPU)
     rested: str = ""  # "paused while nobody watched, N s" after such a rest; while resting, why
-
-
-class History:
-    """A run's records from its first step on, at most ``limit`` of them.
-
-    When full, every second per-step record is dropped and from then on only every
-    ``stride``-th step is kept, so a long run keeps its whole shape at a coarser resolution.
-    Records with keys beyond ``step_keys`` (evaluations) are always kept.
-    """
-
-    def __init__(self, limit: int) -> None:
-        if limit < 2:
-            raise ValueError("a history needs room for at least two records.")
-        self.limit = limit
-        self.stride = 1
-        self.records: list[dict[str, float]] = []
-
-    def append(self, record: dict[str, float], evaluation: bool = False) -> None:
-        if not evaluation and int(record["step"]) % self.stride:
-            return
-        self.records.append(record)
-        if len(self.records) > self.limit:
-            self.stride *= 2
-            kept = [
-                r for r in self.records if r.get("evaluation") or int(r["step"]) % self.stride == 0
-            ]
-            if len(kept) > self.limit:  # evaluations alone fill it: thin those too
-                kept = kept[len(kept) - self.limit :]
-            self.records = kept
-
-    def __len__(self) -> int:
-        return len(self.records)
 
 
 class TrainingRun:

@@ -28,7 +28,8 @@ from core.data.datasets import (
 from core.devices import training_device
 from core.judge.classifier import classifier_path, load_classifier
 from core.training import process
-from core.training.runs import IDLE, Caps, Job, TrainingRun
+from core.training.caps import Caps
+from core.training.runs import IDLE, Job, TrainingRun
 from core.training.slots import SlotPool
 from serving import memory
 from serving.keeper import EXPIRED, NEW, RESUMED, UNKNOWN, Keeper, Lease

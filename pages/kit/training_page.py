@@ -15,8 +15,9 @@ from typing import Any
 
 import streamlit as st
 
+from core.training.caps import Caps
 from core.training.process import threads_for_this_thread
-from core.training.runs import TRAINING, Caps, Job, TrainingRun
+from core.training.runs import TRAINING, Job, TrainingRun
 from pages.kit.live import live_fragment
 from pages.kit.session import PageSession, browser_sessions, kept, opened
 from pages.kit.sidebar import sidebar

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET
-from core.training.runs import Caps
+from core.training.caps import Caps
 from pages.kit.widgets import Pretrained
 from pages.settings.rbm import dataset_label
 from pages.settings.table import Setting

@@ -4,8 +4,8 @@ the Reset notice derive from this table."""
 from __future__ import annotations
 
 from core.data.toy2d import BUILT_IN
+from core.training.caps import Caps
 from core.training.gan2d_job import MAX_BATCH, MAX_DEPTH, GAN2DSettings
-from core.training.runs import Caps
 from pages.settings.table import Setting
 
 CAPS = Caps(max_steps=200_000, max_batch_size=MAX_BATCH)

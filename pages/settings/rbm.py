@@ -11,8 +11,8 @@ import streamlit as st
 from core.data.checkpoints import training_count
 from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET, ONLINE_DATASETS, Dataset
 from core.rbm.model import load_checkpoint_bytes
+from core.training.caps import Caps
 from core.training.rbm_job import RBMJobSettings
-from core.training.runs import Caps
 from pages.kit.widgets import Pretrained
 from pages.settings.table import Setting, by_name
 

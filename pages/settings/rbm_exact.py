@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from core.data.tiny import BUILT_IN
 from core.rbm.exact import MAX_HIDDEN
+from core.training.caps import Caps
 from core.training.exact_job import METHODS, ExactSettings
-from core.training.runs import Caps
 from pages.settings.table import Setting
 
 CAPS = Caps(max_steps=50_000, max_hidden_units=MAX_HIDDEN)

@@ -3,8 +3,9 @@ its status line, and only the line's trigger tells the page that training has en
 
 import streamlit as st
 
+from core.training.caps import Caps
 from core.training.rbm_job import RBMJob, RBMJobSettings
-from core.training.runs import TRAINING, Caps
+from core.training.runs import TRAINING
 from pages.kit.live import live_status_view
 from pages.kit.session import PageSession, cached_dataset, close_session
 
