@@ -43,7 +43,10 @@ PANELS = [
         "Digit coverage entropy (2.30: all ten)",
         [Series("coverage_entropy", "coverage entropy", True)],
     ),
-    ("Classifier FID (lower is better)", [Series("classifier_fid", "classifier FID", True)]),
+    (
+        "Classifier FID (the judge's CNN)",
+        [Series("classifier_fid", "classifier FID, lower is better", True)],
+    ),
 ]
 # What each view says, one line each, in screen order (the RBM page's views have theirs).
 READING = [
@@ -58,12 +61,13 @@ READING = [
     "**Samples judged digits**: of 500 samples (the same 500 z at each measure), the share "
     "that the reference CNN (trained on mnist-5k with an eleventh class, *not a digit*) gives "
     "one digit p ≥ 0.8, and the share it calls not a digit. Pure noise scores about 0; real "
-    "digits about the CNN's accuracy.",
+    "MNIST test digits 0.95 (the judge's card: docs/judge.md).",
     "**Digit coverage entropy** H = −Σ p_c log p_c over the digits the CNN sees in the samples "
     "it takes for digits: log 10 ≈ 2.30 when all ten are equally common, 0 when every sample "
     "is one digit (mode collapse).",
-    "**Classifier FID** ‖μ_r − μ_g‖² + Tr(Σ_r + Σ_g − 2(Σ_r Σ_g)^½) between the CNN's "
-    "128 features of real and generated images: 0 for identical statistics. Its scale is "
+    "**Classifier FID** ‖μ_r − μ_g‖² + Tr(Σ_r + Σ_g − 2(Σ_r Σ_g)^½) between the judge's "
+    "(the digit CNN's) 128 features of real and generated images: 0 for identical "
+    "statistics. Its scale is "
     "the CNN's own, not Inception's: {scale}",
     "**G(z) grid**: the same 64 noise vectors z at every refresh, so you watch the same "
     "samples change. **D's output**: a histogram of D(x) on real and D(G(z)) on generated "
