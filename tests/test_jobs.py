@@ -207,3 +207,17 @@ def test_a_storm_of_live_changes_never_lands_inside_a_step(digits):
     run.close()
     assert snapshot.state == "training", snapshot.message
     assert np.isfinite(run.job.rbm.W.numpy()).all()
+
+
+
+def test_gan_quality_is_measured_every_250_discriminator_updates_whatever_k(digits):
+    """At k = 5 a step is five D updates: quality every 50 steps, so a slow run's FID is a line
+    within a lesson's minutes; at k = 1 every 250 steps, as before."""
+    from core.judge.classifier import classifier_path, load_classifier
+
+    classifier = load_classifier(classifier_path(digits.image_shape))
+    small = dict(n_pixels=64, batch_size=16, generator_hidden=(16,), discriminator_hidden=(16,))
+    for k, expected in ((5, [1, 51, 101]), (1, [1])):
+        job = GANJob(digits, GANConfig(**small, k=k), classifier=classifier)
+        measured = [s for s in range(1, 121) if "classifier_fid" in job.train_step()]
+        assert measured == expected, k

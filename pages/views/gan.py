@@ -118,7 +118,7 @@ def live_charts(
         pictures = run.read(GANJob.pictures)
         version = -1
     unjudged = (
-        f"Measured every {QUALITY_EVERY} steps"
+        f"Measured every {QUALITY_EVERY} D updates ({QUALITY_EVERY} steps at k = 1)"
         if run.job.classifier is not None
         else "Not measured: the reference CNN knows digits only"
     )
