@@ -14,6 +14,7 @@ import torch.nn.functional as F_nn
 from core.data.toy2d import PointSet, grid_centres, grid_density, kl_and_js, mode_coverage
 from core.data.validation import check_non_negative_int, check_positive_int
 from core.gan.trainer import GANConfig, GANTrainer
+from core.training.pace import seconds_per_step
 
 MAX_DEPTH = 4
 MAX_WIDTH = 256
@@ -117,11 +118,11 @@ class GAN2DJob:
     def apply(self, settings: GAN2DSettings) -> None:
         """Take over the settings that change without a reset."""
         config = settings.config()
+        pace = seconds_per_step(settings.steps_per_second)  # checked before anything changes
         for name in self.LIVE:
             setattr(self.trainer.config, name, getattr(config, name))
         self.settings = settings
-        rate = float(settings.steps_per_second)
-        self.seconds_per_step = 1.0 / rate if rate > 0 else 0.0  # read by the run's worker
+        self.seconds_per_step = pace  # the run's worker waits this long between steps
 
     # ---- training ---------------------------------------------------------------------------
 

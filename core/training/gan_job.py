@@ -4,6 +4,8 @@ core/training/rbm_job.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -12,6 +14,7 @@ from core.devices import resolve_device
 from core.gan.trainer import GANConfig, GANTrainer, checkpoint_bytes
 from core.judge.fid import real_for_fid
 from core.training.caps import Caps
+from core.training.pace import seconds_per_step
 from core.training.rbm_job import shared_from_dataset
 
 # Discriminator updates between two measurements of sample quality: every 250 steps at k = 1,
@@ -26,6 +29,15 @@ TIMELINE_FRAMES = 48  # fixed-noise snapshots kept for the timeline (thinned whe
 QUALITY_SEED_OFFSET = 101
 HISTOGRAM_SEED_OFFSET = 102
 ON_DEMAND_SEED_OFFSET = 103
+
+
+@dataclass(frozen=True)
+class GANLiveSettings:
+    """What a GAN page hands its run at each rerun: the config, whose live fields the job takes
+    over, and the speed, which is the run's and no part of the model (nor of its checkpoint)."""
+
+    config: GANConfig
+    steps_per_second: float = 0.0  # 0: as fast as the machine goes
 
 
 class GANJob:
@@ -71,6 +83,7 @@ class GANJob:
         self._pictures_drawn = 0
         self.latest_quality: dict[str, np.ndarray] = {}
         self._on_demand = self._view_random(ON_DEMAND_SEED_OFFSET)  # "new sample" moves it on
+        self.seconds_per_step = 0.0  # the run's worker waits this long between steps
         self._quality_due = 0  # D's update count at which sample quality is measured next
 
     def _view_random(self, offset: int) -> torch.Generator:
@@ -85,13 +98,18 @@ class GANJob:
     def steps(self) -> int:
         return self.trainer.generator_updates
 
-    def apply(self, config: GANConfig) -> None:
-        """Take over the settings that change without a reset (learning rates, k, loss, batch)."""
+    def apply(self, settings: GANConfig | GANLiveSettings) -> None:
+        """Take over the settings that change without a reset (learning rates, k, loss, batch)
+        and, from GANLiveSettings, the speed (a bare GANConfig leaves the speed as it is)."""
+        paced = isinstance(settings, GANLiveSettings)
+        config = settings.config if paced else settings
         self.caps.check(batch_size=config.batch_size)
         config.validate()
+        pace = seconds_per_step(settings.steps_per_second) if paced else self.seconds_per_step
         current = self.trainer.config
         for name in (*self.LIVE, "batch_size"):
             setattr(current, name, getattr(config, name))
+        self.seconds_per_step = pace
 
     def _record(self, report) -> dict[str, float]:
         record = report.record()

@@ -19,6 +19,7 @@ from core.rbm.dreams import dream
 from core.rbm.model import RBM, checkpoint_bytes
 from core.rbm.trainer import RBMTrainer
 from core.training.caps import Caps
+from core.training.pace import seconds_per_step
 
 T = TypeVar("T")
 EVALUATE_EVERY = 200  # most steps between two evaluations (there is also one per epoch)
@@ -69,7 +70,8 @@ def _binarized_split(
 
 @dataclass
 class RBMJobSettings:
-    """The RBM page's settings; learning rate, k, momentum and weight decay change live."""
+    """The RBM page's settings; learning rate, k, momentum, weight decay, epochs and the
+    speed change live."""
 
     hidden_units: int = 100
     learning_rate: float = 0.05
@@ -81,6 +83,7 @@ class RBMJobSettings:
     seed: int = 0
     epochs: int = 50
     validation_fraction: float = 0.1
+    steps_per_second: float = 0.0  # 0: as fast as the machine goes
     extra: dict = field(default_factory=dict)
 
 
@@ -102,6 +105,7 @@ class RBMJob:
         )
         self.caps = caps
         self.settings = settings
+        self.seconds_per_step = seconds_per_step(settings.steps_per_second)  # the worker waits
         self.dataset = dataset
         self.device = device = resolve_device(device)
         fraction, seed = float(settings.validation_fraction), int(settings.seed)
@@ -155,14 +159,17 @@ class RBMJob:
         return ""
 
     def apply(self, settings: RBMJobSettings) -> None:
-        """Take over the settings that change without a reset (rate, k, CD/PCD, epochs...)."""
+        """Take over the settings that change without a reset (rate, k, CD/PCD, epochs,
+        speed)."""
         self.caps.check(epochs=settings.epochs)
+        pace = seconds_per_step(settings.steps_per_second)  # checked before anything changes
         self.trainer.learning_rate = settings.learning_rate
         self.trainer.k = settings.k
         self.trainer.momentum = settings.momentum
         self.trainer.weight_decay = settings.weight_decay
         self.trainer.persistent = settings.persistent
         self.settings = settings
+        self.seconds_per_step = pace
 
     def train_step(self) -> dict[str, float]:
         size = min(self.settings.batch_size, len(self.train))
