@@ -29,6 +29,7 @@ from pages.settings.gan import (
     REFRESH_SECONDS,
     SETTINGS,
     config_values,
+    live_settings,
 )
 from pages.views.gan import (
     GANSession,
@@ -75,7 +76,7 @@ def main() -> None:
         session,
         values,
         lambda: new_job(lambda device: GANJob(dataset, config, CAPS, classifier, device)),
-        config,
+        live_settings(values, config),
         built_from=dataset_name,
         load_checkpoint=GANJob.load,
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET
+from core.gan.trainer import GANConfig
 from core.training.caps import Caps
+from core.training.gan_job import GANLiveSettings
 from pages.kit.widgets import Pretrained
 from pages.settings.rbm import dataset_label
-from pages.settings.table import Setting
+from pages.settings.table import SPEEDS, Setting, speed_setting
 
 CAPS = Caps(max_batch_size=512)
 PRETRAINED = Pretrained(
@@ -98,6 +100,7 @@ SETTINGS = (
         live=False,
         section=MODEL,
     ),
+    speed_setting("gan_speed", MODEL),
     Setting(
         "seed",
         "gan_seed",
@@ -134,6 +137,11 @@ def config_values(values: dict) -> dict:
         seed=int(values["seed"]),
         generator_loss="minimax" if values["saturating"] else "proxy",
     )
+
+
+def live_settings(values: dict, config: GANConfig) -> GANLiveSettings:
+    """What the run takes over at each rerun: the config's live fields, and the speed."""
+    return GANLiveSettings(config, SPEEDS[values["speed"]])
 
 
 PRESETS = {  # the lecturer presets: bench/bench_presets.py measures their sentences

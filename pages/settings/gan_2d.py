@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.data.toy2d import BUILT_IN
 from core.training.caps import Caps
 from core.training.gan2d_job import MAX_BATCH, MAX_DEPTH, GAN2DSettings
-from pages.settings.table import Setting
+from pages.settings.table import SPEEDS, Setting, speed_setting
 
 CAPS = Caps(max_steps=200_000, max_batch_size=MAX_BATCH)
 REFRESH_SECONDS = 0.18  # at least five redraws a second while training (each takes a little)
@@ -14,7 +14,6 @@ DRAW, UPLOAD = "Draw your own", "Upload a CSV"
 DATA_NAMES = [*BUILT_IN, DRAW, UPLOAD]
 RATES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2]
 BATCHES = [16, 32, 64, 128, 256, 512, 1024]
-SPEEDS = {"as fast as it goes": 0.0, "100 steps/s": 100.0, "20 steps/s": 20.0, "5 steps/s": 5.0}
 WIDTHS = [4, 8, 16, 32, 64, 128, 256]
 MODEL, TRAINING = "Data and model", "Training"
 
@@ -137,15 +136,7 @@ SETTINGS = (
         label="Batch size",
         section=TRAINING,
     ),
-    Setting(
-        "speed",
-        "g2_speed",
-        "as fast as it goes",
-        choices=list(SPEEDS),
-        widget="select_slider",
-        label="Speed",
-        section=TRAINING,
-    ),
+    speed_setting("g2_speed", TRAINING),
     Setting(
         "seed",
         "g2_seed",

@@ -14,7 +14,7 @@ from core.rbm.model import load_checkpoint_bytes
 from core.training.caps import Caps
 from core.training.rbm_job import RBMJobSettings
 from pages.kit.widgets import Pretrained
-from pages.settings.table import Setting, by_name
+from pages.settings.table import SPEEDS, Setting, by_name, speed_setting
 
 CAPS = Caps()
 PRETRAINED = Pretrained(
@@ -136,6 +136,7 @@ SETTINGS = (
         label="Weight decay",
         section=MODEL,
     ),
+    speed_setting("rbm_speed", MODEL),
     Setting(
         "seed",
         "rbm_seed",
@@ -172,6 +173,7 @@ def job_settings(values: dict) -> RBMJobSettings:
         momentum=float(values["momentum"]),
         weight_decay=float(values["decay"]),
         seed=int(values["seed"]),
+        steps_per_second=SPEEDS[values["speed"]],
     )
 
 

@@ -63,6 +63,33 @@ class Setting:
         return number
 
 
+# A run's speed, as every training page offers it: at most this many steps a second, so a class
+# can follow a slow demo. Live, and only the wait between steps changes (core.training.pace).
+SPEEDS = {
+    "as fast as it goes": 0.0,
+    "100 steps/s": 100.0,
+    "20 steps/s": 20.0,
+    "5 steps/s": 5.0,
+    "1 step/s": 1.0,
+}
+
+
+def speed_setting(key: str, section: str) -> Setting:
+    """A training page's Speed row (``speed`` in the link; SPEEDS[value] steps a second)."""
+    return Setting(
+        "speed",
+        key,
+        "as fast as it goes",
+        choices=list(SPEEDS),
+        widget="select_slider",
+        label="Speed",
+        help="At most this many steps a second, for a demo a class can follow. Training is "
+        "the same at any speed: a seed gives the same model; only the wait between steps "
+        "changes.",
+        section=section,
+    )
+
+
 def format_value(value: object) -> str:
     """How a value is written in a link: short, and read back by Setting.parse."""
     if isinstance(value, bool):
