@@ -216,3 +216,88 @@ def test_panel_pictures_give_each_panel_its_legend_one_colour_per_label_and_titl
     size, centre = float(title.get("font-size")), float(title.get("x"))
     half = 0.53 * size * len(long_title) / 2
     assert size < 17 and 0 <= centre - half and centre + half <= 340  # within the picture
+
+
+def x_tick_labels(root, ns) -> list:
+    """The x axis's tick labels of a panel picture: the texts on its lowest row of numbers."""
+    numbers = [t for t in root.iter(f"{ns}text") if (t.text or "").replace(",", "").strip("-.")]
+    numbers = [t for t in numbers if t.text.replace(",", "").replace(".", "").isdigit()]
+    bottom = max(float(t.get("y")) for t in numbers)
+    return [t for t in numbers if float(t.get("y")) == bottom]
+
+
+def extent(label, size: float = 15.0) -> tuple[float, float]:
+    """Where a label reaches, left and right, at a wide 0.56 em a character."""
+    width, x = 0.56 * size * len(label.text), float(label.get("x"))
+    anchor = label.get("text-anchor", "start")
+    left = x - width / 2 if anchor == "middle" else x - width if anchor == "end" else x
+    return left, left + width
+
+
+@pytest.mark.parametrize(
+    ("x_key", "last", "shown"), [("step", 1000, "1,000"), ("epoch", 2.5, "2.5")]
+)
+def test_the_last_x_tick_label_fits_inside_its_picture(x_key, last, shown):
+    """At the right edge of a panel the last tick's label was cut ("1,00" for "1,000") at
+    every screen size: it now ends at the panel's edge instead of being centred on its tick."""
+    from core.pictures.charts import Series
+    from core.pictures.svg import panel_pictures, panels_svg
+
+    history = [{x_key: last * i / 200, "a": float(i % 7)} for i in range(201)]
+    panels = [("A", [Series("a", "a")]), ("B", [Series("a", "a")]), ("C", [Series("a", "a")])]
+    pictures = [(p, 340) for p in panel_pictures(history, panels, x_key=x_key, width=340)]
+    pictures.append((panels_svg(history, panels, x_key=x_key, columns=3, width=900), 900))
+    pictures.append((panels_svg(history, panels[:1], x_key=x_key, columns=1, width=640), 640))
+    for picture, width in pictures:
+        labels = x_tick_labels(*parsed_svg(picture))
+        assert shown in [label.text for label in labels]
+        for label in labels:
+            left, right = extent(label)
+            assert 0 <= left and right <= width, (label.text, left, right, width)
+    # in a row of three, each panel's last label stays inside its own panel
+    root, ns = parsed_svg(pictures[-2][0])
+    rights = sorted(extent(label)[1] for label in x_tick_labels(root, ns) if label.text == shown)
+    cell = (900 - 36 * 2) / 3
+    assert all(r <= column * (cell + 36) + cell for column, r in enumerate(rights))
+
+
+def test_an_axis_of_steps_has_whole_ticks_even_for_one_point():
+    """A model loaded at step 6,850 has one point: its axis showed 6,849.6 6,849.8 …"""
+    from core.pictures.charts import Series
+    from core.pictures.svg import nice_ticks, panels_svg
+
+    root, ns = parsed_svg(panels_svg([{"step": 6850.0, "a": 1.0}], [("A", [Series("a", "a")])]))
+    assert [label.text for label in x_tick_labels(root, ns)] == ["6,850"]
+    for low, high in [(0, 1), (1, 4), (0, 12), (3, 7.5), (6849.5, 6850.5), (0, 1000)]:
+        ticks = nice_ticks(low, high, 6, whole=True)
+        assert ticks and all(float(t).is_integer() for t in ticks), (low, high, ticks)
+        assert all(low <= t <= high for t in ticks)
+
+
+def test_a_log_panel_spreads_small_values_and_says_what_it_left_out():
+    """Gradient norms from 0.001 to 1 on a log axis: each decade as tall as the next; a 0 and
+    a negative value cannot be drawn there, and the panel says so instead of failing."""
+    from core.pictures.charts import Series
+    from core.pictures.svg import panel_pictures
+
+    values = [0.001, 0.01, 0.1, 1.0, 0.0, -2.0]
+    history = [{"step": float(i), "g": v, "h": v} for i, v in enumerate(values)]
+    panels = [("Gradient norms", [Series("g", "g")]), ("Linear", [Series("h", "h")])]
+    log, linear = (parsed_svg(p) for p in panel_pictures(history, panels, log_panels={0}))
+    root, ns = log
+    assert [r for r in root.iter(f"{ns}rect") if r.get("data-scale") == "log"]
+    (line,) = root.findall(f"{ns}polyline")
+    ys = [float(point.split(",")[1]) for point in line.get("points").split()]
+    assert len(ys) == 4 and np.allclose(np.diff(ys), ys[1] - ys[0], atol=0.2)  # even decades
+    assert ys[0] > ys[-1]  # 0.001 at the bottom
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert {"0.001", "0.01", "0.1", "1"} <= set(texts)
+    assert "2 values ≤ 0 left out (log scale)" in texts
+    root, ns = linear  # the other panel keeps its linear axis and all six points
+    assert not [r for r in root.iter(f"{ns}rect") if r.get("data-scale")]
+    assert len(root.find(f"{ns}polyline").get("points").split()) == 6
+    # nothing above 0 at all: a sentence in the panel, no line, no error
+    (picture,) = panel_pictures(history[4:], panels[:1], log_panels={0})
+    root, ns = parsed_svg(picture)
+    assert not root.findall(f"{ns}polyline")
+    assert "Nothing above 0 for a log scale" in [t.text for t in root.iter(f"{ns}text")]

@@ -4,15 +4,16 @@ picture, where a plotly chart makes it lay out and draw every trace again at eve
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
 from core.pictures.charts import PALETTE, Series, label_colors, panel_lines
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering [low, high]."""
+def nice_ticks(low: float, high: float, count: int = 5, whole: bool = False) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering [low, high]; with
+    ``whole``, whole numbers only (an axis of steps has no step 6,849.6)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return []
     if high <= low:
@@ -20,6 +21,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high - low) / max(1, count - 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if whole:
+        step = 1.0 if step < 1 else (2.0 if step == 2.5 else step)  # 2.5 would give x.5
     first = math.ceil(low / step - 1e-9) * step
     ticks = []
     value = first
@@ -40,6 +43,22 @@ def _tick_text(value: float, step: float) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def log_ticks(low: float, high: float) -> list[float]:
+    """Tick values for a log axis from 10**low to 10**high: the powers of ten, with 2 and 5
+    times them where fewer than three decades show, or round values where no decade does."""
+    decades = range(math.floor(low), math.ceil(high) + 1)
+    factors = (1,) if high - low > 3 else (1, 2, 5)
+    ticks = [f * 10.0**d for d in decades for f in factors]
+    ticks = [t for t in ticks if low - 1e-9 <= math.log10(t) <= high + 1e-9]
+    return ticks if len(ticks) >= 2 else [t for t in nice_ticks(10**low, 10**high, 4) if t > 0]
+
+
+def text_width(text: str, size: float = 15.0) -> float:
+    """At most about how wide a label of digits is at ``size`` pixels: 0.56 of the size a
+    character (a digit's width in the browsers' sans fonts; a comma is narrower)."""
+    return 0.56 * size * len(text)
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -56,8 +75,10 @@ def panels_svg(
     width: int = 1500,
     panel_height: int = 250,
     colors: dict[str, str] | None = None,
+    log_panels: Collection[int] = (),
 ) -> str:
-    """The same panels as :func:`panels_figure`, drawn as one static SVG picture.
+    """The same panels as :func:`panels_figure`, drawn as one static SVG picture; the panels
+    in ``log_panels`` on a log y axis (their values ≤ 0 left out, and the panel says how many).
 
     While a run trains its chart is redrawn twice a second; a picture costs the browser far
     less CPU per redraw than plotly's six panels do, which leaves the machine to training (and
@@ -98,6 +119,13 @@ def panels_svg(
         xs = [x for line in lines for x in line.xs]
         ys = [y for line in lines for y in line.ys if math.isfinite(y)]
         reference = reference_lines.get(index) if reference_lines else None
+        log = index in log_panels
+        if log:  # a log axis has no place for 0 or below: those values are left out, and said
+            left_out = sum(y <= 0 for y in ys)
+            ys = [y for y in ys if y > 0]
+            reference = reference if reference is not None and reference > 0 else None
+            if left_out:
+                placeholders = {**(placeholders or {}), index: "Nothing above 0 for a log scale"}
         if not ys:
             if placeholders and index in placeholders:
                 out.append(
@@ -107,9 +135,10 @@ def panels_svg(
                     f"{_escape(placeholders[index])}</text>"
                 )
             continue
-        y_low, y_high = min(ys), max(ys)
+        scale = math.log10 if log else float  # where a value sits on the y axis
+        y_low, y_high = scale(min(ys)), scale(max(ys))
         if reference is not None:
-            y_low, y_high = min(y_low, reference), max(y_high, reference)
+            y_low, y_high = min(y_low, scale(reference)), max(y_high, scale(reference))
         padding = (y_high - y_low) * 0.05 or (abs(y_high) * 0.05 or 0.5)
         y_low, y_high = y_low - padding, y_high + padding
         x_low, x_high = min(xs), max(xs)
@@ -119,27 +148,48 @@ def panels_svg(
         def px(x: float, a=x_low, b=x_high, left=x0, span=plot_w) -> float:
             return left + (x - a) / (b - a) * span
 
-        def py(y: float, a=y_low, b=y_high, top=y0, span=plot_h) -> float:
-            return top + (b - y) / (b - a) * span
+        def py(y: float, a=y_low, b=y_high, top=y0, span=plot_h, scale=scale) -> float:
+            return top + (b - scale(y)) / (b - a) * span
 
-        y_ticks = nice_ticks(y_low, y_high, 6)
+        if log:
+            y_ticks = log_ticks(y_low, y_high)
+            out.append(  # the plot says its scale, for whoever reads the picture's source
+                f'<rect data-scale="log" x="{x0:.1f}" y="{y0:.1f}" width="{plot_w:.1f}" '
+                f'height="{plot_h:.1f}" fill="none"/>'
+            )
+        else:
+            y_ticks = nice_ticks(y_low, y_high, 6)
         y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1.0
         for tick in y_ticks:
-            if y_low <= tick <= y_high:
+            if y_low <= scale(tick) <= y_high:
                 y = py(tick)
                 out.append(
                     f'<line x1="{x0:.1f}" x2="{x0 + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                     'stroke="#e3e6ea"/>'
                     f'<text x="{x0 - 8:.1f}" y="{y + 5:.1f}" text-anchor="end">'
-                    f"{_tick_text(tick, y_step)}</text>"
+                    f"{_tick_text(tick, tick if log else y_step)}</text>"
                 )
-        x_ticks = nice_ticks(x_low, x_high, 6)
+        if log and left_out:
+            out.append(
+                f'<text data-note="left out" x="{x0 + 6:.1f}" y="{y0 + 16:.1f}" fill="grey" '
+                f'font-size="12">{left_out} value{"s" if left_out > 1 else ""} ≤ 0 left '
+                "out (log scale)</text>"
+            )
+        whole = x_key == "step" or all(float(x).is_integer() for x in xs)
+        x_ticks = nice_ticks(x_low, x_high, 6, whole=whole)
         x_step = x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else 1.0
+        right = column * (cell_w + gap_x) + cell_w - 2  # the panel's right edge
         for tick in x_ticks:
             if x_low <= tick <= x_high:
+                # centred under its tick, unless that would cut it at the panel's right edge:
+                # then it ends there (the last label read "1,00" at a laptop's width)
+                label, x = _tick_text(tick, x_step), px(tick)
+                anchor = "middle"
+                if x + text_width(label) / 2 > right:
+                    anchor, x = "end", right
                 out.append(
-                    f'<text x="{px(tick):.1f}" y="{y0 + plot_h + 21:.1f}" text-anchor="middle">'
-                    f"{_tick_text(tick, x_step)}</text>"
+                    f'<text x="{x:.1f}" y="{y0 + plot_h + 21:.1f}" text-anchor="{anchor}">'
+                    f"{label}</text>"
                 )
         if reference is not None:
             y = py(reference)
@@ -148,8 +198,11 @@ def panels_svg(
                 'stroke="grey" stroke-dasharray="6 4"/>'
             )
         for line in lines:
+            values = [y for y in line.ys if math.isfinite(y) and (y > 0 or not log)]
             points = [
-                (px(x), py(y)) for x, y in zip(line.xs, line.ys, strict=True) if math.isfinite(y)
+                (px(x), py(y))
+                for x, y in zip(line.xs, line.ys, strict=True)
+                if math.isfinite(y) and (y > 0 or not log)
             ]
             if not points:
                 continue
@@ -161,7 +214,6 @@ def panels_svg(
             )
             if line.markers or len(points) == 1:
                 # a marked point carries its value, for whoever reads the picture's source
-                values = [y for y in line.ys if math.isfinite(y)]
                 out.extend(
                     f'<circle data-label="{label}" data-value="{value:.6g}" cx="{x:.1f}" '
                     f'cy="{y:.1f}" r="3.5" fill="{line.color}"/>'
@@ -207,10 +259,12 @@ def panel_pictures(
     placeholders: dict[int, str] | None = None,
     width: int = 340,
     panel_height: int = 230,
+    log_panels: Collection[int] = (),
     **options,
 ) -> list[str]:
     """Each panel as an SVG picture of its own, with its own legend: laid out in columns they
-    stack on a phone, each at a readable size, where one wide picture would shrink."""
+    stack on a phone, each at a readable size, where one wide picture would shrink. The
+    panels in ``log_panels`` have a log y axis."""
     colors = label_colors(panels)
     return [
         panels_svg(
@@ -224,6 +278,7 @@ def panel_pictures(
             width=width,
             panel_height=panel_height,
             colors=colors,
+            log_panels=(0,) if i in log_panels else (),
             **options,
         )
         for i, panel in enumerate(panels)
