@@ -3,16 +3,23 @@ sentence and a formula, and where to train it."""
 
 import streamlit as st
 
-from core.pictures.grids import image_grid
-from pages.kit.widgets import grid_picture
-from pages.views.showcase import samples
+from pages.views.showcase import home_pictures
 
 
 @st.cache_resource(show_spinner=False)
-def showcase() -> list[str]:
-    """Three 4×4 grids, drawn once per server (dashboard.py starts on the samples at once):
-    real digits, the RBM's dreams, G's samples."""
-    return [grid_picture(image_grid(pixels, (28, 28), columns=4), 280) for pixels in samples()]
+def showcase() -> list[str | None]:
+    """Three 4×4 grids, pre-drawn in assets/ (pages.views.showcase): real digits, the RBM's
+    dreams, G's samples. Read once per server: no model, no torch, so they come with the
+    title even on a server that has just started."""
+    return home_pictures(280)
+
+
+def picture(svg: str | None, caption: str) -> None:
+    """One of the three, or what to do where its file is missing."""
+    if svg is None:
+        st.caption(f"{caption}: the picture is missing (python -m pages.views.showcase).")
+    else:
+        st.image(svg, caption=caption, width="stretch")
 
 
 st.title("Generative models, live: RBMs and GANs")
@@ -20,10 +27,16 @@ st.markdown(
     "Two ways to teach a computer to *draw* digits, trained live in your browser. Press "
     "Start on a page and watch the model learn; pause it, step it, look inside it."
 )
-# The samples' places, filled at the end: a server that has only just started may still be
-# drawing them (a few seconds), and the rest of the page need not wait.
-real, dreamed, generated = (column.empty() for column in st.columns(3))
-real.caption("Drawing samples of the pretrained models…")
+pictures = showcase()
+real, dreamed, generated = st.columns(3)
+with real:
+    picture(pictures[0], "Real digits (mnist-5k)")
+with dreamed:
+    picture(pictures[1], "Dreamed by the pretrained RBM, from noise")
+    st.page_link("rbm.py", label="Train an RBM", icon=":material/hub:")
+with generated:
+    picture(pictures[2], "Drawn by the pretrained GAN, from noise")
+    st.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")
 rbm, gan = st.columns(2)
 with rbm:
     st.subheader("Restricted Boltzmann Machine")
@@ -65,11 +78,3 @@ with plane:
     )
     st.latex(r"-\nabla_x \log D(x) \;\text{ at each } x = G(z)")
     st.page_link("gan_2d.py", label="Play the game in 2-D", icon=":material/scatter_plot:")
-pictures = showcase()
-real.image(pictures[0], caption="Real digits (mnist-5k)", width="stretch")
-with dreamed.container():
-    st.image(pictures[1], caption="Dreamed by the pretrained RBM, from noise", width="stretch")
-    st.page_link("rbm.py", label="Train an RBM", icon=":material/hub:")
-with generated.container():
-    st.image(pictures[2], caption="Drawn by the pretrained GAN, from noise", width="stretch")
-    st.page_link("gan.py", label="Train a GAN", icon=":material/theater_comedy:")

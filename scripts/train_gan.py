@@ -5,7 +5,8 @@
 
 It also records the run for the page's replay (core.data.recordings): the fixed-noise grid at 50
 steps from 0 to the end, and checkpoints at the recorded steps nearest --checkpoints, saved
-beside the model as <model>_recording.pt.
+beside the model as <model>_recording.pt. Saved to assets/ (no --out), it draws Home's pictures
+(assets/home_*.png) again from it too (pages.views.showcase).
 
 The lecture's MLP GAN with the default settings (k = 1, Adam 2e-4 with β1 = 0.5, batch 128,
 uniform noise, the non-saturating generator loss) and seed 0, trained on mnist-5k scaled to
@@ -32,6 +33,7 @@ from core.data.recordings import Recording, frame_steps, recording_path
 from core.gan.trainer import GANConfig, GANTrainer
 from core.judge.classifier import classifier_path, load_classifier
 from core.judge.quality import SampleQuality, sample_quality
+from pages.views.showcase import write_pictures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,6 +156,9 @@ def main() -> None:
         f"saved {replay} ({replay.stat().st_size / 1e6:.1f} MB): {len(recording.steps)} frames, "
         f"checkpoints at steps {sorted(recording.checkpoints)}"
     )
+    if out.resolve() == OUT.resolve():  # the shipped GAN: Home's pictures follow it
+        for picture in write_pictures():
+            print(f"saved {picture}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ reference classifier: the share recognised with p ≥ 0.8 and the digits holding
 and saves nothing that misses it. The run is recorded for the page's replay
 (core.data.recordings): dreams from noise (64 chains, annealed over 300 Gibbs steps, one seed) at
 50 updates from the first to the last, and checkpoints near updates 450 and 2,250 (10 and 50
-epochs), saved beside the model as <model>_recording.pt.
+epochs), saved beside the model as <model>_recording.pt. Home's pictures (assets/home_*.png)
+are drawn again from the saved model (pages.views.showcase).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from core.judge.classifier import load_classifier
 from core.rbm.dreams import dream, judge
 from core.rbm.likelihood import base_rate_biases
 from core.rbm.model import RBM, checkpoint_bytes, checkpoint_dict
+from pages.views.showcase import write_pictures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -196,6 +198,8 @@ def main() -> None:
         f"saved {replay} ({replay.stat().st_size / 1e6:.1f} MB): {len(record.recording.steps)} "
         f"frames, checkpoints at updates {sorted(record.recording.checkpoints)}"
     )
+    for picture in write_pictures():  # Home's, from the model just saved
+        print(f"saved {picture}")
 
 
 if __name__ == "__main__":
