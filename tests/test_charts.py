@@ -296,6 +296,12 @@ def test_a_log_panel_spreads_small_values_and_says_what_it_left_out():
     root, ns = linear  # the other panel keeps its linear axis and all six points
     assert not [r for r in root.iter(f"{ns}rect") if r.get("data-scale")]
     assert len(root.find(f"{ns}polyline").get("points").split()) == 6
+    # within less than a decade: round values between, each labelled as precisely as needed
+    narrow = [{"step": float(i), "g": 0.7 + 0.08 * i / 9} for i in range(10)]
+    (picture,) = panel_pictures(narrow, panels[:1], log_panels={0})
+    root, ns = parsed_svg(picture)
+    labels = [t.text for t in root.iter(f"{ns}text") if t.get("text-anchor") == "end"]
+    assert [label for label in labels if label.startswith("0.")] == ["0.70", "0.75"]
     # nothing above 0 at all: a sentence in the panel, no line, no error
     (picture,) = panel_pictures(history[4:], panels[:1], log_panels={0})
     root, ns = parsed_svg(picture)

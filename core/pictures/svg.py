@@ -160,6 +160,8 @@ def panels_svg(
         else:
             y_ticks = nice_ticks(y_low, y_high, 6)
         y_step = y_ticks[1] - y_ticks[0] if len(y_ticks) > 1 else 1.0
+        if log and len(y_ticks) > 2 and not math.isclose(y_ticks[2] - y_ticks[1], y_step):
+            y_step = 0.0  # decades (and 2, 5 times them): each label as precise as itself
         for tick in y_ticks:
             if y_low <= scale(tick) <= y_high:
                 y = py(tick)
@@ -167,7 +169,7 @@ def panels_svg(
                     f'<line x1="{x0:.1f}" x2="{x0 + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                     'stroke="#e3e6ea"/>'
                     f'<text x="{x0 - 8:.1f}" y="{y + 5:.1f}" text-anchor="end">'
-                    f"{_tick_text(tick, tick if log else y_step)}</text>"
+                    f"{_tick_text(tick, y_step or tick)}</text>"
                 )
         if log and left_out:
             out.append(
