@@ -143,7 +143,7 @@ def samples_on_demand(run: Run, dataset: Dataset, config: GANConfig) -> None:
         for i in range(4):
             st.session_state[f"gan_z{i}"] = float(np.round(on_demand["z"][i], 2))
     on_demand_views(run.session, dataset)
-    latent_explorer(run.session, dataset, config.noise)
+    latent_explorer(run.session, dataset, config.noise, REFRESH_SECONDS)
 
 
 def export(run: Run, dataset: Dataset, dataset_name: str) -> None:
@@ -176,13 +176,14 @@ def export(run: Run, dataset: Dataset, dataset_name: str) -> None:
         png_download(columns[4], "Samples (PNG)", lambda: grid(samples), "gan_samples.png", 520)
     timeline = run.run.read(GANJob.timeline_frames)
     if timeline:
-        columns[3].download_button(
-            "Fixed-noise grid over time (GIF)",
+        columns[3].download_button(  # a short label: a fifth of a laptop's width
+            "Training (GIF)",
             lambda: gif_bytes([grid(frame) for _, frame in timeline], upscale_to=320),
             "gan_training.gif",
             "image/gif",
             icon=":material/animation:",
             width="stretch",
+            help="The fixed-noise grid at each kept step of training, as an animation.",
             on_click="ignore",  # a download needs no rerun
         )
         if len(timeline) > 1:

@@ -92,7 +92,8 @@ def test_sample_and_interpolate_draw_images(page, caplog):
     captions = [c for image in page.get("image") for c in image.captions]
     assert "G((1 − t) z₁ + t z₂) for t from 0 to 1" in captions
     page.slider(key="gan_z0").set_value(0.9).run()
-    assert not page.exception and "G(z)" in [c for i in page.get("image") for c in i.captions]
+    captions = [c for image in page.get("image") for c in image.captions]
+    assert not page.exception and "G(z), step 0" in captions  # G as it is, at its step
     button(page, "New z for the latent explorer").click().run()
     assert page.slider(key="gan_z0").value != 0.9  # the new z's own coordinate
     # and Streamlit had nothing to warn about (a widget's value given twice, say)
@@ -194,3 +195,65 @@ def test_start_from_the_pretrained_gan():
     scale = r"real images score (\d+\.\d) and the pretrained GAN score (\d+\.\d)"
     found = re.search(scale, reading)
     assert found and float(found.group(1)) < float(found.group(2))
+
+
+@pytest.mark.slow
+def test_the_latent_explorer_redraws_g_while_the_run_trains(monkeypatch):
+    """The explorer drew G(z) at full reruns only, so while the run trained (the live
+    fragment redraws, the page does not) it showed the G of Start: grey noise until Pause.
+    It is now a fragment of its own with a timer while training, none while paused."""
+    timers = {}
+    fragment = st.fragment
+
+    def recorded(func=None, *, run_every=None, **options):
+        def wrap(body):
+            timers[body.__qualname__.rsplit(".", 1)[-1]] = run_every
+            return fragment(body, run_every=run_every, **options)
+
+        return wrap if func is None else wrap(func)
+
+    monkeypatch.setattr(st, "fragment", recorded)
+    app = open_page()
+    assert timers["explorer"] is None  # not training: nothing to follow
+    button(app, "Start").click().run()
+    try:
+        assert status(app)[0] == "Training"
+        assert timers["explorer"] is not None and 1.0 <= timers["explorer"] <= 8.0
+        captions = [c for image in app.get("image") for c in image.captions]
+        assert any(re.fullmatch(r"G\(z\), step [\d,]+", c) for c in captions)
+    finally:
+        button(app, "Pause").click().run()
+    assert timers["explorer"] is None
+
+
+@pytest.mark.slow
+def test_a_log_scale_puts_the_losses_and_gradient_norms_on_a_log_axis(page):
+    from tests.helpers import page_charts
+
+    def log_panels(app) -> list[str]:
+        return [
+            next(t.text for t in root.iter(f"{ns}text"))  # a panel's title comes first
+            for root, ns in page_charts(app)
+            if any(r.get("data-scale") == "log" for r in root.iter(f"{ns}rect"))
+        ]
+
+    button(page, "Step").click().run()
+    button(page, "Step").click().run()
+    assert page.toggle(key="gan_log_scale").value is False and log_panels(page) == []
+    page.toggle(key="gan_log_scale").set_value(True).run()
+    assert not page.exception
+    assert log_panels(page) == ["Losses", "Gradient norms"]
+    page.toggle(key="gan_log_scale").set_value(False).run()
+    assert log_panels(page) == []
+
+
+@pytest.mark.slow
+def test_the_export_buttons_have_labels_that_fit_a_laptop():
+    """Five buttons share the row: at 1366 × 768 beside the sidebar one holds about 21
+    characters and an icon ("Fixed-noise grid ove…" was cut)."""
+    app = open_page()
+    button(app, "Step").click().run()
+    button(app, "Sample").click().run()
+    labels = [str(d.proto.label) for d in app.get("download_button")]
+    assert "Training (GIF)" in labels and "Samples (PNG)" in labels
+    assert all(len(label) <= 22 for label in labels), labels

@@ -128,12 +128,15 @@ def drawn_once(session: PageSession, name: str, snapshot, options, draw):
     return picture
 
 
-def curves_beside(session: PageSession, snapshot, key: str, options, draw):
+def curves_beside(session: PageSession, snapshot, key: str, options, draw, controls=None):
     """The live view's two columns: on the right the curve panels (pictures, drawn once per
-    snapshot and ``options``), in a container the tests find by ``key``; the left column is
-    returned for the pictures to watch. On a phone the columns stack, the left one first."""
+    snapshot and ``options``), in a container the tests find by ``key``, under the widgets
+    ``controls()`` draws (a log-scale toggle, say); the left column is returned for the
+    pictures to watch. On a phone the columns stack, the left one first."""
     left, right = st.columns([2, 3], gap="medium")
     with right.container(key=key):
+        if controls is not None:
+            controls()
         picture_columns(drawn_once(session, "curves", snapshot, options, draw))
     return left
 

@@ -47,6 +47,17 @@ def picture_columns(pictures: list[str], columns: int = 2) -> None:
             column.image(picture, width="stretch")
 
 
+def log_scale_toggle(key: str, what: str) -> bool:
+    """A small switch that draws ``what`` on a log axis, where small numbers (a gradient
+    norm of 0.002, a loss near 0) spread out instead of hugging 0; its value."""
+    return st.toggle(
+        "Log scale",
+        key=key,
+        help=f"{what} on a log axis: each factor of ten as tall as the next. A log axis has "
+        "no 0: values of 0 or below are left out, and the panel says how many.",
+    )
+
+
 def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:
     """The Start, Pause and Resume of a control_row, each enabled only where it does something:
     Start on a run not yet trained, Resume on a paused or finished one that may train on

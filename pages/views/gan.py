@@ -15,10 +15,16 @@ from core.pictures.grids import image_grid, upscale
 from core.pictures.svg import bars_svg, histogram_svg, panel_pictures
 from core.training.gan_job import QUALITY_EVERY, GANJob
 from core.training.runs import TRAINING
-from pages.kit.live import charts_snapshot, curves_beside, drawn_once
+from pages.kit.live import (
+    charts_snapshot,
+    curves_beside,
+    drawn_once,
+    redraw_if_released,
+    refresh_periods,
+)
 from pages.kit.session import PageSession
 from pages.kit.sidebar import draw
-from pages.kit.widgets import bounded_image, grid_picture, picture_columns
+from pages.kit.widgets import bounded_image, grid_picture, log_scale_toggle, picture_columns
 from pages.settings.gan import SETTINGS
 from pages.settings.table import by_name
 
@@ -48,6 +54,7 @@ PANELS = [
         [Series("classifier_fid", "classifier FID, lower is better", True)],
     ),
 ]
+LOG_PANELS = (0, 2)  # the losses and gradient norms: the small numbers a lesson points at
 # What each view says, one line each, in screen order (the RBM page's views have theirs).
 READING = [
     "**Losses**: D's loss −½[log D(x) + log(1 − D(G(z)))] (binary cross-entropy, the mean "
@@ -122,17 +129,20 @@ def live_charts(
         if run.job.classifier is not None
         else "Not measured: the reference CNN knows digits only"
     )
+    log = st.session_state.get("gan_log_scale", False)  # the toggle drawn above the curves
     left = curves_beside(
         session,
         snapshot,
         "gan_curves",
-        None,
+        log,
         lambda: panel_pictures(
             snapshot.history,
             PANELS,
             reference_lines={1: 0.5},
             placeholders={i: unjudged for i in (3, 4, 5)},
+            log_panels=LOG_PANELS if log else (),
         ),
+        controls=lambda: log_scale_toggle("gan_log_scale", "Losses and gradient norms"),
     )
     with left:
         if not pictures:
@@ -225,34 +235,47 @@ def on_demand_views(session: GANSession, dataset: Dataset) -> None:
         )
 
 
-def latent_explorer(session: GANSession, dataset: Dataset, noise: str) -> None:
-    """One z with four of its coordinates on sliders, and G(z) beside them."""
+def latent_explorer(session: GANSession, dataset: Dataset, noise: str, base: float) -> None:
+    """One z with four of its coordinates on sliders, and G(z) beside them, in a fragment
+    that redraws G(z) from G as it is now while the run trains (else it showed the G of the
+    last full rerun, grey noise after Start): at the charts' period under the server's load
+    (``base``: the page's own), at least a second apart."""
     run, on_demand = session.run, session.on_demand
     st.subheader("Latent explorer")
     if "z" not in on_demand:
         on_demand["z"] = run.read(GANJob.new_noise)
     low, high = (-1.0, 1.0) if noise == "uniform" else (-3.0, 3.0)
-    explorer = st.columns([3, 2])
-    with explorer[0]:
-        st.caption(
-            "One noise vector z (100 numbers); move four of its coordinates and watch the digit "
-            "change. Most single coordinates change it a little; together they steer it."
+    training = run.state == TRAINING
+    every = max(1.0, refresh_periods(run.slots.load(), base)[1]) if training else None
+
+    @st.fragment(run_every=every)
+    def explorer() -> None:  # a slider's move redraws this alone, not the page
+        redraw_if_released(run)
+        columns = st.columns([3, 2])
+        with columns[0]:
+            st.caption(
+                "One noise vector z (100 numbers); move four of its coordinates and watch the "
+                "digit change. Most single coordinates change it a little; together they steer it."
+            )
+            z = on_demand["z"].copy()
+            for i in range(4):
+                # the slider's value lives in session state alone (a value argument beside it
+                # would make Streamlit warn); a new z sets it there
+                value = float(np.clip(np.round(z[i], 2), low, high))
+                st.session_state.setdefault(f"gan_z{i}", value)
+                z[i] = st.slider(f"z[{i}]", low, high, step=0.01, key=f"gan_z{i}")
+        steps = run.snapshot(history=False).steps  # at or before the G read next
+        picture = run.read(GANJob.generated_from, z)
+        bounded_image(
+            upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
+            280,
+            columns[1],
+            caption=f"G(z), step {steps:,}",
+            clamp=True,
+            output_format="PNG",
         )
-        z = on_demand["z"].copy()
-        for i in range(4):
-            # the slider's value lives in session state alone (a value argument beside it
-            # would make Streamlit warn); a new z sets it there
-            st.session_state.setdefault(f"gan_z{i}", float(np.clip(np.round(z[i], 2), low, high)))
-            z[i] = st.slider(f"z[{i}]", low, high, step=0.01, key=f"gan_z{i}")
-    picture = run.read(GANJob.generated_from, z)
-    bounded_image(
-        upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
-        280,
-        explorer[1],
-        caption="G(z)",
-        clamp=True,
-        output_format="PNG",
-    )
+
+    explorer()
 
 
 def timeline_view(timeline: list, dataset: Dataset) -> None:

@@ -18,6 +18,7 @@ from core.training.gan2d_job import GAN2DJob, SlowFrame
 from core.training.runs import RunSnapshot
 from pages.kit.live import charts_snapshot, drawn_once
 from pages.kit.session import PageSession
+from pages.kit.widgets import log_scale_toggle
 
 CANVAS = 320  # pixels: the drawing canvas is CANVAS × CANVAS
 
@@ -43,6 +44,7 @@ PANELS = [
         [Series("kl", "KL(real ‖ G)", evaluation=True), Series("js", "JS", evaluation=True)],
     ),
 ]
+LOG_PANELS = (0, 2)  # the losses and the divergences, which fall towards 0
 
 
 def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
@@ -78,12 +80,13 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
         )
     with curves:
         numbers(snapshot, pictures, None if job.points.modes is None else len(job.points.modes))
+        log = log_scale_toggle("g2_log_scale", "The losses, KL and JS")
         st.image(
             drawn_once(
                 session,
                 "curves",
                 snapshot,
-                None,
+                log,
                 lambda: panels_svg(
                     snapshot.history,
                     PANELS,
@@ -91,6 +94,7 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
                     width=640,
                     panel_height=190,
                     reference_lines={1: 0.5},
+                    log_panels=LOG_PANELS if log else (),
                 ),
             ),
             width="stretch",
