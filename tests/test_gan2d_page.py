@@ -84,3 +84,59 @@ def test_the_link_sets_the_page_and_refuses_bad_values():
     assert any("lr_g=7" in w.value for w in app.warning)
     assert any("half circles" in c.value for c in app.caption)
     assert not [m for m in app.metric if m.label == "Modes covered"]  # moons have no modes
+
+
+def log_panels(app: AppTest) -> list[str]:
+    """The titles of the chart panels drawn on a log axis."""
+    from tests.helpers import page_charts
+
+    titles = []
+    for root, ns in page_charts(app):
+        texts = [t for t in root.iter() if t.tag == f"{ns}text"]
+        for rect in root.iter(f"{ns}rect"):
+            if rect.get("data-scale") == "log":  # the panel whose title sits just above it
+                top = float(rect.get("y"))
+                above = [t for t in texts if float(t.get("y")) < top]
+                titles.append(max(above, key=lambda t: float(t.get("y"))).text)
+    return titles
+
+
+@pytest.mark.slow
+def test_a_log_scale_puts_the_losses_and_divergences_on_a_log_axis(page):
+    for _ in range(3):
+        button(page, "Step").click().run()
+    assert page.toggle(key="g2_log_scale").value is False and log_panels(page) == []
+    page.toggle(key="g2_log_scale").set_value(True).run()
+    assert not page.exception
+    assert "Losses" in log_panels(page) and "D(x) and D(G(z))" not in log_panels(page)
+    # the saturating loss log(1 − D(G(z))) is below 0: left out, and the panel says so
+    page.sidebar.checkbox(key="g2_saturating").check().run()
+    button(page, "Step").click().run()
+    assert not page.exception
+    from tests.helpers import chart_words
+
+    assert "value ≤ 0 left out (log scale)" in chart_words(page).replace("values", "value")
+
+
+def test_a_presets_sentence_goes_when_its_settings_no_longer_hold(page):
+    """The sentence describes the preset's settings: changing the data (or any setting it
+    sets) takes it away, even before a Reset; set back, it returns."""
+    button(page, "Mode collapse").click().run()
+    assert "Mode collapse" in page.info[0].value
+    page.sidebar.selectbox(key="g2_data").set_value("Two moons").run()
+    assert not page.exception
+    assert not any("Mode collapse" in info.value for info in page.info)
+    page.sidebar.selectbox(key="g2_data").set_value("Ring of 8 Gaussians").run()
+    assert any("Mode collapse" in info.value for info in page.info)
+    page.sidebar.select_slider(key="g2_lr_g").set_value(1e-3).run()  # a live one too
+    assert not any("Mode collapse" in info.value for info in page.info)
+
+
+def test_preset_sentences_are_read_in_the_sidebar_not_in_tooltips(page):
+    """A preset button's tooltip spread over the page and covered its Play row: the
+    sentences are in an expander under the buttons instead."""
+    presets = [b for b in page.sidebar.button if b.key and b.key.startswith("g2_preset_")]
+    assert len(presets) >= 5 and not any(b.help for b in presets)
+    (expander,) = [e for e in page.sidebar.expander if e.label == "What each preset shows"]
+    text = " ".join(block.value for block in expander.markdown)
+    assert "**Mode collapse**: G learns a hundred times faster" in text

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from pages.kit.presenter import hide_settings, share_for_class
-from pages.settings.table import Setting, link_values, preset_state, read_link
+from pages.settings.table import Setting, format_value, link_values, preset_state, read_link
 
 
 def sidebar(
@@ -100,7 +100,9 @@ def preset_buttons(
     prefix: str, settings: Sequence[Setting], presets: dict, chose: Callable[[str], None]
 ) -> None:
     """The sidebar's presets: a button each that sets its settings (named as in the link),
-    asks the page for a new run ("{prefix}_pending_reset") and tells ``chose(name)``."""
+    asks the page for a new run ("{prefix}_pending_reset") and tells ``chose(name)``. What
+    each shows is said under them, not in a tooltip: a tooltip over the sidebar covered the
+    page's control row."""
 
     def apply(name: str) -> None:
         st.session_state.update(preset_state(settings, presets[name][0]))
@@ -109,12 +111,20 @@ def preset_buttons(
 
     with st.container(key=f"{prefix}_presets"):  # a link may hide them (pages.kit.presenter)
         st.header("Presets")
-        for name, (_, sentence) in presets.items():
+        for name in presets:
             st.button(
-                name,
-                key=f"{prefix}_preset_{name}",
-                on_click=apply,
-                args=(name,),
-                help=sentence,
-                width="stretch",
+                name, key=f"{prefix}_preset_{name}", on_click=apply, args=(name,), width="stretch"
             )
+        with st.expander("What each preset shows"):
+            st.markdown(
+                "\n\n".join(f"**{name}**: {sentence}" for name, (_, sentence) in presets.items())
+            )
+
+
+def preset_holds(settings: Sequence[Setting], preset: dict) -> bool:
+    """Whether every setting the ``preset`` sets (by link name) still has its value in the
+    widgets: once one is changed (the data, say), its sentence no longer describes the page."""
+    return all(
+        format_value(st.session_state.get(key)) == format_value(value)
+        for key, value in preset_state(settings, preset).items()
+    )

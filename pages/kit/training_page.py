@@ -20,7 +20,7 @@ from core.training.process import threads_for_this_thread
 from core.training.runs import TRAINING, Job, TrainingRun
 from pages.kit.live import live_fragment
 from pages.kit.session import PageSession, browser_sessions, kept, opened
-from pages.kit.sidebar import sidebar
+from pages.kit.sidebar import preset_holds, sidebar
 from pages.kit.widgets import control_row, start_pause_resume
 from pages.settings.table import Setting, needs_reset
 
@@ -118,12 +118,13 @@ class Run:
     new_run: Callable[[], None]
 
     def controls(self, *extra: tuple, play: bool = False) -> None:
-        """The preset's sentence, the control row (Start, Pause, Resume, Step, the page's
-        ``extra`` buttons, Reset; Play and Pause with ``play``) and the Reset notice."""
-        run, blocked = self.run, self.changed
-        if self.session.preset:
-            sentence = self.page.presets[self.session.preset][1]
-            st.info(f"**{self.session.preset}** — {sentence}", icon=":material/school:")
+        """The preset's sentence (while its settings hold), the control row (Start, Pause,
+        Resume, Step, the page's ``extra`` buttons, Reset; Play and Pause with ``play``) and
+        the Reset notice."""
+        run, blocked, preset = self.run, self.changed, self.session.preset
+        if preset and preset_holds(self.page.settings, self.page.presets[preset][0]):
+            sentence = self.page.presets[preset][1]
+            st.info(f"**{preset}** — {sentence}", icon=":material/school:")
         if play:
             moving = (
                 ("Play", "play_arrow", run.start, run.state == TRAINING or blocked),
