@@ -19,6 +19,7 @@ from pages.settings.rbm import (
     REFRESH_SECONDS,
     SETTINGS,
     checkpoint_check,
+    continue_from,
     job_settings,
 )
 from pages.views.dreams import dreams_section
@@ -67,9 +68,7 @@ def main() -> None:
         lambda: new_job(lambda device: RBMJob(dataset, settings, CAPS, device)),
         settings,
         built_from=dataset_name,
-        load_checkpoint=lambda job, loaded: job.load_weights(
-            loaded[0], loaded[1].get("steps", 0), loaded[1].get("epochs", 0)
-        ),
+        load_checkpoint=continue_from(session),
     )
     check = checkpoint_check(dataset, dataset_name)
     run.controls()

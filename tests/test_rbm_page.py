@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.rbm.model import load_checkpoint_bytes
 from pages.kit.session import keeper
-from tests.helpers import chart_marks, chart_words
+from tests.helpers import chart_marks, chart_words, fresh_page, page_charts
 
 
 @pytest.fixture()
@@ -188,6 +188,50 @@ def test_the_gibbs_steps_slider_changes_the_samples_view(page):
 PRETRAINED_RBM = Path(__file__).resolve().parents[1] / "assets" / "rbm_mnist-5k_500h_pcd.pt"
 
 
+def x_tick_labels(app: AppTest, title: str) -> list[str]:
+    """The x axis's labels of the chart panel called ``title``: its lowest row of texts."""
+    for root, ns in page_charts(app):
+        texts = list(root.iter(f"{ns}text"))
+        if texts and texts[0].text == title:
+            numbers = [t for t in texts if re.fullmatch(r"[\d,.\-]+", t.text or "")]
+            bottom = max(float(t.get("y")) for t in numbers)
+            return [t.text for t in numbers if float(t.get("y")) == bottom]
+    raise AssertionError(f"no panel {title}")
+
+
+@pytest.mark.slow
+def test_the_pretrained_rbm_keeps_the_links_settings_and_draws_its_recorded_curves():
+    """Loading it rewrote the link's settings (rate 0.005 became 0.001, epochs 150 became
+    200), and its curves were one point each over ticks 6,849.6 6,849.8 …: now the settings
+    stay, a notice says how the model's own differ, and the curves begin at the recorded
+    checkpoints of its training, over whole steps."""
+    link = {"hidden": "500", "lr": "0.005", "momentum": "0.9", "epochs": "150", "method": "PCD"}
+    app = fresh_page("../pages/rbm.py", link)
+    next(b for b in app.button if b.label == "Start from the pretrained RBM").click().run()
+    assert not app.exception
+    sidebar = app.sidebar
+    assert sidebar.select_slider(key="rbm_lr").value == 0.005
+    assert sidebar.slider(key="rbm_epochs").value == 150
+    assert sidebar.slider(key="rbm_momentum").value == 0.9
+    assert sidebar.radio(key="rbm_method").value == "PCD"
+    assert all(app.query_params[name] in (value, [value]) for name, value in link.items())
+    message = next(b.value for b in app.success if "Continuing from the pretrained RBM" in b.value)
+    assert "last trained with rate 0.001, momentum 0.5" in message
+    assert "goes on with yours: rate 0.005, momentum 0.9" in message
+    assert "trained 150 epochs, as many as Epochs asks for: raise Epochs" in message
+    assert "recorded checkpoints (steps 452 and 2,203)" in message
+    assert "Hidden units" not in message  # the link's 500 fit the model
+    (line,) = [
+        m
+        for m in chart_marks(app, "training images", "Mean free energy")
+        if m.tag.endswith("polyline")
+    ]
+    assert len(line.get("points").split()) == 3  # steps 452, 2,203 and 6,850
+    for title in ("Mean free energy F(v)", "Reconstruction error"):
+        labels = x_tick_labels(app, title)
+        assert len(labels) >= 3 and all("." not in label for label in labels), labels
+
+
 @pytest.mark.slow
 def test_start_from_the_pretrained_rbm():
     st.cache_resource.clear()
@@ -197,6 +241,9 @@ def test_start_from_the_pretrained_rbm():
     assert any("Continuing from the pretrained RBM" in block.value for block in app.success)
     config = load_checkpoint_bytes(PRETRAINED_RBM.read_bytes())[1]
     assert app.sidebar.slider(key="rbm_hidden").value == config["n_hidden"]
+    # the one setting the model needs changed, and the page says so
+    message = next(b.value for b in app.success if "Continuing from" in b.value)
+    assert f"Hidden units now read {config['n_hidden']}, the model's own (they were 100)" in message
     assert not app.info  # no reset needed: the settings match the model
     # drawn at once, at the model's own step and epoch, as its file says
     assert f"step **{config['steps']}**" in status_line(app) and "Paused" in status_line(app)

@@ -238,19 +238,22 @@ class TrainingRun:
             self._set_state(PAUSED)
         return self.snapshot(history=False)
 
-    def adopt(self, load: Callable[[Job], tuple[int, dict[str, float]]]) -> None:
+    def adopt(self, load: Callable[[Job], tuple[int, dict | list[dict]]]) -> None:
         """Load a model into the job between two updates: ``load(job)`` returns the step the
-        model had reached and its first metrics. The run then stands paused at that step with
-        its pictures drawn and its metrics as the first point of every curve (nothing waits
-        for a first update). Errors from ``load`` propagate, the run unchanged."""
+        model had reached and its first metrics, or the records of its curves so far (each
+        with its "step", the model's own last: a recorded run's). The run then stands paused
+        at that step with its pictures drawn and those metrics as the first points of its
+        curves (nothing waits for a first update). Errors from ``load`` propagate, the run
+        unchanged."""
         self.pause()
         with self._step_lock:
             steps, metrics = load(self.job)
             pictures = self.job.pictures()
+            if isinstance(metrics, dict):
+                metrics = [{"step": float(steps), **metrics}] if metrics else []
             with self._data_lock:
                 self._steps = self._first_step = int(steps)
-                if metrics:
-                    record = {"step": float(steps), **metrics}
+                for record in metrics:
                     self._history.append(record, evaluation=bool(record.get("evaluation")))
                     self._latest = record
                 self._pictures = pictures

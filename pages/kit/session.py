@@ -128,6 +128,7 @@ class PageSession:
     made_with: Any = None  # the settings the run's model was built with (changing one resets)
     pending_checkpoint: tuple[Any, str] | None = None  # (weights, name) to continue from
     upload_message: tuple[str, str] | None = None  # (st.success / st.error, text)
+    load_notice: str = ""  # what a loaded checkpoint brings that the settings do not say
     arrival: str = NEW  # what the keeper found when the page was first opened (serving.keeper)
     live_line: Any = None  # the page's pages.kit.live_line.LiveLine, made when first needed
     charts_snapshot: tuple | None = None  # (taken at, snapshot, job id): see live.charts_snapshot
@@ -164,8 +165,9 @@ class PageSession:
         weights, name = self.pending_checkpoint
         self.pending_checkpoint = None
         new_run()
+        self.load_notice = ""  # a page's load may say what the model brings (rates, epochs)
         self.run.adopt(lambda job: load(job, weights))
-        self.upload_message = ("success", f"Continuing from {name}.")
+        self.upload_message = ("success", f"Continuing from {name}. {self.load_notice}".strip())
 
 
 def close_session(session: PageSession) -> None:

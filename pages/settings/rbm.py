@@ -12,9 +12,11 @@ from core.data.checkpoints import training_count
 from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET, ONLINE_DATASETS, Dataset
 from core.rbm.model import load_checkpoint_bytes
 from core.training.caps import Caps
-from core.training.rbm_job import RBMJobSettings
+from core.training.rbm_job import RBMJob, RBMJobSettings
+from pages.kit.session import PageSession
 from pages.kit.widgets import Pretrained
 from pages.settings.table import SPEEDS, Setting, by_name, speed_setting
+from pages.views.replay import recorded_before
 
 CAPS = Caps()
 PRETRAINED = Pretrained(
@@ -209,8 +211,11 @@ KEYS = {name: setting.key for name, setting in by_name(SETTINGS).items()}
 
 
 def checkpoint_check(dataset: Dataset, dataset_name: str):
-    """The check an uploaded RBM passes: it fits this dataset and this server; it then sets the
-    hidden units, and the settings its file says it trained with last."""
+    """The check an uploaded RBM passes: it fits this dataset and this server. It sets the
+    hidden units (a model's shape is its own) and nothing else: the rate, momentum, method
+    and epochs stay the visitor's (their link's), and the load says how the model's differ
+    (see continue_from). A model from the pretrained RBM's recording brings the recorded
+    checkpoints before it, for its curves."""
 
     def check(data: bytes):
         rbm, config = load_checkpoint_bytes(data, max_hidden=CAPS.max_hidden_units)
@@ -221,16 +226,68 @@ def checkpoint_check(dataset: Dataset, dataset_name: str):
             )
         config["steps"] = int(training_count(config.get("steps"), "steps", 1e9))
         config["epochs"] = training_count(config.get("epochs"), "epochs", CAPS.max_epochs)
-        state = st.session_state
-        state[KEYS["hidden"]] = rbm.n_hidden
-        if config["epochs"] >= state.get(KEYS["epochs"], 0):  # room to train on
-            state[KEYS["epochs"]] = min(CAPS.max_epochs, int(config["epochs"]) + 100)
-        if str(config.get("method", "")).startswith(("CD", "PCD")):
-            state[KEYS["method"]] = "PCD" if config["method"].startswith("PCD") else "CD"
-        if config.get("learning_rate") in RATES:
-            state[KEYS["lr"]] = config["learning_rate"]
-        if config.get("momentum") in MOMENTA:
-            state[KEYS["momentum"]] = config["momentum"]
+        config["recorded"] = [
+            load_checkpoint_bytes(earlier, max_hidden=CAPS.max_hidden_units)
+            for earlier in recorded_before(PRETRAINED, "rbm", data)
+        ]
+        if st.session_state.get(KEYS["hidden"]) != rbm.n_hidden:
+            config["hidden_before"] = st.session_state.get(KEYS["hidden"])
+            st.session_state[KEYS["hidden"]] = config["hidden_now"] = rbm.n_hidden
         return rbm, config
 
     return check
+
+
+def continue_from(session: PageSession):
+    """The RBM page's load of a checked checkpoint (see checkpoint_check) into a new job: the
+    recorded checkpoints before it measured first, as its curves' first points, then the
+    model itself; ``session.load_notice`` says what differs from the settings it goes on
+    with (the visitor's, left as they were)."""
+
+    def load(job: RBMJob, loaded: tuple) -> tuple[int, list[dict]]:
+        rbm, config = loaded
+        records = []
+        for earlier, saved in config.get("recorded", []):
+            step, metrics = job.load_weights(earlier, saved.get("steps", 0), saved.get("epochs", 0))
+            records.append({"step": float(step), **metrics})
+        steps, metrics = job.load_weights(rbm, config["steps"], config["epochs"])
+        session.load_notice = load_notice(job.settings, config, [r["step"] for r in records])
+        return steps, records + ([{"step": float(steps), **metrics}] if metrics else [])
+
+    return load
+
+
+def load_notice(settings: RBMJobSettings, config: dict, recorded: list[float]) -> str:
+    """What a loaded model brings that the visitor's settings do not say, in sentences."""
+    notes, own, yours = [], [], []
+    if config.get("hidden_before") is not None:
+        notes.append(
+            f"Hidden units now read {config['hidden_now']}, the model's own (they were "
+            f"{config['hidden_before']})."
+        )
+    for name, value, mine in (
+        ("rate", config.get("learning_rate"), settings.learning_rate),
+        ("momentum", config.get("momentum"), settings.momentum),
+    ):
+        if isinstance(value, float | int) and not isinstance(value, bool) and value != mine:
+            own.append(f"{name} {value:g}")
+            yours.append(f"{name} {mine:g}")
+    method = str(config.get("method", ""))
+    if method.startswith(("CD", "PCD")) and method.startswith("PCD") != settings.persistent:
+        own.append(method.split(" ")[0])
+        yours.append("PCD" if settings.persistent else "CD")
+    if own:
+        notes.append(
+            f"It last trained with {', '.join(own)}; it goes on with yours: {', '.join(yours)}."
+        )
+    if config["epochs"] >= settings.epochs:
+        notes.append(
+            f"It has trained {config['epochs']:.4g} epochs, as many as Epochs asks for: raise "
+            "Epochs to train it on."
+        )
+    if recorded:
+        steps = " and ".join(f"{step:,.0f}" for step in recorded)
+        notes.append(
+            f"Its curves begin at its recorded checkpoints (steps {steps}), measured here."
+        )
+    return " ".join(notes)

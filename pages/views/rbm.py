@@ -87,7 +87,10 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
     chart_options = dict(
         x_key=x_key,
         reference_lines={4: 0.0},
-        placeholders={5: "Press “Estimate the log-likelihood (AIS)” below"},
+        placeholders={
+            0: "Drawn per batch once it trains",  # a loaded model has no batches yet
+            5: "Press “Estimate the log-likelihood (AIS)” below",
+        },
     )
     pictures, version = snapshot.pictures, snapshot.pictures_version
     run.job.reconstruction_steps = st.session_state.get("rbm_view_steps", 1)

@@ -19,6 +19,29 @@ def cached_recording(path: str, modified: float, model: str) -> Recording:
     return load_recording(Path(path), model)
 
 
+@st.cache_resource(show_spinner=False)
+def recorded_checkpoints(path: str, modified: float, model: str) -> dict[int, bytes]:
+    """A recording's checkpoints as the bytes its Continue button offers, by step (once)."""
+    recording = cached_recording(path, modified, model)
+    return {step: recording.checkpoint_bytes(step) for step in sorted(recording.checkpoints)}
+
+
+def recorded_before(pretrained: Pretrained, model: str, data: bytes) -> list[bytes]:
+    """The checkpoints recorded before the model in ``data`` when it is the ``pretrained``
+    model or one of its recording's checkpoints (by their bytes); none for any other."""
+    path = recording_path(pretrained.path)
+    if not (pretrained.path.exists() and path.exists()):
+        return []
+    try:
+        kept = recorded_checkpoints(str(path), path.stat().st_mtime, model)
+    except ValueError:  # the replay says why
+        return []
+    if data == pretrained.path.read_bytes():
+        return list(kept.values())
+    last = next((step for step, saved in kept.items() if saved == data), None)
+    return [saved for step, saved in kept.items() if last is not None and step < last]
+
+
 def replay_section(
     model: str,
     pretrained: Pretrained,
