@@ -60,3 +60,25 @@ def test_share_for_class_builds_the_link_from_the_settings_as_they_are():
     # the setting that differs from its default, what to hide, and the projector layout
     assert query == {"lr": ["0.1"], "hide": ["lr,presets"], "present": ["1"]}
     assert parse_qs(urlsplit(second).query) == {"lr": ["0.1"]}
+
+
+def _bounded_picture_page():
+    from pages.kit.widgets import bounded_image
+
+    bounded_image("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'></svg>", 400)
+
+
+def test_on_a_projector_pictures_grow_with_the_column():
+    """A bounded picture (the replays' grids) keeps its 400 px on a laptop; under present=1 it
+    is as wide as its column, so a projector's screen is filled (the style caps its height)."""
+    widths = {}
+    for present in (False, True):
+        app = AppTest.from_function(_bounded_picture_page)
+        if present:
+            app.query_params["present"] = "1"
+        app.run()
+        assert not app.exception
+        block = next(iter(app._tree[0].children.values()))
+        widths[present] = block.proto.width_config
+    assert widths[False].pixel_width == 400 and not widths[False].use_stretch
+    assert widths[True].use_stretch

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.pictures.grids import history_csv, picture_svg, png_bytes
 from core.training.runs import FINISHED, IDLE, PAUSED, TRAINING, RunSnapshot, TrainingRun
+from pages.kit.presenter import presenting
 from pages.kit.session import PageSession
 
 
@@ -33,9 +34,16 @@ def control_row(controls) -> None:
 
 def bounded_image(picture, max_width: int, target=st, **options) -> None:
     """An image at most ``max_width`` pixels wide and never wider than its column (a phone):
-    st.image's own pixel width would overflow a narrower column."""
-    with target.container(width=max_width):
+    st.image's own pixel width would overflow a narrower column. On a projector
+    (``?present=1``) as wide as its column: the style caps its height at the screen's."""
+    with target.container(width=picture_width(max_width)):
         st.image(picture, width="stretch", **options)
+
+
+def picture_width(width: int | str = "content") -> int | str:
+    """A picture's width: its own on a laptop or a phone; under ``?present=1`` its column's,
+    so that pictures grow with a projector's screen instead of staying a few pixels a cell."""
+    return "stretch" if presenting() else width
 
 
 def picture_columns(pictures: list[str], columns: int = 2) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.pictures.svg import bars_svg
 from core.pictures.tiny import heatmap_svg, image_rows_svg
+from pages.kit.widgets import picture_width
 from pages.views.exact import SHOWN_CHAINS, ExactSession
 
 SLOW_STEPS = (
@@ -30,7 +31,7 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
             image_rows_svg(
                 [("batch v", slow.v[:n], [f"v{i + 1}" for i in range(n)])], shape, title=""
             ),
-            width="content",
+            width=picture_width(),
         )
         left, right = st.columns(2)
         left.image(
@@ -40,7 +41,8 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
                 row_label="image",
                 column_label="hidden unit j",
                 symmetric=False,
-            )
+            ),
+            width=picture_width(),
         )
         right.image(
             heatmap_svg(
@@ -49,7 +51,8 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
                 row_label="image",
                 column_label="hidden unit j",
                 symmetric=False,
-            )
+            ),
+            width=picture_width(),
         )
         st.caption(
             "Each hidden unit switches on with the probability its input c_j + W_j v gives it "
@@ -67,7 +70,7 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
         for t in shown:
             rows.append((f"P(v|h), {t + 1}", slow.chain_means[t][:n], [""] * n))
             rows.append((f"v̂, step {t + 1}", slow.chain_samples[t][:n], [""] * n))
-        st.image(image_rows_svg(rows, shape), width="content")
+        st.image(image_rows_svg(rows, shape), width=picture_width())
         st.caption(
             f"The chain alternates h → v → h for k = {k} steps; the last v̂ is the model's "
             "sample. CD starts it at the data (so v̂ stays close to v); PCD continues chains "
@@ -96,7 +99,7 @@ def slow_motion_view(session: ExactSession, shape: tuple[int, int]) -> None:
                 ],
                 shape,
             ),
-            width="content",
+            width=picture_width(),
         )
         st.caption(
             "The surrogate cost, averaged over the batch. Lowering it lowers the data's free "
