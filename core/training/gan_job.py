@@ -44,8 +44,8 @@ class GANJob:
     """A GAN on a dataset scaled to [-1, 1], trained one k:1 step at a time.
 
     With a reference ``classifier`` (see core.judge.classifier) it measures the quality of fresh
-    samples every QUALITY_EVERY discriminator updates: the share recognised confidently, the coverage of the
-    classes and the classifier FID. It keeps a timeline of the fixed-noise grid.
+    samples every QUALITY_EVERY discriminator updates: the share recognised confidently, the
+    coverage of the classes and the classifier FID. It keeps a timeline of the fixed-noise grid.
     """
 
     LIVE = (
