@@ -214,10 +214,10 @@ PRESETS = {  # the "GAN in 2-D" page's
     ),
     "Saturating loss": (
         {**RING, "saturating": True, "lr_d": 1e-2, "k": 5, "head_start": 300},
-        "D first trains alone for 300 steps until it rejects G's points (D(G(z)) ≈ 0.01): with "
-        "the saturating loss log(1 − D(G(z))), G's push is then about ten times weaker than with "
-        "the proxy −log D(G(z)) (untick it and Reset to compare), though in the plane G still "
-        "escapes within a few hundred steps.",
+        "D first trains alone for 300 steps and learns to reject G's points (D(G(z)) about "
+        "0.2): with the saturating loss log(1 − D(G(z))), G's push is then about ten times "
+        "weaker than with the proxy −log D(G(z)) (untick it and Reset to compare), though in "
+        "the plane G escapes within a few steps.",
     ),
     "k too large": (
         {**RING, "k": 25},

@@ -25,7 +25,7 @@ PRETRAINED = Pretrained(
     "Start from the pretrained RBM",
     "the pretrained RBM (500 hidden units, PCD)",
     "500 hidden units trained on mnist-5k by scripts/train_rbm.py (PCD, then on its own "
-    "annealed dreams): under Dreams it draws digits of every kind.",
+    "annealed dreams): under Dreams it draws digits of nine or ten kinds.",
 )
 REFRESH_SECONDS = 0.4  # the live view's refresh period while training
 RATES = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
