@@ -307,3 +307,26 @@ def test_a_log_panel_spreads_small_values_and_says_what_it_left_out():
     root, ns = parsed_svg(picture)
     assert not root.findall(f"{ns}polyline")
     assert "Nothing above 0 for a log scale" in [t.text for t in root.iter(f"{ns}text")]
+
+
+def test_a_histogram_marks_a_single_value_where_it_lies():
+    """Your digit's F(v) or D(x) among the training digits': a labelled line at its value."""
+    from core.pictures.svg import histogram_svg
+
+    root, ns = parsed_svg(
+        histogram_svg(
+            {"real": np.linspace(0, 1, 50)},
+            title="D",
+            x_title="D(·)",
+            value_range=(0.0, 1.0),
+            markers={"yours": 0.75, "off the chart": 7.0},
+        )
+    )
+    lines = [line for line in root.findall(f"{ns}line") if line.get("stroke-dasharray")]
+    plot = next(r for r in root.findall(f"{ns}rect") if r.get("stroke") == "#d5d8de")
+    left, width = float(plot.get("x")), float(plot.get("width"))
+    xs = [float(line.get("x1")) for line in lines]
+    assert xs[0] == pytest.approx(left + 0.75 * width, abs=0.1)
+    assert xs[1] == pytest.approx(left + width, abs=0.1)  # clipped to the plot's edge
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "yours" in texts and "off the chart" in texts

@@ -325,9 +325,11 @@ def histogram_svg(
     bins: int = 40,
     width: int = 440,
     height: int = 320,
+    markers: dict[str, float] | None = None,
 ) -> str:
     """Overlaid histograms (counts per bin) of named groups of values, as an SVG picture:
-    the light, static counterpart of :func:`histogram_figure` for a chart redrawn often."""
+    the light, static counterpart of :func:`histogram_figure` for a chart redrawn often.
+    ``markers`` are single values drawn as labelled vertical lines (your digit among them)."""
     edges = np.linspace(*value_range, bins + 1)
     counts = {
         name: np.histogram(np.clip(np.asarray(values, dtype=float).ravel(), *value_range), edges)[0]
@@ -364,6 +366,16 @@ def histogram_svg(
         f'<text x="{x0 + plot_w / 2:.1f}" y="{y0 + plot_h + 42:.1f}" text-anchor="middle">'
         f"{_escape(x_title)}</text>"
     )
+    for label, value in (markers or {}).items():
+        x = px(float(np.clip(value, low, high)))
+        anchor = "end" if x > x0 + plot_w / 2 else "start"
+        shift = -5 if anchor == "end" else 5
+        out.append(
+            f'<line x1="{x:.1f}" y1="{y0:.1f}" x2="{x:.1f}" y2="{y0 + plot_h:.1f}" '
+            'stroke="#111" stroke-width="2.5" stroke-dasharray="6 3"/>'
+            f'<text x="{x + shift:.1f}" y="{y0 + 16:.1f}" text-anchor="{anchor}" '
+            f'font-weight="bold">{_escape(label)}</text>'
+        )
     x = x0
     for name, color in zip(counts, PALETTE, strict=False):
         out.append(
