@@ -9,7 +9,7 @@ import streamlit as st
 from core.data.datasets import Dataset
 from core.pictures.grids import image_grid
 from core.training.rbm_job import EXACT_MAX_HIDDEN, RBMJob
-from pages.kit.session import digit_judge, new_job, usable_dataset
+from pages.kit.session import digit_judge, new_job
 from pages.kit.training_page import Run, TrainingPage
 from pages.kit.widgets import checkpoint_inputs, export_row, offer_checkpoint, png_download
 from pages.settings.rbm import (
@@ -22,7 +22,9 @@ from pages.settings.rbm import (
     continue_from,
     job_settings,
 )
+from pages.views.digit_rbm import your_digit
 from pages.views.dreams import dreams_section
+from pages.views.own_dataset import chosen_dataset
 from pages.views.rbm import (
     RBMSession,
     chain_view,
@@ -50,7 +52,8 @@ PAGE = TrainingPage(
 
 def main() -> None:
     """The page in screen order: settings, controls, the live view, the pretrained model's
-    replay, view options, a look inside, dreams, a Gibbs chain, export and checkpoints."""
+    replay, view options, a look inside, dreams, your digit, a Gibbs chain, export and
+    checkpoints."""
     st.set_page_config(page_title="RBM, live", page_icon="🔗", layout="wide")
     st.title("Restricted Boltzmann Machine")
     st.caption(
@@ -59,7 +62,7 @@ def main() -> None:
     )
     values = PAGE.sidebar()
     session = PAGE.session()
-    dataset, dataset_name = usable_dataset(values["dataset"], session)
+    dataset, dataset_name = chosen_dataset(values["dataset"], session, "rbm")
     values["dataset"] = dataset_name  # the one the page goes on with, if that was offline
     settings = job_settings(values)
     run = PAGE.run(
@@ -67,7 +70,7 @@ def main() -> None:
         values,
         lambda: new_job(lambda device: RBMJob(dataset, settings, CAPS, device)),
         settings,
-        built_from=dataset_name,
+        built_from=dataset.name,  # your own images: each upload its own name
         load_checkpoint=continue_from(session),
     )
     check = checkpoint_check(dataset, dataset_name)
@@ -88,6 +91,7 @@ def main() -> None:
     view_options(run)
     look_inside(session)
     dreams_section(session, dataset, digit_judge(dataset))
+    your_digit(run, dataset, dataset_name, digit_judge(dataset))
     gibbs_chain(run, dataset)
     export(run, dataset, dataset_name)
     checkpoint_inputs(

@@ -4,6 +4,7 @@ GAN's job: core/training/gan_job.py.)"""
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
 from collections.abc import Callable
@@ -330,6 +331,11 @@ class RBMJob:
         with torch.no_grad():
             _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
         return list(probabilities.cpu().numpy())
+
+    def model_copy(self) -> RBM:
+        """The model as it is now, copied to the CPU: views that take their time (your digit's
+        completion) work on the copy while the run trains on."""
+        return copy.deepcopy(self.rbm).cpu()
 
     def checkpoint(self, dataset: str) -> bytes:
         """The model as a checkpoint file, with the step and the epoch it has reached."""

@@ -1,0 +1,150 @@
+"""Your digit on the RBM page: what the model sees of it, the hidden units it lights up, where
+its free energy lies among the training digits', and pattern completion: the known pixels
+clamped, the unknown ones sampled by Gibbs steps (core.rbm.completion)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.data.datasets import Dataset, binarize
+from core.data.drawn import binarized
+from core.pictures.grids import filter_grid, image_grid
+from core.pictures.svg import histogram_svg
+from core.rbm.completion import (
+    clean,
+    complete,
+    corrupt,
+    free_energies,
+    free_energy_rank,
+    hidden_activations,
+    lower_half,
+    right_half,
+)
+from core.training.rbm_job import RBMJob
+from pages.kit.widgets import grid_picture
+from pages.views.your_digit import drawn_digit, judge_sentence
+
+SHAPE = (28, 28)
+REFERENCE = 1000  # training digits whose free energies place yours
+UNKNOWN = {"the lower half": lower_half, "the right half": right_half}
+TOP_UNITS = 8
+
+
+@st.cache_resource(show_spinner=False)
+def pretrained_rbm():
+    """The shipped RBM, loaded once per server (read-only: views never train it)."""
+    from core.rbm.model import load_checkpoint_bytes
+    from pages.settings.rbm import PRETRAINED
+
+    return load_checkpoint_bytes(PRETRAINED.path.read_bytes())[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def reference_images(_dataset: Dataset, name: str) -> np.ndarray:
+    """The first REFERENCE training images, binarized as the RBM sees its data."""
+    return binarize(_dataset.images[:REFERENCE])
+
+
+def your_digit(run, dataset: Dataset, dataset_name: str, classifier) -> None:
+    """The section: a canvas, then the model's views of the drawing."""
+    st.header("Your digit")
+    st.caption(
+        "Draw a digit (or upload a photo) and see what the model makes of it: the hidden "
+        "units it lights up, how typical its free energy is, and how the model fills in a "
+        "part you hide: a Boltzmann machine can complete a pattern, a feed-forward net cannot."
+    )
+    if dataset.image_shape != SHAPE:
+        st.caption("Your digit works with 28×28 images: choose mnist-5k or mnist.")
+        return
+    digit_views(run, dataset, dataset_name, classifier)
+
+
+@st.fragment
+def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
+    """Redrawn alone as the pen lifts (a fragment: the page around it waits)."""
+    image = drawn_digit("rbm")
+    if image is None:
+        return
+    steps = run.run.snapshot(history=False).steps
+    choices = ["the pretrained RBM"] + ([f"your model (step {steps:,})"] if steps else [])
+    which = st.radio(
+        "Model", choices, index=len(choices) - 1, horizontal=True, key="rbm_digit_model"
+    )
+    rbm = pretrained_rbm() if which == choices[0] else run.run.read(RBMJob.model_copy)
+    v = binarized(image).ravel()
+    seen, units = st.columns([1, 2])
+    seen.image(
+        grid_picture(image_grid(np.stack([image.ravel(), v]), SHAPE, columns=2), 280),
+        caption="Yours, made MNIST-like · what the model sees (binarized)",
+        width="stretch",
+    )
+    seen.write(judge_sentence(classifier, image.ravel()))
+    activations = hidden_activations(rbm, v)
+    top = np.argsort(-activations)[:TOP_UNITS]
+    units.image(
+        grid_picture(filter_grid(rbm.W.detach().cpu().numpy()[top], SHAPE, columns=4), 420),
+        caption="The hidden units it lights up most, their filters W_j: "
+        + ", ".join(f"P = {activations[j]:.2f}" for j in top),
+        width="stretch",
+    )
+    reference = reference_images(dataset, dataset_name)
+    energy, share = free_energy_rank(rbm, v, reference)
+    energies = free_energies(rbm, reference)
+    low, high = float(min(energies.min(), energy)), float(max(energies.max(), energy))
+    units.image(
+        histogram_svg(
+            {"training digits": energies},
+            title="Free energy F(v): lower is more probable",
+            x_title="F(v)",
+            value_range=(low - 1, high + 1),
+            markers={"yours": energy},
+        ),
+        width="stretch",
+    )
+    units.write(
+        f"F(v) = {energy:.1f}: more typical than {share:.0%} of {len(reference):,} training "
+        "digits (their free energy is higher)."
+    )
+    completion(rbm, v, classifier)
+
+
+def completion(rbm, v: np.ndarray, classifier) -> None:
+    """Hide part of the digit, or flip some of its pixels, and let Gibbs steps fill it in."""
+    st.subheader("Complete it, or clean it")
+    task_column, amount, steps_column, go = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
+    task = task_column.radio(
+        "The model gets", [*UNKNOWN, "pixels flipped"], horizontal=True, key="rbm_digit_task"
+    )
+    share = amount.select_slider(
+        "Pixels flipped",
+        [0.05, 0.1, 0.2, 0.3],
+        0.2,
+        format_func=lambda x: f"{x:.0%}",
+        key="rbm_digit_flip",
+        disabled=task != "pixels flipped",
+    )
+    steps = steps_column.select_slider(
+        "Gibbs steps", [10, 30, 100, 300], 100, key="rbm_digit_steps"
+    )
+    if not go.button("Go", icon=":material/auto_fix_high:", width="stretch"):
+        return
+    if task in UNKNOWN:
+        unknown = UNKNOWN[task]()
+        given = np.where(unknown, 0.5, v)  # grey where unknown
+        result = complete(rbm, v, unknown, steps=int(steps), seed=0)
+        how = "the known pixels held"
+    else:
+        given, _ = corrupt(v, float(share), seed=0)
+        result = clean(rbm, given, steps=int(steps), seed=0)
+        how = "every pixel free, from the noisy image"
+    frames = [frame for _, frame in result.frames]
+    shown = [frames[i] for i in np.linspace(0, len(frames) - 1, min(6, len(frames))).astype(int)]
+    strip = np.stack([given, *shown, result.mean])
+    st.image(
+        grid_picture(image_grid(strip, SHAPE, columns=len(strip)), 900),
+        caption=f"Left: what the model is given (grey: unknown); then P(v | h) as the chain runs "
+        f"({steps} Gibbs steps, {how}); right: the mean of the last half of the steps.",
+        width="stretch",
+    )
+    st.write(judge_sentence(classifier, result.mean))
