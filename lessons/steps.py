@@ -49,7 +49,7 @@ def _squares_found(squares) -> Measured:
     found = squares.series("top_are_data")
     first = next((step for step, held in found if held), None)
     held = first is not None and found[-1, 1] == 1
-    return Measured(held, f"the 9 most probable states are the squares from step {first}")
+    return Measured(held, f"the 9 most probable states are the squares from step {first:,.0f}")
 
 
 def _race(race) -> Measured:
@@ -198,7 +198,7 @@ RBM = (
                 "“Replay: the pretrained RBM” under the live view shows its dreams (annealed "
                 "over 300 Gibbs steps) through its 6,850 recorded updates: from update 1,000 on "
                 "most are digits, but of at most six kinds at once, mostly ones and sevens; the "
-                "Dream button's 1,000 annealed steps find the valleys of every digit.",
+                "Dream button's 1,000 annealed steps find the valleys of nearly every digit.",
                 _replay,
                 model=Run(PCD, 0, 0, replay_verdicts),
             ),
@@ -349,9 +349,10 @@ GAN = (
         "G finds a few shapes that fool D and keeps drawing them.",
         (
             claim(
-                "a tall “none” bar (four in five or more) and a few short ones, and a "
-                "coverage entropy under 0.5 through 2,000 steps where a healthy run's passes 1 "
-                "by step 1,000.",
+                "the grid fill with a few shapes over and over; “Samples judged digits” shows "
+                "four in five or more “not a digit” (under the charts, a tall “none” bar), and "
+                "the coverage entropy stays under 0.5 through 2,000 steps where a healthy run's "
+                "passes 1 by step 1,000.",
                 _collapse,
                 collapse=Run(COLLAPSE, 2001),
                 healthy=Run(HEALTHY, 1001),
