@@ -18,7 +18,7 @@ from pages.kit.session import (
     cached_dataset,
     digit_judge,
     new_job,
-    usable_dataset,
+    not_judged,
 )
 from pages.kit.training_page import Run, TrainingPage
 from pages.kit.widgets import checkpoint_inputs, export_row, offer_checkpoint, png_download
@@ -40,6 +40,7 @@ from pages.views.gan import (
     the_game,
     timeline_view,
 )
+from pages.views.own_dataset import chosen_dataset
 from pages.views.replay import replay_section
 
 PAGE = TrainingPage(
@@ -68,7 +69,7 @@ def main() -> None:
     )
     values = PAGE.sidebar()
     session = PAGE.session()
-    dataset, dataset_name = usable_dataset(values["dataset"], session)
+    dataset, dataset_name = chosen_dataset(values["dataset"], session, "gan")
     values["dataset"] = dataset_name  # the one the page goes on with, if that was offline
     config = GANConfig(n_pixels=dataset.n_pixels, **config_values(values))
     classifier = digit_judge(dataset)
@@ -77,7 +78,7 @@ def main() -> None:
         values,
         lambda: new_job(lambda device: GANJob(dataset, config, CAPS, classifier, device)),
         live_settings(values, config),
-        built_from=dataset_name,
+        built_from=dataset.name,  # your own images: each upload its own name
         load_checkpoint=GANJob.load,
     )
     run.controls(
@@ -99,7 +100,7 @@ def main() -> None:
         "The fixed-noise grid of the pretrained GAN (64 images of G from the same noise)",
         lambda data, name: offer_checkpoint(session, check, data, name, "GAN"),
     )
-    how_to_read(fid_scale(dataset_name))
+    how_to_read(fid_scale(dataset_name) if classifier else not_judged(dataset))
     the_game()
     samples_on_demand(run, dataset, config)
     export(run, dataset, dataset_name)

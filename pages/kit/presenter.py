@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from core.data.own_images import OWN_IMAGES
 from pages.settings.table import Setting, link_values
 
 HIDE, PRESENT = "hide", "present"
@@ -64,6 +65,12 @@ def share_for_class(link: Sequence[Setting]) -> None:
         "The link opens this page with every setting as it is now. Tick what the class should "
         "not change: those controls are hidden, and the charts that go with them stay."
     )
+    if any(s.name == "dataset" and st.session_state.get(s.key) == OWN_IMAGES for s in link):
+        st.warning(
+            "Your own images stay with you: a link cannot carry them. It opens the page with "
+            "“Your own images” chosen, and whoever opens it is asked to upload theirs.",
+            icon=":material/no_photography:",
+        )
     labels = {setting.name: setting.label or setting.name for setting in link}
     labels[PRESETS] = "Presets"
     columns = st.columns(3)

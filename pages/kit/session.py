@@ -19,12 +19,14 @@ import streamlit as st
 import torch
 
 from core.data.datasets import (
+    DATASET_NAMES,
     DEFAULT_DATASET,
     DIGIT_CLASS_NAMES,
     Dataset,
     DatasetError,
     load_dataset,
 )
+from core.data.own_images import CLASS_NAMES as OWN_CLASS_NAMES
 from core.devices import training_device
 from core.judge.classifier import classifier_path, load_classifier
 from core.training import process
@@ -81,9 +83,24 @@ NOT_DIGITS = (
 )
 
 
+OWN_NOT_JUDGED = (
+    "The reference CNN knows MNIST's digits only and cannot know what your own images are "
+    "meant to be, so its verdicts (the share recognised, which digits, the classifier FID) are "
+    "left out here."
+)
+
+
+def not_judged(dataset: Dataset) -> str:
+    """Why the digit judge's views give way to a sentence on this dataset."""
+    if tuple(dataset.class_names) == OWN_CLASS_NAMES:
+        return OWN_NOT_JUDGED
+    return NOT_DIGITS.format(name=dataset.name)
+
+
 def digit_judge(dataset: Dataset):
     """The reference CNN for this dataset, or None where its verdict would mean nothing: the
-    dataset's classes are not digits (Fashion-MNIST), or no CNN is made for its image size."""
+    dataset's classes are not digits (Fashion-MNIST, a visitor's own images), or no CNN is made
+    for its image size."""
     if tuple(dataset.class_names) != DIGIT_CLASS_NAMES:
         return None
     return cached_classifier(dataset.image_shape)
@@ -97,8 +114,9 @@ def usable_dataset(name: str, session: PageSession) -> tuple[Dataset, str]:
         return cached_dataset(name), name
     except DatasetError as error:
         problem = error
+    built = session.made_with[0] if session.made_with else DEFAULT_DATASET
     for fallback in dict.fromkeys(
-        [session.made_with[0] if session.made_with else DEFAULT_DATASET, DEFAULT_DATASET]
+        [built if built in DATASET_NAMES else DEFAULT_DATASET, DEFAULT_DATASET]  # not own images
     ):
         try:
             dataset = cached_dataset(fallback)
@@ -134,6 +152,7 @@ class PageSession:
     charts_snapshot: tuple | None = None  # (taken at, snapshot, job id): see live.charts_snapshot
     drawn: dict = field(default_factory=dict)  # charts drawn once per snapshot (live.drawn_once)
     preset: str | None = None  # the preset whose sentence stays on screen
+    own: Any = None  # the visitor's own images (pages.views.own_dataset.OwnUpload), if any
 
     def forget_views(self) -> None:
         """Drop what was computed from the previous model (a page adds its own fields)."""

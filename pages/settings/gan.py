@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET
+from core.data.datasets import DEFAULT_DATASET
 from core.gan.trainer import GANConfig
 from core.training.caps import Caps
 from core.training.gan_job import GANLiveSettings
 from pages.kit.widgets import Pretrained
-from pages.settings.rbm import dataset_label
+from pages.settings.rbm import DATASET_CHOICES, dataset_label
 from pages.settings.table import SPEEDS, Setting, speed_setting
 
 CAPS = Caps(max_batch_size=512)
@@ -32,7 +32,7 @@ SETTINGS = (
         "dataset",
         "gan_dataset",
         DEFAULT_DATASET,
-        choices=DATASET_NAMES,
+        choices=DATASET_CHOICES,
         widget="selectbox",
         label="Dataset",
         format=dataset_label,

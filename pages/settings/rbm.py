@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.data.checkpoints import training_count
 from core.data.datasets import DATASET_NAMES, DEFAULT_DATASET, ONLINE_DATASETS, Dataset
+from core.data.own_images import OWN_IMAGES
 from core.rbm.model import load_checkpoint_bytes
 from core.training.caps import Caps
 from core.training.rbm_job import RBMJob, RBMJobSettings
@@ -40,8 +41,13 @@ DREAMERS = {  # the Dreams' samplers, as their control names them (short: a phon
 MODEL = "Model and training"
 
 
+DATASET_CHOICES = (*DATASET_NAMES, OWN_IMAGES)  # the last: uploaded (pages.views.own_dataset)
+
+
 def dataset_label(name: str) -> str:
     """A dataset as the selector names it: the downloaded ones say so."""
+    if name == OWN_IMAGES:
+        return "Your own images"
     return name + (" (downloaded once: needs the internet)" if name in ONLINE_DATASETS else "")
 
 
@@ -50,7 +56,7 @@ SETTINGS = (
         "dataset",
         "rbm_dataset",
         DEFAULT_DATASET,
-        choices=DATASET_NAMES,
+        choices=DATASET_CHOICES,
         widget="selectbox",
         label="Dataset",
         format=dataset_label,

@@ -11,7 +11,7 @@ from core.data.datasets import Dataset
 from core.pictures.grids import image_grid
 from core.pictures.svg import bars_svg
 from core.rbm.dreams import SAMPLERS, judge
-from pages.kit.session import NOT_DIGITS
+from pages.kit.session import not_judged
 from pages.kit.sidebar import draw
 from pages.kit.widgets import grid_picture
 from pages.settings.rbm import SETTINGS
@@ -84,7 +84,7 @@ def dreams_view(session, dataset: Dataset) -> None:
     )
     verdict = dreamed["verdict"]
     if verdict is None:
-        right.markdown(f"*{NOT_DIGITS.format(name=dataset.name)}*")
+        right.markdown(f"*{not_judged(dataset)}*")
         return
     right.image(
         bars_svg(
