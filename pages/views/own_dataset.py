@@ -15,7 +15,7 @@ from pages.kit.session import PageSession, browser_sessions, usable_dataset
 from pages.kit.training_page import PAGES
 from pages.kit.widgets import bounded_image, grid_picture
 
-PREVIEW = 64  # images in the preview grid
+PREVIEW, PREVIEW_WIDTH = 64, 320  # images in the preview grid, and its width in pixels
 WHAT_TO_UPLOAD = (
     f"Upload a zip of PNG or JPEG images, or a .npy / .npz array of shape (n, height, width) "
     f"(uint8 0–255, or floats in 0–1): between 10 and {LIMITS.max_images:,} images, at most "
@@ -52,34 +52,44 @@ def chosen_dataset(name: str, session: PageSession, prefix: str) -> tuple[Datase
 
 
 def own_images_section(session: PageSession, prefix: str) -> OwnImages | None:
-    """The uploader, the centring checkbox and the preview; the images the page trains on."""
+    """The uploader, the centring checkbox and the preview, in a section that opens by itself
+    while there is something to do or to see (no images yet, new ones, a refusal) and otherwise
+    stays as the visitor left it; the images the page trains on."""
     state = session.own = session.own or OwnUpload()
     if state.images is None:
         adopt_from_another_page(state, session)
-    count = state.images.dataset.n_samples if state.images is not None else 0
-    title = "Your own images" + (f": {count:,} images" if count else "")
-    with st.expander(title, expanded=state.images is None or bool(state.refusal)):
-        upload_column, centre_column = st.columns([3, 1], vertical_alignment="center")
-        upload = upload_column.file_uploader(
+    upload_key, centre_key, open_key = (f"{prefix}_own_{k}" for k in ("upload", "centre", "open"))
+    upload = st.session_state.get(upload_key)  # read before it is drawn: the section's state
+    centre = st.session_state.get(centre_key, True)
+    if upload is None:
+        state.tried, state.refusal = None, ""  # a refused file taken away: its error too
+    elif (upload.file_id, centre) != state.tried:
+        read_upload(state, upload, centre)
+        st.session_state[open_key] = True
+    if state.images is None or state.refusal:
+        st.session_state[open_key] = True
+    with st.expander("Your own images", key=open_key, on_change="rerun"):
+        left, right = st.columns([3, 2])
+        left.file_uploader(
             "A zip of PNG or JPEG images, or a .npy / .npz array",
             type=["zip", "npy", "npz"],
-            key=f"{prefix}_own_upload",
+            key=upload_key,
             help=WHAT_TO_UPLOAD,
         )
-        centre = centre_column.checkbox(
-            "Centre like MNIST", value=True, key=f"{prefix}_own_centre", help=CENTRE_HELP
-        )
-        if upload is None:
-            state.tried, state.refusal = None, ""  # a refused file taken away: its error too
-        elif (upload.file_id, centre) != state.tried:
-            read_upload(state, upload, centre)
+        left.checkbox("Centre like MNIST", value=True, key=centre_key, help=CENTRE_HELP)
         if state.refusal:
             kept = " The images you had stay." if state.images is not None else ""
-            st.error(state.refusal + kept, icon=":material/block:")
+            left.error(state.refusal + kept, icon=":material/block:")
         if state.images is None:
-            st.info(WHAT_TO_UPLOAD, icon=":material/upload_file:")
+            left.info(WHAT_TO_UPLOAD, icon=":material/upload_file:")
             return None
-        preview(state)
+        images = state.images
+        left.caption(
+            f"{images.dataset.n_samples:,} images, {images.skipped:,} skipped. "
+            + " ".join(images.notes)
+        )
+        with right:
+            preview(state)
     return state.images
 
 
@@ -94,7 +104,8 @@ def read_upload(state: OwnUpload, upload, centre: bool) -> None:
         return
     state.images, state.source, state.refusal = images, upload.name, ""
     state.preview = grid_picture(
-        image_grid(images.dataset.images[:PREVIEW], images.dataset.image_shape, columns=8), 400
+        image_grid(images.dataset.images[:PREVIEW], images.dataset.image_shape, columns=8),
+        PREVIEW_WIDTH,
     )
 
 
@@ -110,14 +121,11 @@ def adopt_from_another_page(state: OwnUpload, session: PageSession) -> None:
 
 
 def preview(state: OwnUpload) -> None:
-    """The first images as the models see them, their count and what was left out."""
-    images = state.images
-    count = images.dataset.n_samples
-    shown = min(count, PREVIEW)
+    """The first images as the models see them."""
+    count = state.images.dataset.n_samples
     bounded_image(
         state.preview,
-        400,
-        caption=f"The first {shown} of your {count:,} images ({state.source}), 28×28, ink = 1: "
-        "the RBM trains on them binarized, the GAN scaled to [−1, 1].",
+        PREVIEW_WIDTH,
+        caption=f"The first {min(count, PREVIEW)} of your {count:,} images ({state.source}), "
+        "28×28, ink = 1: the RBM trains on them binarized, the GAN scaled to [−1, 1].",
     )
-    st.caption(f"{count:,} images, {images.skipped:,} skipped. " + " ".join(images.notes))
