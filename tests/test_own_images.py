@@ -180,10 +180,15 @@ def test_images_larger_than_the_limit_are_skipped_before_they_are_decoded():
 
 
 def test_the_same_upload_gives_the_same_name_and_another_one_another():
-    first = images_from_upload("a.npy", npy(digits_stack(12)), False).dataset.name
-    assert images_from_upload("a.npy", npy(digits_stack(12)), False).dataset.name == first
-    assert images_from_upload("a.npy", npy(digits_stack(12, seed=1)), False).dataset.name != first
-    assert images_from_upload("a.npy", npy(digits_stack(12)), True).dataset.name != first
+    def named(stack: np.ndarray, centre: bool) -> tuple[str, str]:
+        own = images_from_upload("a.npy", npy(stack), centre)
+        assert own.digest in own.dataset.name and len(own.digest) == 8
+        return own.dataset.name, own.digest
+
+    first = named(digits_stack(12), False)
+    assert named(digits_stack(12), False) == first
+    assert named(digits_stack(12, seed=1), False)[1] != first[1]
+    assert named(digits_stack(12), True)[1] != first[1]
 
 
 # ---- what is refused, each with its sentence ----------------------------------------------------

@@ -32,9 +32,8 @@ CLASS_NAMES = ("your images",)  # one class, and not digits: the digit judge sta
 SIDE = 28  # every image becomes SIDE × SIDE
 MIN_IMAGES = 10  # a tenth of them (at least one) is held out for validation
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-ARCHIVE_SUFFIXES = (
-    *(".zip", ".npz", ".jar", ".gz", ".tgz", ".tar", ".bz2", ".tbz2", ".xz", ".txz"),
-    *(".7z", ".rar", ".zst", ".lz", ".lzma", ".z", ".cab"),
+ARCHIVE_SUFFIXES = tuple(
+    ".zip .npz .jar .gz .tgz .tar .bz2 .tbz2 .xz .txz .7z .rar .zst .lz .lzma .z .cab".split()
 )
 CENTRAL_ENTRY = b"PK\x01\x02"  # a zip's directory record: one per entry
 CHUNK = 1 << 20
@@ -60,11 +59,13 @@ LIMITS = UploadLimits()
 class OwnImages:
     """An upload made into a dataset: ``dataset`` holds (n, 784) float32 pixels in [0, 1] with
     ink = 1, labels all 0 of the one class ``CLASS_NAMES``; ``skipped`` counts the files or
-    images left out, and ``notes`` says, a sentence each, what was left out or changed."""
+    images left out, ``notes`` says, a sentence each, what was left out or changed, and
+    ``digest`` names this upload and its centring (the same bytes, the same digest)."""
 
     dataset: Dataset
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    digest: str = ""
 
 
 class _Skip(Exception):
@@ -435,7 +436,7 @@ def _own_images(name: str, data: bytes, centre: bool, rows: np.ndarray, reasons:
         image_shape=(SIDE, SIDE),
         class_names=CLASS_NAMES,
     )
-    return OwnImages(dataset, skipped, notes)
+    return OwnImages(dataset, skipped, notes, digest)
 
 
 def _reasons(reasons: Counter) -> str:

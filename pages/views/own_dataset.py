@@ -42,13 +42,15 @@ class OwnUpload:
 
 def chosen_dataset(name: str, session: PageSession, prefix: str) -> tuple[Dataset, str]:
     """The dataset the sidebar chose and its name; for your own images the uploader and the
-    preview are drawn, and until images are there the page stops after saying what to upload."""
+    preview are drawn, and until images are there the page stops after saying what to upload.
+    Their name is the upload's own ("own-" and its digest): a file name, a checkpoint's
+    dataset or a cache keyed by it never mixes one visitor's upload with another's."""
     if name != OWN_IMAGES:
         return usable_dataset(name, session)
     own = own_images_section(session, prefix)
     if own is None:
         st.stop()
-    return own.dataset, OWN_IMAGES
+    return own.dataset, f"{OWN_IMAGES}-{own.digest}"
 
 
 def own_images_section(session: PageSession, prefix: str) -> OwnImages | None:
