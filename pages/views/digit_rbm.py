@@ -28,6 +28,8 @@ from pages.views.your_digit import drawn_digit, judge_sentence
 SHAPE = (28, 28)
 REFERENCE = 1000  # training digits whose free energies place yours
 UNKNOWN = {"the lower half": lower_half, "the right half": right_half}
+PAINTED = "cells I paint"
+CELL = 10  # screen pixels per cell on the painting canvas
 TOP_UNITS = 8
 
 
@@ -38,12 +40,6 @@ def pretrained_rbm():
     from pages.settings.rbm import PRETRAINED
 
     return load_checkpoint_bytes(PRETRAINED.path.read_bytes())[0]
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def reference_images(_dataset: Dataset, name: str) -> np.ndarray:
-    """The first REFERENCE training images, binarized as the RBM sees its data."""
-    return binarize(_dataset.images[:REFERENCE])
 
 
 def your_digit(run, dataset: Dataset, dataset_name: str, classifier) -> None:
@@ -88,7 +84,7 @@ def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
         + ", ".join(f"P = {activations[j]:.2f}" for j in top),
         width="stretch",
     )
-    reference = reference_images(dataset, dataset_name)
+    reference = binarize(dataset.images[:REFERENCE])  # as the RBM sees its data; a few ms
     energy, share = free_energy_rank(rbm, v, reference)
     energies = free_energies(rbm, reference)
     low, high = float(min(energies.min(), energy)), float(max(energies.max(), energy))
@@ -114,7 +110,10 @@ def completion(rbm, v: np.ndarray, classifier) -> None:
     st.subheader("Complete it, or clean it")
     task_column, amount, steps_column, go = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
     task = task_column.radio(
-        "The model gets", [*UNKNOWN, "pixels flipped"], horizontal=True, key="rbm_digit_task"
+        "The model gets",
+        [*UNKNOWN, PAINTED, "pixels flipped"],
+        horizontal=True,
+        key="rbm_digit_task",
     )
     share = amount.select_slider(
         "Pixels flipped",
@@ -127,10 +126,14 @@ def completion(rbm, v: np.ndarray, classifier) -> None:
     steps = steps_column.select_slider(
         "Gibbs steps", [10, 30, 100, 300], 100, key="rbm_digit_steps"
     )
+    painted = painted_cells(v) if task == PAINTED else None
     if not go.button("Go", icon=":material/auto_fix_high:", width="stretch"):
         return
-    if task in UNKNOWN:
-        unknown = UNKNOWN[task]()
+    if task == PAINTED and (painted is None or not painted.any()):
+        st.caption("Paint the cells the model must fill in, then press Go.")
+        return
+    if task in UNKNOWN or task == PAINTED:
+        unknown = painted if task == PAINTED else UNKNOWN[task]()
         given = np.where(unknown, 0.5, v)  # grey where unknown
         result = complete(rbm, v, unknown, steps=int(steps), seed=0)
         how = "the known pixels held"
@@ -148,3 +151,28 @@ def completion(rbm, v: np.ndarray, classifier) -> None:
         width="stretch",
     )
     st.write(judge_sentence(classifier, result.mean))
+
+
+def painted_cells(v: np.ndarray) -> np.ndarray | None:
+    """A canvas over the digit as the model sees it: the cells painted are the unknown ones
+    (any paint in a cell counts)."""
+    from PIL import Image
+    from streamlit_drawable_canvas import st_canvas
+
+    picture = Image.fromarray((255 * (1 - v.reshape(SHAPE))).astype(np.uint8))
+    result = st_canvas(
+        drawing_mode="freedraw",
+        stroke_width=2 * CELL,
+        stroke_color="rgba(220, 50, 47, 0.6)",
+        background_image=picture.resize((28 * CELL, 28 * CELL), Image.NEAREST),
+        width=28 * CELL,
+        height=28 * CELL,
+        return_image_data=True,
+        key="rbm_digit_paint",
+    )
+    if result is None or result.image_data is None:
+        return None
+    alpha = np.asarray(result.image_data)[..., 3]
+    if alpha.shape != (28 * CELL, 28 * CELL):  # a canvas drawn at another size: rescale
+        alpha = np.asarray(Image.fromarray(alpha).resize((28 * CELL, 28 * CELL)))
+    return alpha.reshape(28, CELL, 28, CELL).max(axis=(1, 3)).ravel() > 0

@@ -1,0 +1,87 @@
+"""Your digit in a real browser: a stroke drawn with the mouse on the RBM page's and the GAN
+page's canvas, at a laptop's size and a phone's, brings the model's views of it; the RBM
+completes it and D judges it. Screenshots go to tests/artifacts."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from serving.browser import served_dashboard
+from tests.test_browser import ARTIFACTS
+
+pytestmark = pytest.mark.slow  # Chromium and a served dashboard
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+SIZES = [(1366, 768), (390, 844)]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with served_dashboard() as url:
+        yield url
+
+
+def draw_a_one(page) -> float:
+    """A downward stroke on the first canvas, as a mouse (or a finger) would: the time the
+    pen lifted."""
+    canvas = page.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, side = box["x"], box["y"], box["width"]
+    page.mouse.move(x + 0.48 * side, y + 0.2 * side)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + 0.5 * side, y + (0.2 + 0.03 * step) * side, steps=2)
+    lifted = time.perf_counter()
+    page.mouse.up()
+    return lifted
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_a_drawn_digit_lights_up_units_and_is_completed_on_the_rbm_page(
+    server, browser, width, height
+):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/rbm?dataset=mnist-5k")
+        page.get_by_role("heading", name="Your digit").wait_for(timeout=60_000)
+        page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
+        draw_a_one(page)
+        page.get_by_text(re.compile(r"The judge (reads|is unsure|calls)")).first.wait_for(
+            timeout=30_000
+        )
+        page.get_by_text(re.compile(r"more typical than \d+% of 1,000 training digits")).wait_for()
+        assert page.get_by_text("The hidden units it lights up most").count() == 1
+        page.get_by_text("Your digit", exact=True).first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"digit-rbm-{width}.png"))
+        go = page.get_by_role("button", name="Go")
+        go.scroll_into_view_if_needed()
+        go.click()
+        page.get_by_text(re.compile("the mean of the last half")).wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / f"digit-rbm-{width}-completed.png"))
+        if width < 1000:
+            return
+        # paint the cells to hide on a second canvas over the digit, then complete those
+        drawn = page.locator("canvas").count()  # the digit's canvas (its layers)
+        page.get_by_text("cells I paint").click()
+        deadline = time.monotonic() + 30
+        while page.locator("canvas").count() <= drawn and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        painting = page.locator("canvas").last  # the painting canvas, below the digit's
+        painting.scroll_into_view_if_needed()
+        box = painting.bounding_box()
+        page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.7 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + 0.8 * box["width"], box["y"] + 0.7 * box["height"], steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Go").click()
+        page.get_by_text(re.compile("the mean of the last half")).wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / f"digit-rbm-{width}-painted.png"))
+    finally:
+        context.close()
