@@ -85,3 +85,32 @@ def test_a_drawn_digit_lights_up_units_and_is_completed_on_the_rbm_page(
         page.screenshot(path=str(ARTIFACTS / f"digit-rbm-{width}-painted.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_d_judges_a_drawn_digit_and_g_searches_for_it_on_the_gan_page(
+    server, browser, width, height
+):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/gan?dataset=mnist-5k")
+        step = page.get_by_role("button", name="Step", exact=True)
+        step.wait_for(timeout=60_000)
+        for _ in range(3):  # a GAN that has trained a little: D and G have something to say
+            step.click()
+            page.wait_for_timeout(300)
+        page.get_by_role("heading", name="Your digit").scroll_into_view_if_needed()
+        page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
+        draw_a_one(page)
+        page.get_by_text(re.compile(r"D calls your drawing real with [01]\.\d\d")).wait_for(
+            timeout=30_000
+        )
+        page.screenshot(path=str(ARTIFACTS / f"digit-gan-{width}.png"))
+        search = page.get_by_role("button", name="Search")
+        search.scroll_into_view_if_needed()
+        search.click()
+        page.get_by_text(re.compile(r"G\(z\) is \d\.\d+ from your digit")).wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / f"digit-gan-{width}-found.png"))
+    finally:
+        context.close()

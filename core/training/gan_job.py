@@ -221,6 +221,21 @@ class GANJob:
         """G(z) for one noise vector."""
         return self.trainer.generate(torch.from_numpy(z[None, :]).float())
 
+    def digit_verdict(self, x_tanh: np.ndarray) -> tuple[float, float, dict[str, np.ndarray]]:
+        """D(x) of one image in [-1, 1] (your digit), the share of real images D rates lower,
+        and D's outputs on real and generated images (the histogram it is placed on)."""
+        from core.gan.projection import discriminator_verdict
+
+        outputs = self.discriminator_outputs()
+        verdict, share = discriminator_verdict(self.trainer, x_tanh, outputs["real images"])
+        return verdict, share, outputs
+
+    def frozen_generator(self):
+        """A copy of G (or its average) to search its noise space with while the run trains."""
+        from core.gan.projection import frozen_generator
+
+        return frozen_generator(self.trainer)
+
     def timeline_frames(self) -> list[tuple[int, np.ndarray]]:
         """The fixed-noise grids kept so far, with their steps."""
         return list(self.timeline)

@@ -21,6 +21,7 @@ def drawn_digit(prefix: str) -> np.ndarray | None:
 
     draw, upload = st.columns([3, 2])
     with draw:
+        st.space("medium")  # room for the canvas's toolbar, which floats above it
         result = st_canvas(
             drawing_mode="freedraw",
             stroke_width=PEN,
