@@ -31,6 +31,7 @@ from pages.settings.gan import (
     config_values,
     live_settings,
 )
+from pages.views.digit_gan import your_digit
 from pages.views.gan import (
     GANSession,
     how_to_read,
@@ -59,8 +60,8 @@ PAGE = TrainingPage(
 
 def main() -> None:
     """The page in screen order: settings and presets, controls, the live view, the
-    pretrained GAN's replay, the game and its algorithm, samples on demand, export and
-    checkpoints."""
+    pretrained GAN's replay, the game and its algorithm, samples on demand, your digit,
+    export and checkpoints."""
     st.set_page_config(page_title="GAN, live", page_icon="🎭", layout="wide")
     st.title("Generative Adversarial Network")
     st.caption(
@@ -103,6 +104,7 @@ def main() -> None:
     how_to_read(fid_scale(dataset_name) if classifier else not_judged(dataset))
     the_game()
     samples_on_demand(run, dataset, config)
+    your_digit(run, dataset, classifier)
     export(run, dataset, dataset_name)
     checkpoint_inputs(
         session, "gan", check, current="GAN", pretrained=PRETRAINED, n_pixels=dataset.n_pixels
