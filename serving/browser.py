@@ -201,3 +201,19 @@ def slider_to_end(page, label: str) -> None:
     slider.focus()
     slider.press("End")
     page.wait_for_timeout(300)
+
+
+def draw_a_one(page, canvas_index: int = 0) -> float:
+    """A downward stroke with the mouse (or a finger) on a drawing canvas, a "1": the moment the
+    pen lifted (time.perf_counter)."""
+    canvas = page.locator("canvas").nth(canvas_index)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, side = box["x"], box["y"], box["width"]
+    page.mouse.move(x + 0.48 * side, y + 0.2 * side)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + 0.5 * side, y + (0.2 + 0.03 * step) * side, steps=2)
+    lifted = time.perf_counter()
+    page.mouse.up()
+    return lifted

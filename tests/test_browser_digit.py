@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from serving.browser import served_dashboard
+from serving.browser import draw_a_one, served_dashboard
 from tests.test_browser import ARTIFACTS
 
 pytestmark = pytest.mark.slow  # Chromium and a served dashboard
@@ -23,22 +23,6 @@ SIZES = [(1366, 768), (390, 844)]
 def server():
     with served_dashboard() as url:
         yield url
-
-
-def draw_a_one(page) -> float:
-    """A downward stroke on the first canvas, as a mouse (or a finger) would: the time the
-    pen lifted."""
-    canvas = page.locator("canvas").first
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, y, side = box["x"], box["y"], box["width"]
-    page.mouse.move(x + 0.48 * side, y + 0.2 * side)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + 0.5 * side, y + (0.2 + 0.03 * step) * side, steps=2)
-    lifted = time.perf_counter()
-    page.mouse.up()
-    return lifted
 
 
 @pytest.mark.parametrize("width,height", SIZES)
