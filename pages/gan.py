@@ -43,6 +43,7 @@ from pages.views.gan import (
 )
 from pages.views.own_dataset import chosen_dataset
 from pages.views.replay import replay_section
+from pages.views.take_home import take_home
 
 PAGE = TrainingPage(
     kept_as="gan",
@@ -106,6 +107,7 @@ def main() -> None:
     samples_on_demand(run, dataset, config)
     your_digit(run, dataset, classifier)
     export(run, dataset, dataset_name)
+    take_home(run.run.job)
     checkpoint_inputs(
         session, "gan", check, current="GAN", pretrained=PRETRAINED, n_pixels=dataset.n_pixels
     )

@@ -27,6 +27,7 @@ from pages.views.gan_2d import (
     slow_motion_view,
     uploaded_points,
 )
+from pages.views.take_home import take_home
 
 PAGE = TrainingPage(
     kept_as="gan-2d",
@@ -74,6 +75,7 @@ def main() -> None:
         detail=lambda _: head_start_left(run),
     )
     slow_motion(run)
+    take_home(run.run.job)
     with st.expander("Settings of this run"):
         st.json({"data": run.run.job.points.name, **asdict(run.run.job.settings)})
 

@@ -36,6 +36,7 @@ from pages.views.rbm import (
     model_view,
 )
 from pages.views.replay import replay_section
+from pages.views.take_home import take_home
 
 PAGE = TrainingPage(
     kept_as="rbm",
@@ -94,6 +95,7 @@ def main() -> None:
     your_digit(run, dataset, dataset_name, digit_judge(dataset))
     gibbs_chain(run, dataset)
     export(run, dataset, dataset_name)
+    take_home(run.run.job)
     checkpoint_inputs(
         session, "rbm", check, current="model", pretrained=PRETRAINED, n_pixels=dataset.n_pixels
     )
