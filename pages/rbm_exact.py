@@ -32,6 +32,7 @@ PAGE = TrainingPage(
     caps=CAPS,
     refresh_seconds=REFRESH_SECONDS,
     reset_hint="The data, the hidden units, the seed or the race changed: press Reset.",
+    keeps_ghosts=False,  # its learners race side by side already
 )
 
 

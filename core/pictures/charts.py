@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -46,11 +46,16 @@ def history_figure(
 @dataclass(frozen=True)
 class Series:
     """One line of a panel: a history key, its legend label, and whether it is an evaluation
-    (a few points, drawn with markers) or a per-step metric (many, averaged into buckets)."""
+    (a few points, drawn with markers) or a per-step metric (many, averaged into buckets).
+    An earlier run's line (a ghost, pages.kit.ghosts) brings its own ``records``, a muted
+    ``color`` and a ``dash`` pattern (SVG's stroke-dasharray)."""
 
     key: str
     label: str
     evaluation: bool = False
+    color: str = ""  # "": the label's colour from the palette
+    dash: str = ""  # "": a solid line
+    records: Sequence[dict[str, float]] | None = field(default=None, compare=False, repr=False)
 
 
 def bucket_means(xs: Sequence[float], ys: Sequence[float], max_points: int):
@@ -101,6 +106,7 @@ class PanelLine:
     ys: list[float]
     markers: bool
     legend: bool
+    dash: str = ""
 
 
 def label_colors(panels: Sequence[tuple[str, Sequence[Series]]]) -> dict[str, str]:
@@ -108,7 +114,8 @@ def label_colors(panels: Sequence[tuple[str, Sequence[Series]]]) -> dict[str, st
     colors: dict[str, str] = {}
     for _, series in panels:
         for line in series:
-            colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
+            if not line.color:  # an earlier run's line brings its own
+                colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
     return colors
 
 
@@ -126,15 +133,21 @@ def panel_lines(
     for _, series in panels:
         lines = []
         for line in series:
-            points = [r for r in history if line.key in r]
+            source = history if line.records is None else line.records
+            points = [r for r in source if line.key in r]
             xs = [float(r[x_key]) for r in points]
             ys = [float(r[line.key]) for r in points]
             if not line.evaluation:
                 xs, ys = bucket_means(xs, ys, max_points)
             first = line.label not in colors
-            color = colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
-            markers = line.evaluation and len(xs) < 60
-            lines.append(PanelLine(line.label, color, list(xs), list(ys), markers, first))
+            if line.color:
+                color = colors.setdefault(line.label, line.color)
+            else:
+                color = colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
+            markers = line.evaluation and len(xs) < 60 and not line.dash
+            lines.append(
+                PanelLine(line.label, color, list(xs), list(ys), markers, first, line.dash)
+            )
         result.append(lines)
     return result
 
@@ -199,7 +212,11 @@ def panels_figure(
                     "name": line.label,
                     "legendgroup": line.label,
                     "showlegend": line.legend,
-                    "line": {"color": line.color, "width": 2},
+                    "line": {
+                        "color": line.color,
+                        "width": 2,
+                        "dash": "dash" if line.dash else "solid",
+                    },
                     "marker": {"size": 5},
                     "xaxis": f"x{suffix}",
                     "yaxis": f"y{suffix}",

@@ -91,6 +91,7 @@ def panels_svg(
     legend: dict[str, str] = {
         line.label: line.color for lines in all_lines for line in lines if line.ys
     }
+    dashes = {line.label: line.dash for lines in all_lines for line in lines if line.dash}
     legend_rows = _legend_rows(list(legend), width - 10)
     legend_h = 14 + 26 * len(legend_rows) if legend else 10
     height = rows * cell_h + (rows - 1) * 16 + legend_h
@@ -210,9 +211,11 @@ def panels_svg(
                 continue
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             label = _escape(line.label).replace('"', "&quot;")
-            out.append(
+            dash = f' stroke-dasharray="{line.dash}" data-ghost="1"' if line.dash else ""
+            out.append(  # an earlier run's line (dashed) a little thinner than today's
                 f'<polyline data-label="{label}" points="{path}" fill="none" '
-                f'stroke="{line.color}" stroke-width="2.2" stroke-linejoin="round"/>'
+                f'stroke="{line.color}" stroke-width="{1.8 if dash else 2.2}" '
+                f'stroke-linejoin="round"{dash}/>'
             )
             if line.markers or len(points) == 1:
                 # a marked point carries its value, for whoever reads the picture's source
@@ -224,9 +227,10 @@ def panels_svg(
     for row_index, row in enumerate(legend_rows if legend else []):
         legend_y = height - legend_h + 26 * row_index + 24
         for label, x in row:
+            dash = f' stroke-dasharray="{dashes[label]}"' if label in dashes else ""
             out.append(
                 f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{legend_y - 5:.1f}" '
-                f'y2="{legend_y - 5:.1f}" stroke="{legend[label]}" stroke-width="3"/>'
+                f'y2="{legend_y - 5:.1f}" stroke="{legend[label]}" stroke-width="3"{dash}/>'
                 f'<text x="{x + 36:.1f}" y="{legend_y:.1f}">{_escape(label)}</text>'
             )
     out.append("</svg>")

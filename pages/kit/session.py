@@ -153,6 +153,8 @@ class PageSession:
     drawn: dict = field(default_factory=dict)  # charts drawn once per snapshot (live.drawn_once)
     preset: str | None = None  # the preset whose sentence stays on screen
     own: Any = None  # the visitor's own images (pages.views.own_dataset.OwnUpload), if any
+    ghosts: list = field(default_factory=list)  # earlier runs' curves (pages.kit.ghosts)
+    trained_with: dict = field(default_factory=dict)  # the run's settings while it trained
 
     def forget_views(self) -> None:
         """Drop what was computed from the previous model (a page adds its own fields)."""

@@ -18,6 +18,7 @@ import streamlit as st
 from core.training.caps import Caps
 from core.training.process import threads_for_this_thread
 from core.training.runs import TRAINING, Job, TrainingRun
+from pages.kit import ghosts
 from pages.kit.live import live_fragment
 from pages.kit.session import PageSession, browser_sessions, kept, opened
 from pages.kit.sidebar import preset_holds, sidebar
@@ -47,6 +48,7 @@ class TrainingPage:
     refresh_seconds: float
     reset_hint: str  # what the Reset notice says changed
     run_options: dict = field(default_factory=dict)  # for TrainingRun (picture_interval, ...)
+    keeps_ghosts: bool = True  # a Reset keeps the run it ends beside the next (pages.kit.ghosts)
 
     def sidebar(self) -> dict[str, Any]:
         """Every setting's value by link name (the sidebar, the link, the presets)."""
@@ -94,7 +96,11 @@ class TrainingPage:
         def new_run() -> None:
             from_preset = st.session_state.pop(f"{self.prefix}_pending_reset", False)
             session.preset = session.preset if from_preset else None
+            if session.run is not None and self.keeps_ghosts:  # the run that ends stays beside
+                ended = session.run.snapshot()
+                ghosts.keep(session.ghosts, ended.history, ended.steps, session.trained_with)
             session.start_over(make_job(), self.caps, made_with, **self.run_options)
+            session.trained_with = dict(values)
 
         if session.run is None or st.session_state.get(f"{self.prefix}_pending_reset"):
             new_run()
@@ -104,6 +110,10 @@ class TrainingPage:
         changed = session.made_with != made_with
         if not changed:
             session.run.apply(live_settings)
+            if session.run.state == TRAINING:  # what a ghost of it will say it trained with
+                session.trained_with = dict(values)
+        ghosts.follow_row(session.ghosts, self.prefix)
+        ghosts.name_ghosts(session.ghosts, values, self.settings)
         return Run(self, session, session.run, changed, new_run)
 
 
@@ -178,3 +188,4 @@ class Run:
             finished=finished,
             draw=draw,
         )
+        ghosts.ghost_row(self.session.ghosts, self.page.prefix)

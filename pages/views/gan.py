@@ -15,6 +15,7 @@ from core.pictures.grids import image_grid, upscale
 from core.pictures.svg import bars_svg, histogram_svg, panel_pictures
 from core.training.gan_job import QUALITY_EVERY, GANJob
 from core.training.runs import TRAINING
+from pages.kit.ghosts import ghosts_key, with_ghosts
 from pages.kit.live import (
     charts_snapshot,
     curves_beside,
@@ -134,10 +135,10 @@ def live_charts(
         session,
         snapshot,
         "gan_curves",
-        log,
+        (log, ghosts_key(session.ghosts)),
         lambda: panel_pictures(
             snapshot.history,
-            PANELS,
+            with_ghosts(PANELS, session.ghosts),
             reference_lines={1: 0.5},
             placeholders={i: unjudged for i in (3, 4, 5)},
             log_panels=LOG_PANELS if log else (),

@@ -16,6 +16,7 @@ from core.pictures.plane import ARROW_LONGEST, ARROW_SCALE, plane_svg
 from core.pictures.svg import panels_svg
 from core.training.gan2d_job import GAN2DJob, SlowFrame
 from core.training.runs import RunSnapshot
+from pages.kit.ghosts import ghosts_key, with_ghosts
 from pages.kit.live import charts_snapshot, drawn_once
 from pages.kit.session import PageSession
 from pages.kit.widgets import log_scale_toggle
@@ -86,10 +87,10 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
                 session,
                 "curves",
                 snapshot,
-                log,
+                (log, ghosts_key(session.ghosts)),
                 lambda: panels_svg(
                     snapshot.history,
-                    PANELS,
+                    with_ghosts(PANELS, session.ghosts),
                     columns=1,
                     width=640,
                     panel_height=190,

@@ -17,6 +17,7 @@ from core.pictures.grids import filter_grid, gif_bytes, image_grid, upscale
 from core.pictures.svg import panel_pictures
 from core.training.rbm_job import RBMJob
 from core.training.runs import TRAINING
+from pages.kit.ghosts import ghosts_key, with_ghosts
 from pages.kit.live import charts_snapshot, curves_beside
 from pages.kit.session import PageSession
 from pages.kit.widgets import grid_picture
@@ -104,8 +105,8 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
         session,
         snapshot,
         "rbm_curves",
-        (x_key, len(session.ais)),
-        lambda: panel_pictures(history, panels, **chart_options),
+        (x_key, len(session.ais), ghosts_key(session.ghosts)),
+        lambda: panel_pictures(history, with_ghosts(panels, session.ghosts), **chart_options),
     )
     with left:
         if not pictures:

@@ -1,0 +1,133 @@
+"""Earlier runs beside this one (pages.kit.ghosts): kept at a Reset, named by what differs,
+drawn dashed in every panel with their names in the legend, pinned and hidden; and on the
+2-D GAN's page, k = 1 reset to k = 10."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.pictures.charts import Series
+from core.pictures.svg import panel_pictures
+from pages.kit.ghosts import (
+    GHOST_RECORDS,
+    MAX_GHOSTS,
+    Ghost,
+    history_bytes,
+    keep,
+    name_ghosts,
+    thinned,
+    with_ghosts,
+)
+from pages.settings.gan_2d import SETTINGS as GAN2D_SETTINGS
+from pages.settings.rbm import SETTINGS as RBM_SETTINGS
+from tests.helpers import chart_marks, chart_words, fresh_page, parsed_svg
+
+PANELS = [("Losses", [Series("d", "D"), Series("g", "G")])]
+
+
+def records(steps: int, scale: float = 1.0) -> list[dict]:
+    return [{"step": s, "d": scale / (s + 1), "g": scale * s} for s in range(1, steps + 1)]
+
+
+def test_a_ghost_is_thinned_keeps_its_evaluations_and_says_its_size():
+    history = records(5000)
+    history += [{"step": 5000, "evaluation": 1.0, "kl": 0.5 - i / 100} for i in range(10)]
+    kept = thinned(history)
+    assert len(kept) <= GHOST_RECORDS and kept[0]["step"] <= 4  # its whole shape
+    assert sum("kl" in r for r in kept) == 10  # every evaluation stays
+    assert 100_000 < history_bytes(kept) < 1_000_000  # a few hundred kB, not the model
+
+
+def test_past_five_the_oldest_unpinned_goes_and_a_run_that_never_trained_is_not_kept():
+    ghosts: list[Ghost] = []
+    keep(ghosts, [], 0, {"k": 1})
+    assert ghosts == []
+    for k in range(1, 6):
+        keep(ghosts, records(10), 10, {"k": k})
+    ghosts[0].pinned = True
+    keep(ghosts, records(10), 10, {"k": 6})
+    assert len(ghosts) == MAX_GHOSTS
+    assert [g.values["k"] for g in ghosts] == [1, 3, 4, 5, 6]  # k = 2 went, k = 1 is pinned
+    assert len({g.color for g in ghosts}) == MAX_GHOSTS
+
+
+def test_a_ghost_is_named_by_what_differs_from_the_current_settings():
+    values = {s.name: s.default for s in RBM_SETTINGS}
+    ghosts: list[Ghost] = []
+    for change in ({"k": 1}, {"method": "PCD", "speed": "1 step/s"}, {}, {}):
+        keep(ghosts, records(3), 3, values | change)
+    name_ghosts(ghosts, values | {"k": 10, "method": "CD"}, RBM_SETTINGS)
+    assert [g.name for g in ghosts] == [
+        "k 1 → 10",
+        "k 1 → 10, PCD → CD",  # in the table's order; the speed changes no curve
+        "k 1 → 10 (#3)",
+        "k 1 → 10 (#4)",
+    ]
+    name_ghosts(ghosts[2:], values | {"k": 1, "method": "CD"}, RBM_SETTINGS)
+    assert ghosts[2].name == "same settings"
+    lr = {s.name: s.default for s in GAN2D_SETTINGS}
+    keep(ghosts := [], records(3), 3, lr | {"lr_g": 0.0002})
+    name_ghosts(ghosts, lr | {"lr_g": 0.002}, GAN2D_SETTINGS)
+    assert ghosts[0].name == "lr_g 0.0002 → 0.002"
+
+
+def test_every_panel_draws_a_shown_ghost_dashed_with_its_name_in_the_legend():
+    ghosts: list[Ghost] = []
+    keep(ghosts, records(50, scale=2.0), 50, {"k": 1})
+    keep(ghosts, records(50, scale=3.0), 50, {"k": 2})
+    name_ghosts(ghosts, {"k": 10}, RBM_SETTINGS)
+    ghosts[1].hidden = True
+    (svg,) = panel_pictures(records(80), with_ghosts(PANELS, ghosts))
+    root, ns = parsed_svg(svg)
+    lines = {(p.get("data-label"), p.get("stroke-dasharray")) for p in root.iter(f"{ns}polyline")}
+    assert lines == {("D", None), ("G", None), ("k 1 → 10", "7 4"), ("k 1 → 10", "2 3")}
+    legend = [t.text for t in root.iter(f"{ns}text")]
+    assert "k 1 → 10" in legend and "k 2 → 10" not in legend
+    today = [p.get("stroke") for p in root.iter(f"{ns}polyline") if p.get("data-label") == "D"]
+    assert today == ["#1f77b4"]  # today's colours are the palette's, as without ghosts
+
+
+def row_toggle(app: AppTest, label: str, number: int):
+    return next(t for t in app.toggle if t.label == label and f"ghost{number}_" in t.key)
+
+
+@pytest.mark.slow
+def test_on_the_2d_page_a_reset_from_k_1_to_10_keeps_the_first_run_beside_the_second():
+    page = fresh_page("../pages/gan_2d.py")
+    step = next(b for b in page.button if b.label == "Step")
+    for _ in range(3):
+        step.click().run()
+    page.sidebar.slider(key="g2_k").set_value(10).run()
+    next(b for b in page.button if b.label == "Reset").click().run()
+    next(b for b in page.button if b.label == "Step").click().run()
+    assert not page.exception
+    assert "k 1 → 10" in chart_words(page)
+    lines = [m for m in chart_marks(page, "k 1 → 10") if m.tag.endswith("polyline")]
+    assert len(lines) >= 4 and all(m.get("stroke-dasharray") for m in lines)  # every panel's
+    assert any("k 1 → 10" in m.value and "3 steps" in m.value for m in page.markdown)
+    row_toggle(page, "Show", 1).set_value(False).run()
+    assert "k 1 → 10" not in chart_words(page)
+    row_toggle(page, "Keep this run", 1).set_value(True).run()
+    for _ in range(MAX_GHOSTS):  # five more runs: the pinned one stays
+        next(b for b in page.button if b.label == "Step").click().run()
+        next(b for b in page.button if b.label == "Reset").click().run()
+    names = [t.key for t in page.toggle if t.label == "Keep this run"]
+    assert len(names) == MAX_GHOSTS and "g2_ghost1_pin" in names
+    assert "g2_ghost2_pin" not in names  # the oldest unpinned went
+    assert not page.exception
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page_file, k_key", [("rbm.py", "rbm_k"), ("gan.py", "gan_k")])
+def test_the_rbm_and_gan_pages_draw_the_earlier_run_in_every_panel(page_file, k_key):
+    page = fresh_page(f"../pages/{page_file}")
+    for _ in range(2):
+        next(b for b in page.button if b.label == "Step").click().run()
+    page.sidebar.slider(key=k_key).set_value(10).run()
+    next(b for b in page.button if b.label == "Reset").click().run()
+    next(b for b in page.button if b.label == "Step").click().run()
+    assert not page.exception
+    drawn = [m for m in chart_marks(page, "k 1 → 10") if m.tag.endswith("polyline")]
+    assert drawn and all(m.get("stroke-dasharray") for m in drawn)
+    assert chart_words(page).count("k 1 → 10") >= 2  # in each panel's legend it has a line in
