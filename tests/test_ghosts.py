@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.pictures.charts import Series
-from core.pictures.svg import panel_pictures
+from core.pictures.svg import panel_pictures, panels_svg
 from pages.kit.ghosts import (
     GHOST_RECORDS,
     MAX_GHOSTS,
@@ -86,6 +86,11 @@ def test_every_panel_draws_a_shown_ghost_dashed_with_its_name_in_the_legend():
     assert "k 1 → 10" in legend and "k 2 → 10" not in legend
     today = [p.get("stroke") for p in root.iter(f"{ns}polyline") if p.get("data-label") == "D"]
     assert today == ["#1f77b4"]  # today's colours are the palette's, as without ghosts
+    two = [*PANELS, ("Outputs", [Series("d", "D(x)")])]
+    for svg in (panels_svg(records(9), with_ghosts(two, ghosts)), panels_svg(records(9), two)):
+        root, ns = parsed_svg(svg)
+        (line,) = [p for p in root.iter(f"{ns}polyline") if p.get("data-label") == "D(x)"]
+        assert line.get("stroke") == "#2ca02c"  # the third label's, the ghost's line or not
 
 
 def row_toggle(app: AppTest, label: str, number: int):

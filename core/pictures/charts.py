@@ -129,6 +129,7 @@ def panel_lines(
     """Each panel's lines: per-batch series averaged into at most ``max_points``; one colour
     per legend label, the same in every panel (``colors``: labels already given theirs)."""
     colors = dict(colors or {})
+    ghosts: dict[str, str] = {}  # earlier runs' lines: their own colours, no palette's turn
     result = []
     for _, series in panels:
         lines = []
@@ -139,9 +140,9 @@ def panel_lines(
             ys = [float(r[line.key]) for r in points]
             if not line.evaluation:
                 xs, ys = bucket_means(xs, ys, max_points)
-            first = line.label not in colors
+            first = line.label not in colors and line.label not in ghosts
             if line.color:
-                color = colors.setdefault(line.label, line.color)
+                color = ghosts.setdefault(line.label, line.color)
             else:
                 color = colors.setdefault(line.label, PALETTE[len(colors) % len(PALETTE)])
             markers = line.evaluation and len(xs) < 60 and not line.dash

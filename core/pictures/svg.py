@@ -91,7 +91,9 @@ def panels_svg(
     legend: dict[str, str] = {
         line.label: line.color for lines in all_lines for line in lines if line.ys
     }
-    dashes = {line.label: line.dash for lines in all_lines for line in lines if line.dash}
+    dashes: dict[str, str] = {}  # a legend entry dashed as the label's first line
+    for line in (line for lines in all_lines for line in lines if line.dash):
+        dashes.setdefault(line.label, line.dash)
     legend_rows = _legend_rows(list(legend), width - 10)
     legend_h = 14 + 26 * len(legend_rows) if legend else 10
     height = rows * cell_h + (rows - 1) * 16 + legend_h
