@@ -5,12 +5,13 @@ closed, the explanations under the views left out). "Share for class" builds suc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from core.data.own_images import OWN_IMAGES
+from pages.kit.compare import THEN, run_a_state
 from pages.settings.table import Setting, link_values
 
 HIDE, PRESENT = "hide", "present"
@@ -46,21 +47,29 @@ def hide_settings(prefix: str, link: Sequence[Setting]) -> None:
         st.html(f"<style>{rules} {{ display: none !important; }}</style>")
 
 
-def share_link(link: Sequence[Setting], hide: Sequence[str], present: bool) -> str:
+def share_link(
+    link: Sequence[Setting], hide: Sequence[str], present: bool, run_a: Mapping | None = None
+) -> str:
     """This page's address with its settings as they are now, the names to hide and the
-    projector layout."""
-    query = link_values(st.session_state, link)
+    projector layout; with ``run_a`` (an earlier run's values by link name), a compare link:
+    run A's settings, and as ``then`` what today's change (pages.kit.compare)."""
+    if run_a is None:
+        query = link_values(st.session_state, link)
+    else:
+        state, then = run_a_state(run_a, link)
+        query = {**link_values(state, link), THEN: then}
     if hide:
         query[HIDE] = ",".join(hide)
     if present:
         query[PRESENT] = "1"
     address = (st.context.url or "").split("?")[0]
-    return address + ("?" + urlencode(query, safe=",") if query else "")
+    return address + ("?" + urlencode(query, safe=",:") if query else "")
 
 
 @st.dialog("Share for class")
-def share_for_class(link: Sequence[Setting]) -> None:
-    """Checkboxes for what the class should not change, and the link they make."""
+def share_for_class(link: Sequence[Setting], earlier: Sequence[tuple[str, dict]] = ()) -> None:
+    """Checkboxes for what the class should not change, and the link they make; with
+    ``earlier`` runs (name, values by link name), one may be run A of a compare link."""
     st.caption(
         "The link opens this page with every setting as it is now. Tick what the class should "
         "not change: those controls are hidden, and the charts that go with them stay."
@@ -83,7 +92,17 @@ def share_for_class(link: Sequence[Setting]) -> None:
         "Projector layout: larger text, the sidebar closed, short explanations",
         key="share_present",
     )
-    st.code(share_link(link, hide, present), language=None, wrap_lines=True)
+    run_a = None
+    if earlier:
+        this_only = "No: this run only"
+        names = {name: values for name, values in earlier}
+        chosen = st.selectbox(
+            "Compare: the link opens an earlier run's settings (run A) and offers today's as run B",
+            [this_only, *names],
+            key="share_compare",
+        )
+        run_a = names.get(chosen)
+    st.code(share_link(link, hide, present, run_a), language=None, wrap_lines=True)
     st.caption(
         "The seed in the link trains the same model for everyone on the same machine, with "
         "the same library versions and CPU threads per run; another machine, or a run alone on "

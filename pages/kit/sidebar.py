@@ -13,10 +13,15 @@ from pages.settings.table import Setting, format_value, link_values, preset_stat
 
 
 def sidebar(
-    prefix: str, settings: Sequence[Setting], presets: dict, chose_preset: Callable[[str], None]
+    prefix: str,
+    settings: Sequence[Setting],
+    presets: dict,
+    chose_preset: Callable[[str], None],
+    earlier: Callable[[], Sequence] = lambda: (),
 ) -> dict[str, Any]:
     """Every setting's value by link name: the sidebar's from their widgets (first from the
-    link), the others (drawn by a view further down) from the session state."""
+    link), the others (drawn by a view further down) from the session state. ``earlier()``:
+    the page's earlier runs, (name, values), for "Share for class"'s compare link."""
     settings_from_link(prefix, settings)
     values: dict[str, Any] = {}
     with st.sidebar:
@@ -31,7 +36,7 @@ def sidebar(
         preset_buttons(prefix, settings, presets, chose_preset)
     for setting in settings:
         values.setdefault(setting.name, st.session_state.get(setting.key, setting.default))
-    settings_to_link(settings)
+    settings_to_link(settings, earlier)
     return values
 
 
@@ -81,7 +86,7 @@ def settings_from_link(prefix: str, settings: Sequence[Setting]) -> None:
         st.warning(notice, icon=":material/link_off:")
 
 
-def settings_to_link(settings: Sequence[Setting]) -> None:
+def settings_to_link(settings: Sequence[Setting], earlier: Callable[[], Sequence]) -> None:
     """Write the widgets' current values to the address bar, so the link reproduces them, and
     offer "Share for class" at the sidebar's foot. Parameters that are not settings (a
     presenter's ``hide`` and ``present``, a page's own images) stay as they are: rewritten in
@@ -93,7 +98,7 @@ def settings_to_link(settings: Sequence[Setting]) -> None:
     if wanted != current:
         st.query_params.from_dict(wanted)
     if st.sidebar.button("Share for class", icon=":material/share:", width="stretch"):
-        share_for_class(settings)
+        share_for_class(settings, earlier())
 
 
 def preset_buttons(

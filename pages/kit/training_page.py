@@ -19,6 +19,7 @@ from core.training.caps import Caps
 from core.training.process import threads_for_this_thread
 from core.training.runs import TRAINING, Job, TrainingRun
 from pages.kit import ghosts
+from pages.kit.compare import run_b_offer
 from pages.kit.live import live_fragment
 from pages.kit.session import PageSession, browser_sessions, kept, opened
 from pages.kit.sidebar import preset_holds, sidebar
@@ -52,7 +53,18 @@ class TrainingPage:
 
     def sidebar(self) -> dict[str, Any]:
         """Every setting's value by link name (the sidebar, the link, the presets)."""
-        return sidebar(self.prefix, self.settings, self.presets, self._chose_preset)
+        values = sidebar(
+            self.prefix,
+            self.settings,
+            self.presets,
+            self._chose_preset,
+            lambda: [(g.name, g.values) for g in kept(self.kept_as, self.session_class).ghosts],
+        )
+        run_b_offer(self.prefix, self.settings, self._ask_for_a_new_run)
+        return values
+
+    def _ask_for_a_new_run(self) -> None:
+        st.session_state[f"{self.prefix}_pending_reset"] = True
 
     def _chose_preset(self, name: str) -> None:
         kept(self.kept_as, self.session_class).preset = name
