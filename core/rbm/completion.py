@@ -197,8 +197,10 @@ def complete(
     known pixels clamped (see the module). ``chains`` chains run at once from the same start
     and the one whose states had the lowest mean F(v), the most probable, is kept: a chain can
     settle in a lesser digit, and the most probable of a few is right more often
-    (docs/performance.md). The unknown pixels start blank, or at ``start`` (the data's mean
-    image, say). Its own generator from ``seed``; ``frames`` pictures of the kept chain."""
+    (docs/performance.md). The unknown pixels start blank, or at ``start``: from the training
+    images' mean, with 300 steps, the completion is judged right as often as the nearest
+    training image's half. Its own generator from ``seed``; ``frames`` pictures of the kept
+    chain."""
     steps = _checked_count("steps", steps, MAX_STEPS)
     frames = _checked_count("frames", frames, MAX_FRAMES)
     chains = _checked_count("chains", chains, MAX_CHAINS)
