@@ -102,12 +102,19 @@ def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
         f"F(v) = {energy:.1f}: more typical than {share:.0%} of {len(reference):,} training "
         "digits (their free energy is higher)."
     )
-    completion(rbm, v, classifier)
+    completion(rbm, v, reference.mean(axis=0), classifier)
 
 
-def completion(rbm, v: np.ndarray, classifier) -> None:
-    """Hide part of the digit, or flip some of its pixels, and let Gibbs steps fill it in."""
+def completion(rbm, v: np.ndarray, mean_digit: np.ndarray, classifier) -> None:
+    """Hide part of the digit, or flip some of its pixels, and let Gibbs steps fill it in (from
+    the training digits' mean: bench/bench_completion.py measured it best)."""
     st.subheader("Complete it, or clean it")
+    st.caption(
+        "Measured on 1,000 test digits the pretrained RBM never saw (300 Gibbs steps): with "
+        "the lower half hidden, the judge names the completed digit right 81% of the time, as "
+        "often as the lower half of the nearest of 5,000 training digits (81%; blank: 0.1%); "
+        "with 20% of pixels flipped, the cleaned digit 88% (the nearest training digit: 83%)."
+    )
     task_column, amount, steps_column, go = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
     task = task_column.radio(
         "The model gets",
@@ -124,7 +131,7 @@ def completion(rbm, v: np.ndarray, classifier) -> None:
         disabled=task != "pixels flipped",
     )
     steps = steps_column.select_slider(
-        "Gibbs steps", [10, 30, 100, 300], 100, key="rbm_digit_steps"
+        "Gibbs steps", [10, 30, 100, 300, 1000], 300, key="rbm_digit_steps"
     )
     painted = painted_cells(v) if task == PAINTED else None
     if not go.button("Go", icon=":material/auto_fix_high:", width="stretch"):
@@ -135,11 +142,11 @@ def completion(rbm, v: np.ndarray, classifier) -> None:
     if task in UNKNOWN or task == PAINTED:
         unknown = painted if task == PAINTED else UNKNOWN[task]()
         given = np.where(unknown, 0.5, v)  # grey where unknown
-        result = complete(rbm, v, unknown, steps=int(steps), seed=0)
+        result = complete(rbm, v, unknown, steps=int(steps), seed=0, start=mean_digit)
         how = "the known pixels held"
     else:
         given, _ = corrupt(v, float(share), seed=0)
-        result = clean(rbm, given, steps=int(steps), seed=0)
+        result = clean(rbm, given, steps=int(steps), seed=0, share=float(share))
         how = "every pixel free, from the noisy image"
     frames = [frame for _, frame in result.frames]
     shown = [frames[i] for i in np.linspace(0, len(frames) - 1, min(6, len(frames))).astype(int)]
