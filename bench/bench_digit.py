@@ -25,12 +25,20 @@ def timed(page, pressed: float, text: re.Pattern) -> float:
     return time.perf_counter() - pressed
 
 
-def rbm_round(browser, url: str) -> dict[str, float]:
+def start(page, training: bool) -> None:
+    """Start the page's run (the measure is while it trains), or leave it idle."""
+    if training:
+        page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
+        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
+    else:
+        page.get_by_role("button", name="Start", exact=True).wait_for(timeout=60_000)
+
+
+def rbm_round(browser, url: str, training: bool) -> dict[str, float]:
     page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     try:
         page.goto(f"{url}/rbm?dataset=mnist-5k&epochs=200")
-        page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
-        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
+        start(page, training)
         page.get_by_role("heading", name="Your digit").scroll_into_view_if_needed()
         views = timed(page, draw_a_one(page), JUDGED)
         page.get_by_text(re.compile(r"more typical than")).wait_for()
@@ -39,17 +47,18 @@ def rbm_round(browser, url: str) -> dict[str, float]:
         pressed = time.perf_counter()
         go.click()
         completion = timed(page, pressed, re.compile("the mean of the last half"))
-        return {"RBM views": views, "completion, 100 Gibbs steps": completion}
+        return {"RBM views": views, "completion, 300 Gibbs steps": completion}
     finally:
         page.context.close()
 
 
-def gan_round(browser, url: str) -> dict[str, float]:
+def gan_round(browser, url: str, training: bool) -> dict[str, float]:
     page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     try:
         page.goto(f"{url}/gan?dataset=mnist-5k")
-        page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
-        page.get_by_text(re.compile(r"Training — step \d+")).wait_for(timeout=30_000)
+        if not training:  # D and G need a step to have something to say
+            page.get_by_role("button", name="Step", exact=True).click(timeout=60_000)
+        start(page, training)
         page.get_by_role("heading", name="Your digit").scroll_into_view_if_needed()
         verdict = timed(page, draw_a_one(page), re.compile(r"D calls your drawing real"))
         search = page.get_by_role("button", name="Search")
@@ -65,6 +74,7 @@ def gan_round(browser, url: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--idle", action="store_true", help="no run training meanwhile")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -74,12 +84,13 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for _ in range(args.rounds):
             for measure in (rbm_round, gan_round):
-                for name, value in measure(browser, url).items():
+                for name, value in measure(browser, url, not args.idle).items():
                     seconds.setdefault(name, []).append(value)
         browser.close()
     print(
         f"{cpu_name()}, {os.cpu_count()} cores, load average {load:.1f} at the start; "
-        f"a run training on the same page; median of {args.rounds}"
+        f"{'no run training' if args.idle else 'a run training on the same page'}; "
+        f"median of {args.rounds}"
     )
     print("| measure | median s | all |")
     print("| --- | ---: | --- |")

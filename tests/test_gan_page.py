@@ -257,3 +257,13 @@ def test_the_export_buttons_have_labels_that_fit_a_laptop():
     labels = [str(d.proto.label) for d in app.get("download_button")]
     assert "Training (GIF)" in labels and "Samples (PNG)" in labels
     assert all(len(label) <= 22 for label in labels), labels
+
+
+def test_a_search_distance_reads_on_the_pretrained_gans_measured_scale():
+    """bench/bench_projection.py: unseen digits end below 0.065 (nine in ten), digits turned on
+    their side near 0.1, noise near 0.5; the sentence follows those three."""
+    from pages.views.digit_gan import reach
+
+    assert "can draw it" in reach(0.029)
+    assert "something like it" in reach(0.097)
+    assert "cannot draw" in reach(0.514)
