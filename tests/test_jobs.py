@@ -209,7 +209,6 @@ def test_a_storm_of_live_changes_never_lands_inside_a_step(digits):
     assert np.isfinite(run.job.rbm.W.numpy()).all()
 
 
-
 def test_gan_quality_is_measured_every_250_discriminator_updates_whatever_k(digits):
     """At k = 5 a step is five D updates: quality every 50 steps, so a slow run's FID is a line
     within a lesson's minutes; at k = 1 every 250 steps, as before."""
