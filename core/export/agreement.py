@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from core.export import gan2d_script, gan_script, rbm_script
+from core.training.process import threads_for_this_thread
 
 # The scripts' columns, by the engine's names for them (the keys of a job's records).
 COLUMNS = {
@@ -285,11 +286,13 @@ def run_case(case: Case, seed: int = 0) -> tuple[list[dict], list[dict]]:
     with tempfile.TemporaryDirectory(prefix="take_home_") as folder:
         process = start_script(case, seed, folder)
         threads = torch.get_num_threads()
-        torch.set_num_threads(1)
+        # this thread's count alone: torch.set_num_threads would pin the whole process's
+        # (core.training.process), and the runs and pages after it would train on one thread
+        threads_for_this_thread(1)
         try:
             engine = engine_lines(case, seed)
         finally:
-            torch.set_num_threads(threads)
+            threads_for_this_thread(threads)
         return finish_script(process, case), engine
 
 
