@@ -161,7 +161,7 @@ def test_uploading_checkpoints(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{server}/rbm")
     page.get_by_role("button", name="Start", exact=True).wait_for(timeout=30_000)
-    upload = page.locator("input[type=file]")
+    upload = page.locator("input[type=file][accept$='.pt']")  # not your digit's photo
 
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"this is not a checkpoint")
@@ -257,7 +257,7 @@ def test_gan_page_trains_samples_pauses_and_refuses_a_bad_upload(server, browser
 
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"\x80\x02 not a torch file")
-    page.locator("input[type=file]").set_input_files(str(bad))
+    page.locator("input[type=file][accept$='.pt']").set_input_files(str(bad))
     page.get_by_text("The current GAN is unchanged").wait_for(timeout=10_000)
     assert status(page) == ("Paused", paused_at)  # nothing changed
 

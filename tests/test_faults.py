@@ -75,14 +75,15 @@ def test_each_fault_stays_in_its_own_session_while_others_train(tmp_path, monkey
         # 1. A run that diverges: its worker raises, the run stops with a message.
         diverging = visitor("/rbm?dataset=digits&hidden=20")
         diverging.get_by_role("button", name="Start", exact=True).wait_for(timeout=60_000)
-        diverging.locator("input[type=file]").set_input_files(str(tmp_path / "overflowing.pt"))
+        checkpoint = "input[type=file][accept$='.pt']"  # not your digit's photo
+        diverging.locator(checkpoint).set_input_files(str(tmp_path / "overflowing.pt"))
         diverging.get_by_text("Continuing from overflowing.pt").wait_for(timeout=20_000)
         diverging.get_by_role("button", name="Start", exact=True).click()
         diverging.get_by_text(re.compile(r"Training stopped: .*diverged")).wait_for(timeout=20_000)
         # 2. A corrupt checkpoint: refused, the visitor's GAN unchanged.
         corrupt = visitor("/gan")
         corrupt.get_by_role("button", name="Start", exact=True).wait_for(timeout=60_000)
-        corrupt.locator("input[type=file]").set_input_files(str(tmp_path / "corrupt.pt"))
+        corrupt.locator(checkpoint).set_input_files(str(tmp_path / "corrupt.pt"))
         corrupt.get_by_text("The current GAN is unchanged").wait_for(timeout=20_000)
         # 3. A link full of garbage: notices, defaults, a page that works.
         garbage = visitor("/rbm?hidden=abc&lr=-5&k=1e999&seed=%3Cscript%3E&junk=1")
