@@ -72,3 +72,22 @@ def fresh_page(path: str, query: dict | None = None):
     for key, value in (query or {}).items():
         app.query_params[key] = value
     return app.run()
+
+
+def damage(draw, data: bytes) -> bytes:
+    """``data`` with bytes overwritten, cut or inserted, one to four times (for a hypothesis
+    ``@st.composite`` strategy's ``draw``): what a broken download or a hostile edit leaves."""
+    from hypothesis import strategies as st
+
+    data = bytearray(data)
+    for _ in range(draw(st.integers(1, 4))):
+        position = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["overwrite", "cut", "insert"]))
+        patch = draw(st.binary(min_size=1, max_size=8))
+        if action == "overwrite":
+            data[position : position + len(patch)] = patch
+        elif action == "cut":
+            del data[position:]
+        else:
+            data[position:position] = patch
+    return bytes(data)

@@ -37,6 +37,7 @@ from core.gan.trainer import load_checkpoint_bytes as load_gan_bytes
 from core.rbm.model import RBM, checkpoint_dict
 from core.rbm.model import load_checkpoint_bytes as load_rbm_bytes
 from core.training.caps import Caps
+from tests.helpers import damage
 
 EXAMPLES = int(os.environ.get("HOSTILE_FILES_EXAMPLES", "0"))  # 0: the default suite's short run
 # damaged bytes make torch.load warn of odd pickle protocols before it refuses them
@@ -229,18 +230,7 @@ def saved(tree) -> bytes:
 @st.composite
 def damaged_bytes(draw, genuine: str):
     """The ``genuine`` file's bytes with bytes overwritten, cut or inserted."""
-    data = bytearray(saved(GENUINE[genuine]))
-    for _ in range(draw(st.integers(1, 4))):
-        position = draw(st.integers(0, len(data)))
-        action = draw(st.sampled_from(["overwrite", "cut", "insert"]))
-        patch = draw(st.binary(min_size=1, max_size=8))
-        if action == "overwrite":
-            data[position : position + len(patch)] = patch
-        elif action == "cut":
-            del data[position:]
-        else:
-            data[position:position] = patch
-    return bytes(data)
+    return damage(draw, saved(GENUINE[genuine]))
 
 
 # ---- the RBM's checkpoints --------------------------------------------------------------------

@@ -28,6 +28,7 @@ from core.data.own_images import (
     _read_counted,
     images_from_upload,
 )
+from tests.helpers import damage
 
 EXAMPLES = int(os.environ.get("HOSTILE_FILES_EXAMPLES", "0"))
 
@@ -365,18 +366,8 @@ def answer(name: str, data: bytes, centre: bool) -> OwnImages | None:
 def damaged(draw) -> tuple[str, bytes]:
     """A genuine upload with bytes overwritten, cut or inserted, under any name."""
     genuine = draw(st.sampled_from(sorted(GENUINE)))
-    data = bytearray(GENUINE[genuine])
-    for _ in range(draw(st.integers(1, 4))):
-        position = draw(st.integers(0, len(data)))
-        action = draw(st.sampled_from(["overwrite", "cut", "insert"]))
-        patch = draw(st.binary(min_size=1, max_size=8))
-        if action == "overwrite":
-            data[position : position + len(patch)] = patch
-        elif action == "cut":
-            del data[position:]
-        else:
-            data[position:position] = patch
-    return draw(st.sampled_from([genuine, *NAMES])), bytes(data)
+    data = damage(draw, GENUINE[genuine])
+    return draw(st.sampled_from([genuine, *NAMES])), data
 
 
 @st.composite
