@@ -203,17 +203,30 @@ def slider_to_end(page, label: str) -> None:
     page.wait_for_timeout(300)
 
 
-def draw_a_one(page, canvas_index: int = 0) -> float:
-    """A downward stroke with the mouse (or a finger) on a drawing canvas, a "1": the moment the
-    pen lifted (time.perf_counter)."""
-    canvas = page.locator("canvas").nth(canvas_index)
+def draw_a_one(page, pad_index: int = 0, touch: bool = False) -> float:
+    """A downward stroke with the mouse, or a finger (``touch``: the page's context needs
+    has_touch), on a drawing pad (pages.kit.drawing_pad), a "1": the moment the pen lifted
+    (time.perf_counter)."""
+    canvas = page.locator("canvas.pad-canvas").nth(pad_index)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     x, y, side = box["x"], box["y"], box["width"]
-    page.mouse.move(x + 0.48 * side, y + 0.2 * side)
+    path = [(x + 0.48 * side, y + 0.2 * side)]
+    path += [(x + 0.5 * side, y + (0.2 + 0.03 * step) * side) for step in range(1, 21)]
+    if touch:  # as a touch screen sends it: start, moves, end
+        cdp = page.context.new_cdp_session(page)
+        for kind, (px, py) in zip(["touchStart"] + ["touchMove"] * 20, path, strict=True):
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": px, "y": py}]}
+            )
+        lifted = time.perf_counter()
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+        return lifted
+    page.mouse.move(*path[0])
     page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + 0.5 * side, y + (0.2 + 0.03 * step) * side, steps=2)
+    for px, py in path[1:]:
+        page.mouse.move(px, py, steps=2)
     lifted = time.perf_counter()
     page.mouse.up()
     return lifted

@@ -1,6 +1,7 @@
-"""Your digit in a real browser: a stroke drawn with the mouse on the RBM page's and the GAN
-page's canvas, at a laptop's size and a phone's, brings the model's views of it; the RBM
-completes it and D judges it. Screenshots go to tests/artifacts."""
+"""Your digit in a real browser: a stroke drawn on the RBM page's and the GAN page's drawing pad,
+with the mouse at a laptop's size and a finger at a phone's, brings the model's views of it;
+the RBM completes it and D judges it; the pad's Undo, Redo and Clear take the views away and
+back. Screenshots go to tests/artifacts."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ pytestmark = pytest.mark.slow  # Chromium and a served dashboard
 sync_api = pytest.importorskip("playwright.sync_api")
 
 SIZES = [(1366, 768), (390, 844)]
+JUDGED = re.compile(r"The judge (reads|is unsure|calls)")
+
+
+def new_page(browser, width: int, height: int):
+    """A laptop (mouse) or, below 1,000 pixels wide, a phone (touch)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, has_touch=width < 1000
+    )
+    return context, context.new_page()
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +39,13 @@ def server():
 def test_a_drawn_digit_lights_up_units_and_is_completed_on_the_rbm_page(
     server, browser, width, height
 ):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+    context, page = new_page(browser, width, height)
     try:
         page.goto(f"{server}/rbm?dataset=mnist-5k")
         page.get_by_role("heading", name="Your digit").wait_for(timeout=60_000)
         page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
-        draw_a_one(page)
-        page.get_by_text(re.compile(r"The judge (reads|is unsure|calls)")).first.wait_for(
-            timeout=30_000
-        )
+        draw_a_one(page, touch=width < 1000)
+        page.get_by_text(JUDGED).first.wait_for(timeout=30_000)
         page.get_by_text(re.compile(r"more typical than \d+% of 1,000 training digits")).wait_for()
         assert page.get_by_text("The hidden units it lights up most").count() == 1
         page.get_by_text("Your digit", exact=True).first.scroll_into_view_if_needed()
@@ -75,8 +82,7 @@ def test_a_drawn_digit_lights_up_units_and_is_completed_on_the_rbm_page(
 def test_d_judges_a_drawn_digit_and_g_searches_for_it_on_the_gan_page(
     server, browser, width, height
 ):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+    context, page = new_page(browser, width, height)
     try:
         page.goto(f"{server}/gan?dataset=mnist-5k")
         step = page.get_by_role("button", name="Step", exact=True)
@@ -86,7 +92,7 @@ def test_d_judges_a_drawn_digit_and_g_searches_for_it_on_the_gan_page(
             page.wait_for_timeout(300)
         page.get_by_role("heading", name="Your digit").scroll_into_view_if_needed()
         page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
-        draw_a_one(page)
+        draw_a_one(page, touch=width < 1000)
         page.get_by_text(re.compile(r"D calls your drawing real with [01]\.\d\d")).wait_for(
             timeout=30_000
         )
@@ -96,5 +102,28 @@ def test_d_judges_a_drawn_digit_and_g_searches_for_it_on_the_gan_page(
         search.click()
         page.get_by_text(re.compile(r"G\(z\) is \d\.\d+ from your digit")).wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / f"digit-gan-{width}-found.png"))
+    finally:
+        context.close()
+
+
+def test_the_pad_s_undo_redo_and_clear_take_the_drawing_away_and_back(server, browser):
+    context, page = new_page(browser, 1366, 768)
+    try:
+        page.goto(f"{server}/rbm?dataset=mnist-5k")
+        page.get_by_text("Draw something first").first.wait_for(timeout=60_000)
+        draw_a_one(page)
+        page.get_by_text(JUDGED).first.wait_for(timeout=30_000)
+        tools = {name: page.get_by_role("button", name=name) for name in ("Undo", "Redo", "Clear")}
+        tools["Undo"].first.click()
+        page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
+        assert page.get_by_text(JUDGED).count() == 0
+        tools["Redo"].first.click()
+        page.get_by_text(JUDGED).first.wait_for(timeout=30_000)
+        tools["Clear"].first.click()
+        page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
+        tools["Redo"].first.click()  # nothing to redo after a clear: the pad stays empty
+        page.wait_for_timeout(1000)
+        assert page.get_by_text("Draw something first").count() >= 1
+        assert page.get_by_text(JUDGED).count() == 0
     finally:
         context.close()

@@ -1,4 +1,4 @@
-"""Your digit, on the RBM and GAN pages: drawn on a canvas (mouse or touch) or a photo
+"""Your digit, on the RBM and GAN pages: drawn on a pad (mouse, pen or touch) or a photo
 uploaded, made MNIST-like by core.data.drawn (cropped to the ink, a 20×20 box, centred by its
 centre of mass in 28×28), and the judge's reading of it in a sentence."""
 
@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.data.drawn import image_from_bytes, mnist_like
 from core.rbm.dreams import RECOGNISED_AT
+from pages.kit.drawing_pad import drawing_pad
 
 CANVAS = 280  # screen pixels: ten to an MNIST pixel
 PEN = 22  # an MNIST stroke is about two pixels of 28 wide
@@ -16,22 +17,14 @@ PEN = 22  # an MNIST stroke is about two pixels of 28 wide
 
 def drawn_digit(prefix: str) -> np.ndarray | None:
     """The visitor's digit as 28×28 pixels in [0, 1] (ink 1), or None with a hint: a photo
-    when one is uploaded, else the canvas."""
-    from streamlit_drawable_canvas import st_canvas  # registered only in a running app
-
+    when one is uploaded, else the pad."""
     draw, upload = st.columns([3, 2])
     with draw:
-        st.space("medium")  # room for the canvas's toolbar, which floats above it
-        result = st_canvas(
-            drawing_mode="freedraw",
-            stroke_width=PEN,
-            stroke_color="#000000",
-            background_color="#ffffff",
-            width=CANVAS,
-            height=CANVAS,
-            return_image_data=True,  # its toolbar undoes, redoes and clears
-            key=f"{prefix}_digit_canvas",
-        )
+        try:
+            drawing = drawing_pad(f"{prefix}_digit_pad", CANVAS, PEN, "Draw one digit here")
+        except ValueError as error:  # strokes that did not check: a message, nothing kept
+            st.caption(f":material/draw: {error}")
+            drawing = None
     with upload:
         photo = st.file_uploader(
             "…or a photo of one handwritten digit (PNG or JPEG)",
@@ -45,10 +38,9 @@ def drawn_digit(prefix: str) -> np.ndarray | None:
     try:
         if photo is not None:
             return mnist_like(image_from_bytes(photo.getvalue()))
-        pixels = None if result is None else result.image_data
-        if pixels is None:
-            raise ValueError("Draw something first: a digit on the canvas, or upload a photo.")
-        return mnist_like(np.asarray(pixels))
+        if drawing is None:
+            raise ValueError("Draw something first: a digit on the pad, or upload a photo.")
+        return mnist_like(drawing)
     except ValueError as error:  # an empty canvas, or a photo that is not one
         st.caption(f":material/draw: {error}")
         return None
