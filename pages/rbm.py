@@ -92,7 +92,7 @@ def main() -> None:
     view_options(run)
     look_inside(session)
     dreams_section(session, dataset, digit_judge(dataset))
-    your_digit(run, dataset, dataset_name, digit_judge(dataset))
+    your_digit(run, dataset, digit_judge(dataset))
     gibbs_chain(run, dataset)
     export(run, dataset, dataset_name)
     take_home(run.run.job)

@@ -46,7 +46,9 @@ def test_a_drawn_digit_lights_up_units_and_is_completed_on_the_rbm_page(
         page.get_by_text("Draw something first").first.wait_for(timeout=30_000)
         draw_a_one(page, touch=width < 1000)
         page.get_by_text(JUDGED).first.wait_for(timeout=30_000)
-        page.get_by_text(re.compile(r"more typical than \d+% of 1,000 training digits")).wait_for()
+        page.get_by_text(
+            re.compile(r"more typical than \d+% of 500 training digits and \d+% of 500 validation")
+        ).wait_for()
         assert page.get_by_text("The hidden units it lights up most").count() == 1
         page.get_by_text("Your digit", exact=True).first.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"digit-rbm-{width}.png"))

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.data.datasets import binarize, train_validation_split
 from core.gan.trainer import GANConfig
 from core.training.gan_job import GANJob
 from core.training.rbm_job import RBMJob, RBMJobSettings
@@ -79,6 +80,21 @@ def test_analysis_views(digits):
     assert set(energies) == {"data", "model samples", "noise"}
     # Even a briefly trained model gives data lower free energy than random noise.
     assert energies["data"].mean() < energies["noise"].mean()
+
+
+def test_your_digit_is_placed_among_the_run_s_own_training_and_validation_images(digits):
+    job = RBMJob(digits, RBMJobSettings(hidden_units=16, batch_size=20))
+    reference = job.reference_digits(100)
+    train, held = reference["training"], reference["validation"]
+    assert train.shape == (100, 64) and held.shape == (100, 64)
+    assert set(np.unique(np.concatenate([train, held]))) <= {0.0, 1.0}  # as the RBM sees them
+    assert np.array_equal(train, job.train[:100].numpy())
+    assert np.array_equal(held, job.validation[:100].numpy())
+    # the split the run trains on (10% held out by its seed), not the dataset's first images
+    train_split, held_split = train_validation_split(digits, 0.1, seed=0)
+    assert np.array_equal(train, binarize(train_split.images[:100]))
+    assert np.array_equal(held, binarize(held_split.images[:100]))
+    assert not np.array_equal(held, binarize(digits.images[:100]))
 
 
 def test_evaluation_of_a_small_model_has_its_exact_log_likelihood(digits):

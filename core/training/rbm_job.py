@@ -332,6 +332,15 @@ class RBMJob:
             _, probabilities = self.rbm.gibbs_chain(v, k, generator=generator)
         return list(probabilities.cpu().numpy())
 
+    def reference_digits(self, n: int) -> dict[str, np.ndarray]:
+        """At most ``n`` of the run's training and of its validation images, binarized, as
+        numpy: where your digit's F(v) is placed. The split is made once, when the job is, and
+        never changes, so this needs no lock."""
+        return {
+            "training": self.train[:n].cpu().numpy(),
+            "validation": self.validation[:n].cpu().numpy(),
+        }
+
     def model_copy(self) -> RBM:
         """The model as it is now, copied to the CPU: views that take their time (your digit's
         completion) work on the copy while the run trains on."""

@@ -20,7 +20,7 @@ SHAPE = (28, 28)
 
 
 def your_digit(run, dataset: Dataset, classifier) -> None:
-    """The section: a canvas, then D's verdict and G's nearest image."""
+    """The section: a drawing pad, then D's verdict and G's nearest image."""
     st.header("Your digit")
     st.caption(
         "Draw a digit (or upload a photo): D says how real it looks, and a search of G's "

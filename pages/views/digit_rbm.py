@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.data.datasets import Dataset, binarize
+from core.data.datasets import Dataset, binarize, load_dataset, train_validation_split
 from core.data.drawn import binarized
 from core.pictures.grids import filter_grid, image_grid
 from core.pictures.svg import histogram_svg
@@ -16,7 +16,6 @@ from core.rbm.completion import (
     complete,
     corrupt,
     free_energies,
-    free_energy_rank,
     hidden_activations,
     lower_half,
     right_half,
@@ -26,7 +25,7 @@ from pages.kit.widgets import grid_picture
 from pages.views.your_digit import drawn_digit, judge_sentence
 
 SHAPE = (28, 28)
-REFERENCE = 1000  # training digits whose free energies place yours
+REFERENCE = 500  # training digits, and as many validation digits, whose F(v) place yours
 UNKNOWN = {"the lower half": lower_half, "the right half": right_half}
 PAINTED = "cells I paint"
 CELL = 10  # screen pixels per cell on the painting canvas
@@ -42,8 +41,20 @@ def pretrained_rbm():
     return load_checkpoint_bytes(PRETRAINED.path.read_bytes())[0]
 
 
-def your_digit(run, dataset: Dataset, dataset_name: str, classifier) -> None:
-    """The section: a canvas, then the model's views of the drawing."""
+@st.cache_resource(show_spinner=False)
+def pretrained_reference() -> dict[str, np.ndarray]:
+    """The pretrained RBM's training and validation digits, binarized: scripts/train_rbm.py
+    trained it on the page's default split of mnist-5k (10% held out, seed 0), whatever
+    dataset the page shows."""
+    train, validation = train_validation_split(load_dataset("mnist-5k"), 0.1, seed=0)
+    return {
+        "training": binarize(train.images[:REFERENCE]),
+        "validation": binarize(validation.images[:REFERENCE]),
+    }
+
+
+def your_digit(run, dataset: Dataset, classifier) -> None:
+    """The section: a drawing pad, then the model's views of the drawing."""
     st.header("Your digit")
     st.caption(
         "Draw a digit (or upload a photo) and see what the model makes of it: the hidden "
@@ -53,11 +64,11 @@ def your_digit(run, dataset: Dataset, dataset_name: str, classifier) -> None:
     if dataset.image_shape != SHAPE:
         st.caption("Your digit works with 28×28 images: choose mnist-5k or mnist.")
         return
-    digit_views(run, dataset, dataset_name, classifier)
+    digit_views(run, classifier)
 
 
 @st.fragment
-def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
+def digit_views(run, classifier) -> None:
     """Redrawn alone as the pen lifts (a fragment: the page around it waits)."""
     image = drawn_digit("rbm")
     if image is None:
@@ -67,7 +78,12 @@ def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
     which = st.radio(
         "Model", choices, index=len(choices) - 1, horizontal=True, key="rbm_digit_model"
     )
-    rbm = pretrained_rbm() if which == choices[0] else run.run.read(RBMJob.model_copy)
+    if which == choices[0]:
+        rbm, reference, noun = pretrained_rbm(), pretrained_reference(), "digits"
+    else:
+        rbm = run.run.read(RBMJob.model_copy)
+        reference = run.run.job.reference_digits(REFERENCE)
+        noun = "digits" if classifier is not None else "images"  # a visitor's own images
     v = binarized(image).ravel()
     seen, units = st.columns([1, 2])
     seen.image(
@@ -84,13 +100,14 @@ def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
         + ", ".join(f"P = {activations[j]:.2f}" for j in top),
         width="stretch",
     )
-    reference = binarize(dataset.images[:REFERENCE])  # as the RBM sees its data; a few ms
-    energy, share = free_energy_rank(rbm, v, reference)
-    energies = free_energies(rbm, reference)
-    low, high = float(min(energies.min(), energy)), float(max(energies.max(), energy))
+    energy = float(free_energies(rbm, v[None])[0])
+    energies = {name: free_energies(rbm, images) for name, images in reference.items()}
+    train, held = energies["training"], energies["validation"]
+    low = min(energy, *(float(e.min()) for e in energies.values()))
+    high = max(energy, *(float(e.max()) for e in energies.values()))
     units.image(
         histogram_svg(
-            {"training digits": energies},
+            {f"training {noun}": train, f"validation {noun} (unseen)": held},
             title="Free energy F(v): lower is more probable",
             x_title="F(v)",
             value_range=(low - 1, high + 1),
@@ -99,10 +116,11 @@ def digit_views(run, dataset: Dataset, dataset_name: str, classifier) -> None:
         width="stretch",
     )
     units.write(
-        f"F(v) = {energy:.1f}: more typical than {share:.0%} of {len(reference):,} training "
-        "digits (their free energy is higher)."
+        f"F(v) = {energy:.1f}: more typical than {np.mean(train > energy):.0%} of "
+        f"{len(train):,} training {noun} and {np.mean(held > energy):.0%} of {len(held):,} "
+        f"validation {noun} the model never saw (their free energy is higher)."
     )
-    completion(rbm, v, reference.mean(axis=0), classifier)
+    completion(rbm, v, reference["training"].mean(axis=0), classifier)
 
 
 def completion(rbm, v: np.ndarray, mean_digit: np.ndarray, classifier) -> None:
