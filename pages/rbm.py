@@ -11,7 +11,13 @@ from core.pictures.grids import image_grid
 from core.training.rbm_job import EXACT_MAX_HIDDEN, RBMJob
 from pages.kit.session import digit_judge, new_job
 from pages.kit.training_page import Run, TrainingPage
-from pages.kit.widgets import checkpoint_inputs, export_row, offer_checkpoint, png_download
+from pages.kit.widgets import (
+    checkpoint_inputs,
+    export_row,
+    offer_checkpoint,
+    png_download,
+    x_axis_radio,
+)
 from pages.settings.rbm import (
     CAPS,
     PRESETS,
@@ -106,7 +112,8 @@ def main() -> None:
 def view_options(run: Run) -> None:
     """The curves' axis, the Gibbs steps of the samples, and the log-likelihood on demand."""
     options = st.columns([2, 3, 2])
-    options[0].radio("Horizontal axis", ["steps", "epochs"], horizontal=True, key="rbm_x_axis")
+    with options[0]:
+        x_axis_radio("rbm_x_axis", ["steps", "epochs", "images seen"])
     options[1].slider(
         "Gibbs steps between the training images and their samples",
         1,

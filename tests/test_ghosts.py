@@ -4,10 +4,11 @@ drawn dashed in every panel with their names in the legend, pinned and hidden; a
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.pictures.charts import Series
+from core.pictures.charts import Series, panel_lines
 from core.pictures.svg import panel_pictures, panels_svg
 from pages.kit.ghosts import (
     GHOST_RECORDS,
@@ -93,6 +94,48 @@ def test_every_panel_draws_a_shown_ghost_dashed_with_its_name_in_the_legend():
         assert line.get("stroke") == "#2ca02c"  # the third label's, the ghost's line or not
 
 
+def test_a_ghost_is_cut_where_today_s_run_has_come_unless_asked_whole():
+    ghosts: list[Ghost] = []
+    keep(ghosts, records(2000), 2000, {"k": 1})
+    name_ghosts(ghosts, {"k": 10}, RBM_SETTINGS)
+    spans = {}  # (first x, last x) of each line, in pixels
+    for until in (40, None):
+        (svg,) = panel_pictures(records(40), with_ghosts(PANELS, ghosts, until))
+        root, ns = parsed_svg(svg)
+        spans[until] = {
+            p.get("data-label"): tuple(
+                float(p.get("points").split()[i].split(",")[0]) for i in (0, -1)
+            )
+            for p in root.iter(f"{ns}polyline")
+        }
+    # cut: both span the panel, the same steps side by side
+    assert spans[40]["D"] == pytest.approx(spans[40]["k 1 → 10"], abs=1.0)
+    # whole: today's 40 steps squeezed into the first fiftieth of the panel
+    (start, end), (_, today) = spans[None]["k 1 → 10"], spans[None]["D"]
+    assert (today - start) / (end - start) < 0.03
+
+
+def test_runs_of_other_batch_sizes_share_an_axis_of_images_seen():
+    ghosts: list[Ghost] = []
+    ghost = [{**r, "images": r["step"] * 64} for r in records(100)]
+    keep(ghosts, ghost, 100, {"batch": 64})
+    name_ghosts(ghosts, {"batch": 16}, RBM_SETTINGS)
+    today = [{**r, "images": r["step"] * 16} for r in records(400)]
+    today.append({"step": 401, "d": 1.0, "g": 2.0})  # a checkpoint's record: no count, left out
+    lines = panel_lines(today, with_ghosts(PANELS, ghosts, 6400, "images"), "images", 1000)[0]
+    ends = {line.label: (line.xs[0], line.xs[-1]) for line in lines}
+    assert ends["D"] == (16.0, 6400.0) and ends[ghosts[0].name] == (64.0, 6400.0)
+
+
+def test_a_ghost_s_size_counts_its_album():
+    ghosts: list[Ghost] = []
+    keep(ghosts, records(100), 100, {"k": 1})
+    album = ((1, np.zeros((32, 784), np.uint8)), (3, np.zeros((32, 784), np.uint8)))
+    keep(ghosts, records(100), 100, {"k": 1}, album)
+    assert ghosts[1].size - ghosts[0].size >= 2 * 32 * 784
+    assert ghosts[1].album == album
+
+
 def row_toggle(app: AppTest, label: str, number: int):
     return next(t for t in app.toggle if t.label == label and f"ghost{number}_" in t.key)
 
@@ -111,6 +154,18 @@ def test_on_the_2d_page_a_reset_from_k_1_to_10_keeps_the_first_run_beside_the_se
     lines = [m for m in chart_marks(page, "k 1 → 10") if m.tag.endswith("polyline")]
     assert len(lines) >= 4 and all(m.get("stroke-dasharray") for m in lines)  # every panel's
     assert any("k 1 → 10" in m.value and "3 steps" in m.value for m in page.markdown)
+
+    # drawn as far as today's run has come (1 step), or whole (3 steps)
+    def ghost_points() -> list[int]:
+        marks = chart_marks(page, "k 1 → 10")
+        return [len(m.get("points").split()) for m in marks if m.tag.endswith("polyline")]
+
+    assert ghost_points() and max(ghost_points()) == 1
+    page.toggle(key="g2_ghosts_whole").set_value(True).run()
+    assert max(ghost_points()) == 3
+    # G's points beside the earlier run's at step 1, the last album step both reached
+    assert any(m.value.startswith("**Samples at step 1**") for m in page.markdown)
+    assert any(m.value.endswith("k 1 → 10") and "━ ━" in m.value for m in page.markdown)
     row_toggle(page, "Show", 1).set_value(False).run()
     assert "k 1 → 10" not in chart_words(page)
     row_toggle(page, "Keep this run", 1).set_value(True).run()
@@ -136,3 +191,7 @@ def test_the_rbm_and_gan_pages_draw_the_earlier_run_in_every_panel(page_file, k_
     drawn = [m for m in chart_marks(page, "k 1 → 10") if m.tag.endswith("polyline")]
     assert drawn and all(m.get("stroke-dasharray") for m in drawn)
     assert chart_words(page).count("k 1 → 10") >= 2  # in each panel's legend it has a line in
+    assert any(m.value.startswith("**Samples at step 1**") for m in page.markdown)
+    page.radio(key=f"{k_key.split('_')[0]}_x_axis").set_value("images seen").run()
+    assert not page.exception
+    assert [m for m in chart_marks(page, "k 1 → 10") if m.tag.endswith("polyline")]

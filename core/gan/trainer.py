@@ -156,6 +156,7 @@ class GANTrainer:
         self.fixed_noise = self.sample_noise(n_fixed_noise, first.manual_seed(config.seed))
         self.discriminator_updates = 0
         self.generator_updates = 0
+        self.real_images_seen = 0  # real images D has been shown (a page's x axis)
         self.average: Generator | None = None
         self._average_statistics_at = -1
         self._update_average()
@@ -188,6 +189,7 @@ class GANTrainer:
             self._position = 0
         indices = self._order[self._position : self._position + size]
         self._position += size
+        self.real_images_seen += size
         return self.data[indices]
 
     # ---- updates -------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def panel_lines(
         lines = []
         for line in series:
             source = history if line.records is None else line.records
-            points = [r for r in source if line.key in r]
+            points = [r for r in source if line.key in r and x_key in r]
             xs = [float(r[x_key]) for r in points]
             ys = [float(r[line.key]) for r in points]
             if not line.evaluation:

@@ -90,6 +90,8 @@ class SlowFrame:
 class GAN2DJob:
     """A GAN on a set of points, one k:1 step per train_step, with the plane's views."""
 
+    ALBUM_KEY = "fake"  # the points a run's album keeps (core.training.album)
+
     LIVE = (
         "learning_rate_generator",
         "learning_rate_discriminator",
@@ -123,6 +125,11 @@ class GAN2DJob:
             setattr(self.trainer.config, name, getattr(config, name))
         self.settings = settings
         self.seconds_per_step = pace  # the run's worker waits this long between steps
+
+    @property
+    def images_seen(self) -> int:
+        """Real points D has been shown (the page calls it "points seen")."""
+        return self.trainer.real_images_seen
 
     # ---- training ---------------------------------------------------------------------------
 

@@ -94,9 +94,16 @@ class GANJob:
     def config(self) -> GANConfig:
         return self.trainer.config
 
+    ALBUM_KEY = "fixed_noise"  # the samples a run's album keeps (core.training.album)
+
     @property
     def steps(self) -> int:
         return self.trainer.generator_updates
+
+    @property
+    def images_seen(self) -> int:
+        """Real images D has been shown: an x axis that counts data, whatever k and batch."""
+        return self.trainer.real_images_seen
 
     def apply(self, settings: GANConfig | GANLiveSettings) -> None:
         """Take over the settings that change without a reset (learning rates, k, loss, batch)

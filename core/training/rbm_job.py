@@ -92,6 +92,8 @@ class RBMJob:
     """An RBM on a binarized dataset, trained one mini-batch per step on ``device`` (its data
     and model live there; every view comes back to the CPU as numpy)."""
 
+    ALBUM_KEY = "reconstructions"  # the samples a run's album keeps (core.training.album)
+
     def __init__(
         self,
         dataset: Dataset,
@@ -130,6 +132,7 @@ class RBMJob:
         self._shuffle = torch.Generator().manual_seed(settings.seed)  # the same order anywhere
         self._order = self._shuffled()
         self._position = 0
+        self.images_seen = 0  # training images shown since the run began (a page's x axis)
         self.epoch = 0
         self._last_evaluation = 0
         flips = torch.Generator().manual_seed(settings.seed + 1)
@@ -176,6 +179,7 @@ class RBMJob:
         size = min(self.settings.batch_size, len(self.train))
         batch = self.train[self._order[self._position : self._position + size]]
         self._position += size
+        self.images_seen += size
         metrics = self.trainer.step(batch)
         epoch_done = self._position + size > len(self.train)  # no full batch left
         if epoch_done:

@@ -22,9 +22,10 @@ import numpy as np
 
 from core.devices import device_name
 from core.training import process
+from core.training.album import Album
 from core.training.caps import Caps
 from core.training.history import History
-from core.training.slots import SlotPool
+from core.training.slots import SlotPool, shared_slots
 from core.training.threads import ThreadChoice
 
 
@@ -64,6 +65,7 @@ class RunSnapshot:
     threads: int = 0  # the CPU threads its worker trains on (0: as the process has them)
     device: str = ""  # the accelerator its job trains on, by name ("": the CPU)
     rested: str = ""  # "paused while nobody watched, N s" after such a rest; while resting, why
+    album: tuple = ()  # (step, samples) at steps 1, 3, 10, 30, …: core.training.album
 
 
 class TrainingRun:
@@ -107,6 +109,7 @@ class TrainingRun:
         self._history = History(self._history_limit)
         self._latest: dict[str, float] = {}
         self._pictures: dict[str, np.ndarray] = {}
+        self._album = Album(getattr(job, "ALBUM_KEY", None))
         self._message = ""
         self._version = 0
         self._pictures_version = 0
@@ -144,6 +147,7 @@ class TrainingRun:
                 threads=self._threads,
                 device=self._device,
                 rested=self._rested,
+                album=tuple(self._album.pages) if history else (),
             )
 
     def _waiting_ahead(self) -> int:
@@ -324,7 +328,8 @@ class TrainingRun:
                 metrics = update(self.job) if update else self.job.train_step()
                 now = time.perf_counter()
                 pictures = None
-                if force_pictures or now - self._last_pictures >= self.picture_interval:
+                due = force_pictures or self._album.due(self._steps + 1)
+                if due or now - self._last_pictures >= self.picture_interval:
                     pictures = self.job.pictures()
                     self._last_pictures = time.perf_counter()
             except Exception as error:  # a diverged run, a bad setting: shown, never raised
@@ -335,9 +340,12 @@ class TrainingRun:
                 self._steps += 1
                 self._seconds += elapsed
                 record = {"step": float(self._steps), **metrics}
+                if hasattr(self.job, "images_seen"):  # training images it has been shown
+                    record["images"] = float(self.job.images_seen)
                 self._history.append(record, evaluation=bool(record.get("evaluation")))
                 self._latest = record
                 if pictures is not None:
+                    self._album.keep(self._steps, pictures)
                     self._pictures = pictures
                     self._pictures_version += 1
                 self._version += 1
@@ -358,18 +366,6 @@ class TrainingRun:
                 "press Reset to start another."
             )
         return str(getattr(self.job, "done", "") or "")
-
-
-_shared_slots: list[SlotPool] = []
-_shared_slots_lock = threading.Lock()
-
-
-def shared_slots() -> SlotPool:
-    """The pool of runs made without one: a single slot they take in turn (made at first use)."""
-    with _shared_slots_lock:
-        if not _shared_slots:
-            _shared_slots.append(SlotPool(1))
-        return _shared_slots[0]
 
 
 def _worker(run_reference: Callable[[], TrainingRun | None], stop: threading.Event) -> None:

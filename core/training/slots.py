@@ -127,3 +127,15 @@ class SlotPool:
     def turn_seconds(self) -> float:
         """How long the run holding a slot trains before it lets a waiting run in."""
         return max(self.min_turn_seconds, self.slice_seconds * self.size / max(1, self.wanting()))
+
+
+_shared_slots: list[SlotPool] = []
+_shared_slots_lock = threading.Lock()
+
+
+def shared_slots() -> SlotPool:
+    """The pool of runs made without one: a single slot they take in turn (made at first use)."""
+    with _shared_slots_lock:
+        if not _shared_slots:
+            _shared_slots.append(SlotPool(1))
+        return _shared_slots[0]

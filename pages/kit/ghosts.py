@@ -1,21 +1,26 @@
 """Earlier runs beside this one: a Reset keeps the run it ends as a ghost.
 
 A ghost is the ended run's history of curve records (thinned to GHOST_RECORDS, never its
-model) and the settings it trained with. Up to MAX_GHOSTS are kept per page per visitor, in the
-page session; a new one drops the oldest that is not pinned ("Keep this run"). Every curve
-panel draws them in muted, dashed lines against the same x axis, each named by what differs
-from the current settings ("k 1 → 10": the ghost's k was 1, today's is 10).
+model), its album (its samples at steps 1, 3, 10, 30, …: core.training.album) and the settings
+it trained with. Up to MAX_GHOSTS are kept per page per visitor, in the page session; a new one
+drops the oldest that is not pinned ("Keep this run"). Every curve panel draws them in muted,
+dashed lines against the same x axis (steps, epochs or images seen), each named by what differs
+from the current settings ("k 1 → 10": the ghost's k was 1, today's is 10), up to where today's
+run has come unless the visitor asks for the whole of them; beside today's samples, the ghosts'
+at the same step.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import streamlit as st
 
 from core.pictures.charts import Series
+from core.training.album import page_at
 from core.training.history import History
 from pages.settings.table import Setting, format_value
 
@@ -38,7 +43,8 @@ class Ghost:
     pinned: bool = False
     hidden: bool = False
     name: str = ""  # what differs from the current settings: set at every rerun
-    size: int = field(default=0)  # bytes its records hold (history_bytes)
+    size: int = field(default=0)  # bytes its records and album hold (history_bytes)
+    album: tuple = ()  # (step, samples) pages (core.training.album)
 
 
 def thinned(records: Sequence[dict[str, float]], limit: int = GHOST_RECORDS) -> list[dict]:
@@ -64,16 +70,20 @@ def history_bytes(records: Sequence[dict[str, float]]) -> int:
     return total
 
 
-def keep(ghosts: list[Ghost], records: Sequence[dict], steps: int, values: Mapping) -> None:
-    """Add the run that ended to ``ghosts`` (a run that never trained is not kept); past
-    MAX_GHOSTS the oldest unpinned goes (the oldest of all if every one is pinned)."""
+def keep(
+    ghosts: list[Ghost], records: Sequence[dict], steps: int, values: Mapping, album=()
+) -> None:
+    """Add the run that ended to ``ghosts`` (a run that never trained is not kept) with its
+    ``album``; past MAX_GHOSTS the oldest unpinned goes (the oldest of all if every one is
+    pinned)."""
     if not records or not steps:
         return
     number = max((g.number for g in ghosts), default=0) + 1
     used = {g.color for g in ghosts}
     color = next((c for c in GHOST_COLORS if c not in used), GHOST_COLORS[number % 5])
     kept = thinned(records)
-    ghosts.append(Ghost(number, dict(values), kept, steps, color, size=history_bytes(kept)))
+    size = history_bytes(kept) + sum(page.nbytes + 100 for _, page in album)  # 100: its tuple
+    ghosts.append(Ghost(number, dict(values), kept, steps, color, size=size, album=tuple(album)))
     while len(ghosts) > MAX_GHOSTS:
         ghosts.remove(next((g for g in ghosts if not g.pinned), ghosts[0]))
 
@@ -107,17 +117,27 @@ def name_ghosts(ghosts: Sequence[Ghost], values: Mapping, settings: Sequence[Set
 
 
 def with_ghosts(
-    panels: Sequence[tuple[str, Sequence[Series]]], ghosts: Sequence[Ghost]
+    panels: Sequence[tuple[str, Sequence[Series]]],
+    ghosts: Sequence[Ghost],
+    until: float | None = None,
+    x_key: str = "step",
 ) -> list[tuple[str, list[Series]]]:
     """``panels`` with each shown ghost's lines after today's: the same keys from its
-    records, in its colour, dashed (the panel's first line "7 4", its second dotted)."""
+    records, in its colour, dashed (the panel's first line "7 4", its second dotted); with
+    ``until``, only its records up to there on the ``x_key`` axis (where today's run is)."""
     shown = [g for g in ghosts if not g.hidden]
+    records = {
+        g.number: g.records
+        if until is None
+        else [r for r in g.records if r.get(x_key, until + 1) <= until]
+        for g in shown
+    }
     return [
         (
             title,
             [*series]
             + [
-                Series(s.key, g.name, s.evaluation, g.color, DASHES[i % 3], g.records)
+                Series(s.key, g.name, s.evaluation, g.color, DASHES[i % 3], records[g.number])
                 for g in shown
                 for i, s in enumerate(series)
             ],
@@ -126,9 +146,25 @@ def with_ghosts(
     ]
 
 
-def ghosts_key(ghosts: Sequence[Ghost]) -> tuple:
+def ghost_panels(
+    panels: Sequence[tuple[str, Sequence[Series]]],
+    ghosts: Sequence[Ghost],
+    history: Sequence[dict],
+    x_key: str,
+    prefix: str,
+) -> list[tuple[str, list[Series]]]:
+    """``with_ghosts`` as the page shows it: the ghosts cut where today's ``history`` has come
+    on the x axis (a long earlier run would squeeze a short new one into the panel's left
+    edge), unless the visitor asked for the whole of them or today's run has not begun."""
+    today = [r[x_key] for r in history if x_key in r]
+    whole = st.session_state.get(f"{prefix}_ghosts_whole", False) or not today
+    return with_ghosts(panels, ghosts, None if whole else max(today), x_key)
+
+
+def ghosts_key(ghosts: Sequence[Ghost], prefix: str = "") -> tuple:
     """What the panels drawn with the ghosts depend on besides the run (a redraw's key)."""
-    return tuple((g.number, g.name, g.hidden) for g in ghosts)
+    whole = st.session_state.get(f"{prefix}_ghosts_whole", False)
+    return (whole, *((g.number, g.name, g.hidden) for g in ghosts))
 
 
 def follow_row(ghosts: Sequence[Ghost], prefix: str) -> None:
@@ -149,6 +185,12 @@ def ghost_row(ghosts: list[Ghost], prefix: str) -> None:
         f"**Earlier runs** (dashed; up to {MAX_GHOSTS}, each kept when Reset ends it). In a "
         "panel the dashes tell its lines apart: long dashes its first, dots its second."
     )
+    st.toggle(
+        "Whole earlier runs",
+        key=f"{prefix}_ghosts_whole",
+        help="Off, the earlier runs are drawn as far as this run has come, so both share "
+        "the panel at the same steps; on, to their ends.",
+    )
     for ghost in ghosts:
         with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
             st.markdown(
@@ -163,3 +205,25 @@ def ghost_row(ghosts: list[Ghost], prefix: str) -> None:
                 "Show", value=not ghost.hidden, key=f"{prefix}_ghost{ghost.number}_show"
             )
             st.caption(f"{ghost.size / 1000:,.0f} kB")
+
+
+def ghost_samples(
+    ghosts: Sequence[Ghost], album: Sequence, draw: Callable[[np.ndarray], object]
+) -> None:
+    """Today's samples beside each shown ghost's at the same step: the last album step that
+    today's run and an earlier one both reached. ``draw(page)`` makes a page a picture."""
+    shown = [g for g in ghosts if not g.hidden and g.album]
+    both = [(step, today, [(g, page_at(g.album, step)) for g in shown]) for step, today in album]
+    both = [(step, today, [(g, p[1]) for g, p in pages if p]) for step, today, pages in both]
+    both = [entry for entry in both if entry[2]]
+    if not both:
+        return
+    step, today, beside = both[-1]
+    st.markdown(f"**Samples at step {step:,}**: this run, then the earlier runs at that step.")
+    columns = st.columns(min(4, 1 + len(beside)))
+    pictures = [("this run", "", today)] + [(g.name, g.color, page) for g, page in beside]
+    for index, (name, color, page) in enumerate(pictures):
+        with columns[index % len(columns)]:
+            st.image(draw(page), width="stretch")
+            swatch = f'<span style="color:{color}">━ ━</span> ' if color else ""
+            st.markdown(f"{swatch}{name}", unsafe_allow_html=True)

@@ -110,7 +110,9 @@ class TrainingPage:
             session.preset = session.preset if from_preset else None
             if session.run is not None and self.keeps_ghosts:  # the run that ends stays beside
                 ended = session.run.snapshot()
-                ghosts.keep(session.ghosts, ended.history, ended.steps, session.trained_with)
+                ghosts.keep(
+                    session.ghosts, ended.history, ended.steps, session.trained_with, ended.album
+                )
             session.start_over(make_job(), self.caps, made_with, **self.run_options)
             session.trained_with = dict(values)
 

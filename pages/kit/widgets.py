@@ -3,7 +3,7 @@ downloads row, checkpoint messages and image grids drawn as pictures for the liv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,28 @@ def log_scale_toggle(key: str, what: str) -> bool:
         help=f"{what} on a log axis: each factor of ten as tall as the next. A log axis has "
         "no 0: values of 0 or below are left out, and the panel says how many.",
     )
+
+
+X_AXES = {"steps": "step", "epochs": "epoch", "images seen": "images", "points seen": "images"}
+
+
+def x_axis_radio(key: str, choices: Sequence[str]) -> None:
+    """The curves' horizontal axis, one of ``choices`` (keys of X_AXES): images seen, not
+    steps, is the fair axis between two runs of different batch sizes or k."""
+    st.radio(
+        "Horizontal axis",
+        choices,
+        horizontal=True,
+        key=key,
+        help="Images seen (points, on the plane) counts the training data the model has been "
+        "shown since this run began here (D's, in a GAN): a checkpoint's earlier training is "
+        "not counted.",
+    )
+
+
+def x_axis(key: str) -> str:
+    """The history key the curves are drawn against, as ``x_axis_radio`` says."""
+    return X_AXES.get(st.session_state.get(key, "steps"), "step")
 
 
 def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:

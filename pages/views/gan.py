@@ -13,9 +13,10 @@ from core.data.datasets import Dataset
 from core.pictures.charts import Series
 from core.pictures.grids import image_grid, upscale
 from core.pictures.svg import bars_svg, histogram_svg, panel_pictures
+from core.training.album import as_images
 from core.training.gan_job import QUALITY_EVERY, GANJob
 from core.training.runs import TRAINING
-from pages.kit.ghosts import ghosts_key, with_ghosts
+from pages.kit.ghosts import ghost_panels, ghost_samples, ghosts_key
 from pages.kit.live import (
     charts_snapshot,
     curves_beside,
@@ -25,7 +26,14 @@ from pages.kit.live import (
 )
 from pages.kit.session import PageSession
 from pages.kit.sidebar import draw
-from pages.kit.widgets import bounded_image, grid_picture, log_scale_toggle, picture_columns
+from pages.kit.widgets import (
+    bounded_image,
+    grid_picture,
+    log_scale_toggle,
+    picture_columns,
+    x_axis,
+    x_axis_radio,
+)
 from pages.settings.gan import SETTINGS
 from pages.settings.table import by_name
 
@@ -130,20 +138,22 @@ def live_charts(
         if run.job.classifier is not None
         else "Not measured: the reference CNN knows digits only"
     )
-    log = st.session_state.get("gan_log_scale", False)  # the toggle drawn above the curves
+    log = st.session_state.get("gan_log_scale", False)  # the toggles drawn above the curves
+    x_key = x_axis("gan_x_axis")
     left = curves_beside(
         session,
         snapshot,
         "gan_curves",
-        (log, ghosts_key(session.ghosts)),
+        (log, x_key, ghosts_key(session.ghosts, "gan")),
         lambda: panel_pictures(
             snapshot.history,
-            with_ghosts(PANELS, session.ghosts),
+            ghost_panels(PANELS, session.ghosts, snapshot.history, x_key, "gan"),
             reference_lines={1: 0.5},
             placeholders={i: unjudged for i in (3, 4, 5)},
             log_panels=LOG_PANELS if log else (),
+            x_key=x_key,
         ),
-        controls=lambda: log_scale_toggle("gan_log_scale", "Losses and gradient norms"),
+        controls=lambda: curve_controls("gan"),
     )
     with left:
         if not pictures:
@@ -156,6 +166,11 @@ def live_charts(
             caption=f"G(z) for the same 64 z, step {snapshot.steps}"
             + (" (G's average)" if averaged else ""),
             width="stretch",
+        )
+        ghost_samples(  # the same z's images beside the earlier runs' at the same step
+            session.ghosts,
+            snapshot.album,
+            lambda page: grid_picture(image_grid(as_images(page), dataset.image_shape), 320),
         )
         outputs = {k: pictures[k] for k in ("real images", "generated images")}
         views = [
@@ -189,6 +204,13 @@ def live_charts(
                 )
             )
         picture_columns(views, columns=1)
+
+
+def curve_controls(prefix: str) -> None:
+    """Above the curves: the log scale and the horizontal axis."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+        log_scale_toggle(f"{prefix}_log_scale", "Losses and gradient norms")
+        x_axis_radio(f"{prefix}_x_axis", ["steps", "images seen"])
 
 
 def the_game() -> None:

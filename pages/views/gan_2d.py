@@ -16,10 +16,10 @@ from core.pictures.plane import ARROW_LONGEST, ARROW_SCALE, plane_svg
 from core.pictures.svg import panels_svg
 from core.training.gan2d_job import GAN2DJob, SlowFrame
 from core.training.runs import RunSnapshot
-from pages.kit.ghosts import ghosts_key, with_ghosts
+from pages.kit.ghosts import ghost_panels, ghost_samples, ghosts_key
 from pages.kit.live import charts_snapshot, drawn_once
 from pages.kit.session import PageSession
-from pages.kit.widgets import log_scale_toggle
+from pages.kit.widgets import log_scale_toggle, x_axis, x_axis_radio
 
 CANVAS = 320  # pixels: the drawing canvas is CANVAS × CANVAS
 
@@ -79,23 +79,32 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
             f"{ARROW_LONGEST:g} long (the plane is 2 wide). "
             "Thin curves: G applied to lines of its noise space, how G bends the noise."
         )
+        ghost_samples(  # G's points beside the earlier runs' at the same step
+            session.ghosts,
+            snapshot.album,
+            lambda page: plane_svg(real=job.real_shown, fake=page, size=260),
+        )
     with curves:
         numbers(snapshot, pictures, None if job.points.modes is None else len(job.points.modes))
-        log = log_scale_toggle("g2_log_scale", "The losses, KL and JS")
+        with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+            log = log_scale_toggle("g2_log_scale", "The losses, KL and JS")
+            x_axis_radio("g2_x_axis", ["steps", "points seen"])
+        x_key = x_axis("g2_x_axis")
         st.image(
             drawn_once(
                 session,
                 "curves",
                 snapshot,
-                (log, ghosts_key(session.ghosts)),
+                (log, x_key, ghosts_key(session.ghosts, "g2")),
                 lambda: panels_svg(
                     snapshot.history,
-                    with_ghosts(PANELS, session.ghosts),
+                    ghost_panels(PANELS, session.ghosts, snapshot.history, x_key, "g2"),
                     columns=1,
                     width=640,
                     panel_height=190,
                     reference_lines={1: 0.5},
                     log_panels=LOG_PANELS if log else (),
+                    x_key=x_key,
                 ),
             ),
             width="stretch",

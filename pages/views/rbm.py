@@ -15,12 +15,13 @@ from core.data.datasets import Dataset
 from core.pictures.charts import Series, heatmap_figure, histogram_figure, scatter_figure
 from core.pictures.grids import filter_grid, gif_bytes, image_grid, upscale
 from core.pictures.svg import panel_pictures
+from core.training.album import as_images
 from core.training.rbm_job import RBMJob
 from core.training.runs import TRAINING
-from pages.kit.ghosts import ghosts_key, with_ghosts
+from pages.kit.ghosts import ghost_panels, ghost_samples, ghosts_key
 from pages.kit.live import charts_snapshot, curves_beside
 from pages.kit.session import PageSession
-from pages.kit.widgets import grid_picture
+from pages.kit.widgets import grid_picture, x_axis
 
 STEP_SERIES = Series("{}", "per batch (averaged)")
 TRAIN_SERIES = Series("{}_train", "training images", evaluation=True)
@@ -84,7 +85,7 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
         ),
         ("Log-likelihood, exact" if exact else "Log-likelihood (AIS)", likelihood),
     ]
-    x_key = "epoch" if st.session_state.get("rbm_x_axis") == "epochs" else "step"
+    x_key = x_axis("rbm_x_axis")
     chart_options = dict(
         x_key=x_key,
         reference_lines={4: 0.0},
@@ -105,8 +106,10 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
         session,
         snapshot,
         "rbm_curves",
-        (x_key, len(session.ais), ghosts_key(session.ghosts)),
-        lambda: panel_pictures(history, with_ghosts(panels, session.ghosts), **chart_options),
+        (x_key, len(session.ais), ghosts_key(session.ghosts, "rbm")),
+        lambda: panel_pictures(
+            history, ghost_panels(panels, session.ghosts, history, x_key, "rbm"), **chart_options
+        ),
     )
     with left:
         if not pictures:
@@ -119,6 +122,11 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
             column.image(picture, caption=caption, width="stretch")
         _, picture, caption, _ = grids[2]
         st.image(picture, caption=f"{caption}, step {snapshot.steps}", width="stretch")
+        ghost_samples(  # the samples grid beside the earlier runs' at the same step
+            session.ghosts,
+            snapshot.album,
+            lambda page: grid_picture(image_grid(as_images(page), dataset.image_shape), 320),
+        )
 
 
 def overfitting_warning(history: list[dict]) -> None:
