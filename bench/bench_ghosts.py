@@ -3,8 +3,9 @@
     python bench/bench_ghosts.py [--steps 60]
 
 Trains each page's default run for ``--steps`` real steps and takes its records (the run's
-"step" added, as TrainingRun keeps them); a full ghost is GHOST_RECORDS such records (copies,
-each with values of its own, as a long run's are), thinned as a Reset thins them. Prints the
+"step" and "images" added, as TrainingRun keeps them); a full ghost is GHOST_RECORDS such records
+(copies, each with values of its own, as a long run's are), thinned as a Reset thins them, and
+the album of a run of 30,000 steps (10 pages of its samples: core.training.album). Prints the
 bytes one full ghost holds by pages.kit.ghosts.history_bytes and as tracemalloc sees them
 allocated, and MAX_GHOSTS ghosts' worth per visitor and page.
 """
@@ -19,6 +20,7 @@ from core.data.datasets import load_dataset
 from core.data.toy2d import BUILT_IN
 from core.gan.trainer import GANConfig
 from core.training.gan2d_job import GAN2DJob
+from core.training.album import Album
 from core.training.gan_job import GANJob
 from core.training.rbm_job import RBMJob, RBMJobSettings
 from pages.kit.ghosts import GHOST_RECORDS, MAX_GHOSTS, history_bytes, thinned
@@ -49,17 +51,26 @@ def main() -> None:
     args = parser.parse_args()
     print(describe())
     for name, job in default_jobs():
-        records = [{"step": float(s + 1), **job.train_step()} for s in range(args.steps)]
+        records = []
+        for step in range(args.steps):
+            metrics = job.train_step()
+            records.append({"step": float(step + 1), "images": float(job.images_seen), **metrics})
+        pictures = job.pictures()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         ghost = thinned(full_ghost(records))
+        album = Album(job.ALBUM_KEY)
+        for step in (1, 3, 10, 30, 100, 300, 1000, 3000, 10_000, 30_000):
+            album.keep(step, pictures)
         allocated = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
         size = history_bytes(ghost)
+        pages = sum(page.nbytes + 100 for _, page in album.pages)  # as pages.kit.ghosts counts
         print(
             f"{name}: {len(records[-1])} numbers a record, {len(ghost)} records a ghost: "
-            f"{size / 1000:,.0f} kB by history_bytes, {allocated / 1000:,.0f} kB allocated; "
-            f"{MAX_GHOSTS} ghosts {MAX_GHOSTS * size / 1e6:.1f} MB"
+            f"{size / 1000:,.0f} kB by history_bytes, album {pages / 1000:,.0f} kB "
+            f"({len(album.pages)} pages), {allocated / 1000:,.0f} kB allocated in all; "
+            f"{MAX_GHOSTS} ghosts {MAX_GHOSTS * (size + pages) / 1e6:.1f} MB"
         )
 
 
