@@ -170,7 +170,9 @@ def live_charts(
         ghost_samples(  # the same z's images beside the earlier runs' at the same step
             session.ghosts,
             snapshot.album,
-            lambda page: grid_picture(image_grid(as_images(page), dataset.image_shape), 320),
+            lambda page: grid_picture(
+                image_grid(as_images(page), dataset.image_shape, columns=8), 320
+            ),
         )
         outputs = {k: pictures[k] for k in ("real images", "generated images")}
         views = [

@@ -125,7 +125,9 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
         ghost_samples(  # the samples grid beside the earlier runs' at the same step
             session.ghosts,
             snapshot.album,
-            lambda page: grid_picture(image_grid(as_images(page), dataset.image_shape), 320),
+            lambda page: grid_picture(
+                image_grid(as_images(page), dataset.image_shape, columns=8), 320
+            ),
         )
 
 
