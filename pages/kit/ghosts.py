@@ -28,6 +28,7 @@ MAX_GHOSTS = 5  # per page per visitor
 GHOST_RECORDS = 2000  # a ghost's history is thinned to this many records (evaluations kept)
 GHOST_COLORS = ("#8c96a3", "#c49a6c", "#7fae9b", "#a995c4", "#d08c98")  # muted, one per ghost
 DASHES = ("7 4", "2 3", "10 3 2 3")  # a panel's first, second and third line
+SAMPLES_WIDTH = 170  # pixels per run in the samples side by side: two fit a phone's width
 NOT_COMPARED = frozenset({"speed"})  # settings that change no curve drawn against steps
 
 
@@ -220,10 +221,10 @@ def ghost_samples(
         return
     step, today, beside = both[-1]
     st.markdown(f"**Samples at step {step:,}**: this run, then the earlier runs at that step.")
-    columns = st.columns(min(4, 1 + len(beside)))
     pictures = [("this run", "", today)] + [(g.name, g.color, page) for g, page in beside]
-    for index, (name, color, page) in enumerate(pictures):
-        with columns[index % len(columns)]:
-            st.image(draw(page), width="stretch")
-            swatch = f'<span style="color:{color}">━ ━</span> ' if color else ""
-            st.markdown(f"{swatch}{name}", unsafe_allow_html=True)
+    with st.container(horizontal=True, gap="small"):  # side by side, wrapping on a phone
+        for name, color, page in pictures:
+            with st.container(width=SAMPLES_WIDTH):
+                st.image(draw(page), width="stretch")
+                swatch = f'<span style="color:{color}">━ ━</span> ' if color else ""
+                st.markdown(f"{swatch}{name}", unsafe_allow_html=True)
