@@ -330,3 +330,15 @@ def test_a_histogram_marks_a_single_value_where_it_lies():
     assert xs[1] == pytest.approx(left + width, abs=0.1)  # clipped to the plot's edge
     texts = [t.text for t in root.iter(f"{ns}text")]
     assert "yours" in texts and "off the chart" in texts
+
+
+def test_an_axis_of_images_seen_reads_in_thousands_and_millions():
+    from core.pictures.charts import Series
+    from core.pictures.svg import panels_svg
+
+    history = [{"step": s, "images": 128.0 * s, "loss": 1 / s} for s in range(1, 10_001)]
+    svg = panels_svg(history, [("Loss", [Series("loss", "loss")])], columns=1, x_key="images")
+    root, ns = parsed_svg(svg)
+    words = [t.text for t in root.iter(f"{ns}text")]
+    assert "1M" in words and any(w.endswith("k") for w in words)
+    assert not any("e" in (w or "") and (w or "")[0].isdigit() for w in words)  # no 1.0e6

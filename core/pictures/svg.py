@@ -35,6 +35,8 @@ def nice_ticks(low: float, high: float, count: int = 5, whole: bool = False) -> 
 def _tick_text(value: float, step: float) -> str:
     if value == 0:
         return "0"
+    if abs(value) >= 1e5 and float(value).is_integer():  # images seen: 250k, 1.5M
+        return f"{value / 1e6:g}M" if abs(value) >= 1e6 else f"{value / 1e3:g}k"
     if abs(value) >= 1e5 or abs(value) < 1e-3:
         return f"{value:.1e}".replace("e+0", "e").replace("e-0", "e-")
     decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
