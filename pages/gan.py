@@ -35,12 +35,12 @@ from pages.views.digit_gan import your_digit
 from pages.views.gan import (
     GANSession,
     how_to_read,
-    latent_explorer,
     live_charts,
     on_demand_views,
     the_game,
     timeline_view,
 )
+from pages.views.latent import latent_explorer
 from pages.views.own_dataset import chosen_dataset
 from pages.views.replay import replay_section
 from pages.views.take_home import take_home

@@ -88,6 +88,14 @@ def x_axis(key: str) -> str:
     return X_AXES.get(st.session_state.get(key, "steps"), "step")
 
 
+def curve_controls(prefix: str, log_what: str, seen: str) -> None:
+    """Above a page's curves: the log scale (for ``log_what``) and the horizontal axis, steps
+    or ``seen`` ("images seen", "points seen")."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+        log_scale_toggle(f"{prefix}_log_scale", log_what)
+        x_axis_radio(f"{prefix}_x_axis", ["steps", seen])
+
+
 def start_pause_resume(run: TrainingRun, blocked: bool) -> tuple:
     """The Start, Pause and Resume of a control_row, each enabled only where it does something:
     Start on a run not yet trained, Resume on a paused or finished one that may train on

@@ -1,12 +1,11 @@
 """What the GAN page keeps for a session and draws from its model: the live curves, the
-fixed-noise grid, D's outputs and the digits the classifier sees, samples on demand, the
-latent explorer and the timeline, each with the sentence that says how to read it."""
+fixed-noise grid, D's outputs and the digits the classifier sees, samples on demand and the
+timeline, each with the sentence that says how to read it (the latent explorer: latent.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import streamlit as st
 
 from core.data.datasets import Dataset
@@ -17,23 +16,10 @@ from core.training.album import as_images
 from core.training.gan_job import QUALITY_EVERY, GANJob
 from core.training.runs import TRAINING
 from pages.kit.ghosts import ghost_panels, ghost_samples, ghosts_key
-from pages.kit.live import (
-    charts_snapshot,
-    curves_beside,
-    drawn_once,
-    redraw_if_released,
-    refresh_periods,
-)
+from pages.kit.live import charts_snapshot, curves_beside, drawn_once
 from pages.kit.session import PageSession
 from pages.kit.sidebar import draw
-from pages.kit.widgets import (
-    bounded_image,
-    grid_picture,
-    log_scale_toggle,
-    picture_columns,
-    x_axis,
-    x_axis_radio,
-)
+from pages.kit.widgets import bounded_image, curve_controls, grid_picture, picture_columns, x_axis
 from pages.settings.gan import SETTINGS
 from pages.settings.table import by_name
 
@@ -153,7 +139,7 @@ def live_charts(
             log_panels=LOG_PANELS if log else (),
             x_key=x_key,
         ),
-        controls=lambda: curve_controls("gan"),
+        controls=lambda: curve_controls("gan", "Losses and gradient norms", "images seen"),
     )
     with left:
         if not pictures:
@@ -208,13 +194,6 @@ def live_charts(
         picture_columns(views, columns=1)
 
 
-def curve_controls(prefix: str) -> None:
-    """Above the curves: the log scale and the horizontal axis."""
-    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
-        log_scale_toggle(f"{prefix}_log_scale", "Losses and gradient norms")
-        x_axis_radio(f"{prefix}_x_axis", ["steps", "images seen"])
-
-
 def the_game() -> None:
     """The minimax objective, the k:1 algorithm, and the saturating loss to try."""
     with st.expander("The game and the algorithm", expanded=True):
@@ -258,49 +237,6 @@ def on_demand_views(session: GANSession, dataset: Dataset) -> None:
             output_format="PNG",
             width="stretch",
         )
-
-
-def latent_explorer(session: GANSession, dataset: Dataset, noise: str, base: float) -> None:
-    """One z with four of its coordinates on sliders, and G(z) beside them, in a fragment
-    that redraws G(z) from G as it is now while the run trains (else it showed the G of the
-    last full rerun, grey noise after Start): at the charts' period under the server's load
-    (``base``: the page's own), at least a second apart."""
-    run, on_demand = session.run, session.on_demand
-    st.subheader("Latent explorer")
-    if "z" not in on_demand:
-        on_demand["z"] = run.read(GANJob.new_noise)
-    low, high = (-1.0, 1.0) if noise == "uniform" else (-3.0, 3.0)
-    training = run.state == TRAINING
-    every = max(1.0, refresh_periods(run.slots.load(), base)[1]) if training else None
-
-    @st.fragment(run_every=every)
-    def explorer() -> None:  # a slider's move redraws this alone, not the page
-        redraw_if_released(run)
-        columns = st.columns([3, 2])
-        with columns[0]:
-            st.caption(
-                "One noise vector z (100 numbers); move four of its coordinates and watch the "
-                "digit change. Most single coordinates change it a little; together they steer it."
-            )
-            z = on_demand["z"].copy()
-            for i in range(4):
-                # the slider's value lives in session state alone (a value argument beside it
-                # would make Streamlit warn); a new z sets it there
-                value = float(np.clip(np.round(z[i], 2), low, high))
-                st.session_state.setdefault(f"gan_z{i}", value)
-                z[i] = st.slider(f"z[{i}]", low, high, step=0.01, key=f"gan_z{i}")
-        steps = run.snapshot(history=False).steps  # at or before the G read next
-        picture = run.read(GANJob.generated_from, z)
-        bounded_image(
-            upscale(image_grid((picture + 1) / 2, dataset.image_shape, padding=0), 280),
-            280,
-            columns[1],
-            caption=f"G(z), step {steps:,}",
-            clamp=True,
-            output_format="PNG",
-        )
-
-    explorer()
 
 
 def timeline_view(timeline: list, dataset: Dataset) -> None:

@@ -19,7 +19,7 @@ from core.training.runs import RunSnapshot
 from pages.kit.ghosts import ghost_panels, ghost_samples, ghosts_key
 from pages.kit.live import charts_snapshot, drawn_once
 from pages.kit.session import PageSession
-from pages.kit.widgets import log_scale_toggle, x_axis, x_axis_radio
+from pages.kit.widgets import curve_controls, x_axis
 
 CANVAS = 320  # pixels: the drawing canvas is CANVAS × CANVAS
 
@@ -86,10 +86,8 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
         )
     with curves:
         numbers(snapshot, pictures, None if job.points.modes is None else len(job.points.modes))
-        with st.container(horizontal=True, vertical_alignment="center", gap="large"):
-            log = log_scale_toggle("g2_log_scale", "The losses, KL and JS")
-            x_axis_radio("g2_x_axis", ["steps", "points seen"])
-        x_key = x_axis("g2_x_axis")
+        curve_controls("g2", "The losses, KL and JS", "points seen")
+        log, x_key = st.session_state.get("g2_log_scale", False), x_axis("g2_x_axis")
         st.image(
             drawn_once(
                 session,
