@@ -14,6 +14,7 @@ from pages.kit.ghosts import (
     GHOST_RECORDS,
     MAX_GHOSTS,
     Ghost,
+    ghost_samples,
     history_bytes,
     keep,
     name_ghosts,
@@ -136,6 +137,24 @@ def test_a_ghost_s_size_counts_its_album():
     assert ghosts[1].album == album
 
 
+def test_samples_are_set_beside_earlier_runs_of_the_same_kind_drawn_once():
+    ghosts: list[Ghost] = []
+    keep(ghosts, records(10), 10, {"dataset": "digits"}, ((1, np.zeros((32, 64), np.uint8)),))
+    keep(ghosts, records(10), 10, {"dataset": "mnist-5k"}, ((1, np.ones((32, 784), np.uint8)),))
+    name_ghosts(ghosts, {"dataset": "mnist-5k"}, RBM_SETTINGS)
+    today = ((1, np.zeros((32, 784), np.uint8)), (3, np.zeros((32, 784), np.uint8)))
+    drawn, cache = [], {}
+
+    def draw(page, values):
+        drawn.append((page.shape, values))
+        return np.zeros((4, 4))
+
+    for _ in range(2):  # a second refresh draws nothing again
+        ghost_samples(ghosts, today, draw, cache)
+    # at step 1, the last both reached; the 8×8 digits' run has nothing to set beside it
+    assert drawn == [((32, 784), None), ((32, 784), {"dataset": "mnist-5k"})]
+
+
 def row_toggle(app: AppTest, label: str, number: int):
     return next(t for t in app.toggle if t.label == label and f"ghost{number}_" in t.key)
 
@@ -192,6 +211,8 @@ def test_the_rbm_and_gan_pages_draw_the_earlier_run_in_every_panel(page_file, k_
     assert drawn and all(m.get("stroke-dasharray") for m in drawn)
     assert chart_words(page).count("k 1 → 10") >= 2  # in each panel's legend it has a line in
     assert any(m.value.startswith("**Samples at step 1**") for m in page.markdown)
+    steps_words = chart_words(page)
     page.radio(key=f"{k_key.split('_')[0]}_x_axis").set_value("images seen").run()
     assert not page.exception
     assert [m for m in chart_marks(page, "k 1 → 10") if m.tag.endswith("polyline")]
+    assert chart_words(page) != steps_words  # the axis now counts images, not steps

@@ -271,6 +271,10 @@ def test_a_small_model_shows_its_exact_log_likelihood_and_a_large_one_offers_ais
         if mark.tag.endswith("circle")
     ]
     assert any(abs(value - train) < 0.01 for value in points)
+    page.radio(key="rbm_x_axis").set_value("images seen").run()  # the estimate stays drawn
+    assert "Press “Estimate" not in chart_texts(page)
+    assert [m for m in chart_marks(page, "training images", "Log-likelihood (AIS)")]
+    page.radio(key="rbm_x_axis").set_value("steps").run()
     page.sidebar.slider(key="rbm_hidden").set_value(10).run()
     next(b for b in page.button if b.label == "Reset").click().run()
     next(b for b in page.button if b.label == "Step").click().run()

@@ -46,10 +46,12 @@ def test_a_drawn_one_becomes_an_upright_centred_mnist_one():
     assert mass == pytest.approx(14, abs=1)
 
 
-def test_points_off_the_pad_are_clamped_onto_it():
-    strokes = checked_strokes([[[-50, 10], [400, 290.5]]], SIDE)
-    assert strokes == [[(0.0, 10.0), (280.0, 280.0)]]
-    assert strokes_image([[[-50, -50], [-10, -10]]], SIDE, PEN)[:12, :12].any()
+def test_a_stroke_that_runs_off_the_pad_is_cut_where_the_pad_ends():
+    # held down, the pen went on past the bottom edge: ink down to the edge, none along it
+    image = strokes_image([[[140, 200], [140, 900]]], SIDE, PEN)
+    assert image[SIDE - 1, 140] == 255 and image[SIDE - 1, :100].sum() == 0
+    assert checked_strokes([[[-1e9, 10], [1e9, 290.5]]], SIDE) == [[(-280.0, 10.0), (560.0, 290.5)]]
+    assert not strokes_image([[[-500, -500], [-300, -400]]], SIDE, PEN).any()  # all off the pad
 
 
 def test_empty_strokes_are_dropped():
@@ -115,6 +117,10 @@ def test_whatever_a_browser_sends_is_drawn_or_refused_with_a_sentence(strokes):
         max_size=8,
     )
 )
-def test_any_real_drawing_round_trips_through_json_and_is_drawn_on_the_pad(strokes):
+def test_any_real_drawing_round_trips_through_json_and_is_drawn_where_the_pad_shows_it(strokes):
     image = strokes_image(json.loads(json.dumps(strokes)), SIDE, PEN)
-    assert image.any()  # every stroke leaves ink, clamped onto the pad if it strayed
+    assert image.shape == (SIDE, SIDE)
+    inside = [[p for p in stroke if 0 <= p[0] <= SIDE and 0 <= p[1] <= SIDE] for stroke in strokes]
+    if any(inside):  # a point on the pad leaves its dot of ink there
+        x, y = next(p for stroke in inside for p in stroke)
+        assert image[min(int(y), SIDE - 1), min(int(x), SIDE - 1)] == 255

@@ -3,7 +3,9 @@ hundred numbers), not a picture of them, as the pen lifts; here they are checked
 
 The strokes come from a visitor's browser, so they are anything until checked: a list of at
 most ``MAX_STROKES`` strokes and ``MAX_POINTS`` points in all, each point two finite numbers.
-Points off the pad are clamped onto it. Anything else is a ValueError with a sentence.
+A stroke may run off the pad (the pen is held while it leaves): it is drawn as far as the pad
+shows it, its points kept within a pad's width of the edge. Anything else is a ValueError with
+a sentence.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ MAX_SIDE = 1024  # pad pixels per side
 
 
 def checked_strokes(strokes: object, side: int) -> list[list[tuple[float, float]]]:
-    """The strokes as lists of (x, y) in pad pixels, clamped to [0, side]; ValueError for
-    anything that is not a list of strokes of [x, y] pairs within the limits."""
+    """The strokes as lists of (x, y) in pad pixels, clamped to [-side, 2 side] (off the pad,
+    but never so far that drawing them costs anything); ValueError for anything that is not
+    a list of strokes of [x, y] pairs within the limits."""
     if not isinstance(strokes, list | tuple):
         raise ValueError("The drawing did not arrive as a list of strokes.")
     if len(strokes) > MAX_STROKES:
@@ -40,7 +43,7 @@ def checked_strokes(strokes: object, side: int) -> list[list[tuple[float, float]
                 or not all(_finite(value) for value in point)
             ):
                 raise ValueError("A point of the drawing is not two finite numbers.")
-            points.append(tuple(min(max(float(value), 0.0), float(side)) for value in point))
+            points.append(tuple(min(max(float(value), -side), 2.0 * side) for value in point))
         if points:
             checked.append(points)
     return checked
@@ -48,8 +51,9 @@ def checked_strokes(strokes: object, side: int) -> list[list[tuple[float, float]
 
 def strokes_image(strokes: object, side: int, pen: float) -> np.ndarray:
     """The strokes drawn as on the pad, round pen of width ``pen``: a (side, side) uint8
-    image, ink 255 on 0 (what ``core.data.drawn.mnist_like`` takes). ValueError for strokes
-    that ``checked_strokes`` refuses, or a pad size out of range."""
+    image, ink 255 on 0 (what ``core.data.drawn.mnist_like`` takes), what lies off the pad
+    cut off as the pad cuts it. ValueError for strokes that ``checked_strokes`` refuses, or a
+    pad size out of range."""
     if not (isinstance(side, int) and 1 <= side <= MAX_SIDE and 0 < pen <= side):
         raise ValueError(f"A pad is 1 to {MAX_SIDE} pixels per side with a pen inside it.")
     image = Image.new("L", (side, side), 0)

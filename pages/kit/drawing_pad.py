@@ -14,10 +14,11 @@ import streamlit as st
 from core.data.strokes import checked_strokes, strokes_image
 
 # The pad keeps its strokes on its element, so a rerun redraws nothing; a pad mounted afresh
-# (the page left and opened again) starts from the strokes the server last had. A stroke is
-# sent when the pen lifts, leaves the pad, or the browser takes the pointer away; Undo, Redo
-# and Clear send at once. Points are in pad pixels, one decimal, whatever the pad's size on
-# the screen (it shrinks to its column on a phone).
+# (the page left and opened again) starts from the strokes the server last had. A stroke
+# follows one pointer (a second finger meanwhile is ignored), also off the pad while the pen
+# is held, and is sent when that pointer lifts or the browser takes it away; Undo, Redo and
+# Clear send at once. Points are in pad pixels, one decimal, whatever the pad's size on the
+# screen (it shrinks to its column on a phone).
 JS = """
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -36,32 +37,33 @@ export default function (component) {
     pad = parentElement.__drawingPad = {
       canvas, strokes: (data.strokes || []).map((s) => s.slice()), undone: [], current: null,
     };
-    const toPad = (event) => {
+    const toPad = (event) => {  // inside the border: the drawing area itself
       const box = canvas.getBoundingClientRect();
-      const x = ((event.clientX - box.left) * pad.side) / box.width;
-      const y = ((event.clientY - box.top) * pad.side) / box.height;
+      const x = ((event.clientX - box.left - canvas.clientLeft) * pad.side) / canvas.clientWidth;
+      const y = ((event.clientY - box.top - canvas.clientTop) * pad.side) / canvas.clientHeight;
       return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
     };
     const send = () => setStateValue("strokes", pad.strokes);
     canvas.addEventListener("pointerdown", (event) => {
-      if (event.button !== 0) return;
+      if (event.button !== 0 || pad.current) return;  // one stroke at a time
       event.preventDefault();
       canvas.setPointerCapture(event.pointerId);
+      pad.pointer = event.pointerId;
       pad.current = [toPad(event)];
       pad.strokes.push(pad.current);
       pad.undone = [];
       draw(pad);
     });
     canvas.addEventListener("pointermove", (event) => {
-      if (!pad.current) return;
+      if (!pad.current || event.pointerId !== pad.pointer) return;
       const [x, y] = toPad(event);
       const [px, py] = pad.current[pad.current.length - 1];
       if (Math.hypot(x - px, y - py) < 1) return;
       pad.current.push([x, y]);
       draw(pad);
     });
-    const lift = () => {
-      if (!pad.current) return;
+    const lift = (event) => {
+      if (!pad.current || event.pointerId !== pad.pointer) return;
       pad.current = null;
       send();
     };

@@ -209,22 +209,34 @@ def ghost_row(ghosts: list[Ghost], prefix: str) -> None:
 
 
 def ghost_samples(
-    ghosts: Sequence[Ghost], album: Sequence, draw: Callable[[np.ndarray], object]
+    ghosts: Sequence[Ghost],
+    album: Sequence,
+    draw: Callable[[np.ndarray, Mapping | None], object],
+    cache: dict,
 ) -> None:
     """Today's samples beside each shown ghost's at the same step: the last album step that
-    today's run and an earlier one both reached. ``draw(page)`` makes a page a picture."""
+    today's run and an earlier one of the same kind of samples both reached (a run on 8×8
+    digits has no page to set beside 28×28 ones). ``draw(page, values)`` makes a page a
+    picture (``values``: the ghost's settings, None for today's run); the pictures are drawn
+    once and kept in ``cache`` (the page session's) until what they show changes."""
     shown = [g for g in ghosts if not g.hidden and g.album]
-    both = [(step, today, [(g, page_at(g.album, step)) for g in shown]) for step, today in album]
-    both = [(step, today, [(g, p[1]) for g, p in pages if p]) for step, today, pages in both]
-    both = [entry for entry in both if entry[2]]
-    if not both:
+    beside: list = []
+    for step, today in reversed(album):
+        pages = [(g, page_at(g.album, step)) for g in shown]
+        beside = [(g, p[1]) for g, p in pages if p and p[1].shape[1:] == today.shape[1:]]
+        if beside:
+            break
+    if not beside:
         return
-    step, today, beside = both[-1]
+    key = (step, hash(today.tobytes()), tuple((g.number, g.name) for g, _ in beside))
+    if cache.get("ghost_samples", (None,))[0] != key:
+        pictures = [("this run", "", draw(today, None))]
+        pictures += [(g.name, g.color, draw(page, g.values)) for g, page in beside]
+        cache["ghost_samples"] = (key, pictures)
     st.markdown(f"**Samples at step {step:,}**: this run, then the earlier runs at that step.")
-    pictures = [("this run", "", today)] + [(g.name, g.color, page) for g, page in beside]
     with st.container(horizontal=True, gap="small"):  # side by side, wrapping on a phone
-        for name, color, page in pictures:
+        for name, color, picture in cache["ghost_samples"][1]:
             with st.container(width=SAMPLES_WIDTH):
-                st.image(draw(page), width="stretch")
+                st.image(picture, width="stretch")
                 swatch = f'<span style="color:{color}">━ ━</span> ' if color else ""
                 st.markdown(f"{swatch}{name}", unsafe_allow_html=True)

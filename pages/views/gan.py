@@ -156,9 +156,10 @@ def live_charts(
         ghost_samples(  # the same z's images beside the earlier runs' at the same step
             session.ghosts,
             snapshot.album,
-            lambda page: grid_picture(
+            lambda page, _: grid_picture(
                 image_grid(as_images(page), dataset.image_shape, columns=8), 320
             ),
+            session.drawn,
         )
         outputs = {k: pictures[k] for k in ("real images", "generated images")}
         views = [

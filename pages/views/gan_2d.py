@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from core.data.toy2d import PointSet, points_from_canvas, points_from_csv, spread_drawn_points
+from core.data.toy2d import (
+    BUILT_IN,
+    PointSet,
+    points_from_canvas,
+    points_from_csv,
+    spread_drawn_points,
+)
 from core.pictures.charts import Series
 from core.pictures.plane import ARROW_LONGEST, ARROW_SCALE, plane_svg
 from core.pictures.svg import panels_svg
@@ -48,6 +54,13 @@ PANELS = [
 LOG_PANELS = (0, 2)  # the losses and the divergences, which fall towards 0
 
 
+def same_data(session: GAN2DSession, values) -> bool:
+    """Whether a run trained with ``values`` (None: today's) had today's real points: the
+    same built-in set (points drawn or uploaded may differ under the same name)."""
+    data = session.trained_with.get("data")
+    return values is None or (values.get("data") == data and data in BUILT_IN)
+
+
 def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
     """Inside the live fragment: the plane beside the curves and numbers."""
     run = session.run
@@ -82,7 +95,12 @@ def live_views(session: GAN2DSession, base: float, timer: float | None) -> None:
         ghost_samples(  # G's points beside the earlier runs' at the same step
             session.ghosts,
             snapshot.album,
-            lambda page: plane_svg(real=job.real_shown, fake=page, size=260),
+            lambda page, values: plane_svg(  # the real points where they are the same data
+                real=job.real_shown if same_data(session, values) else None,
+                fake=page,
+                size=260,
+            ),
+            session.drawn,
         )
     with curves:
         numbers(snapshot, pictures, None if job.points.modes is None else len(job.points.modes))

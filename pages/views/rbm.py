@@ -122,12 +122,13 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
             column.image(picture, caption=caption, width="stretch")
         _, picture, caption, _ = grids[2]
         st.image(picture, caption=f"{caption}, step {snapshot.steps}", width="stretch")
-        ghost_samples(  # the samples grid beside the earlier runs' at the same step
+        ghost_samples(  # under the grids: samples beside the earlier runs' at the same step
             session.ghosts,
             snapshot.album,
-            lambda page: grid_picture(
+            lambda page, _: grid_picture(
                 image_grid(as_images(page), dataset.image_shape, columns=8), 320
             ),
+            session.drawn,
         )
 
 
@@ -245,7 +246,8 @@ def estimate_log_likelihood(session: RBMSession) -> None:
     )
     progress.empty()
     step = run.snapshot(history=False).steps
-    session.ais.append({"step": float(step), "epoch": model.epoch_progress, **estimate})
+    seen = {"epoch": model.epoch_progress, "images": float(model.images_seen)}  # its x axes
+    session.ais.append({"step": float(step), **seen, **estimate})
     session.ais_message = (
         f"At step {step}: log Z ≈ {estimate['log_z']:.2f}; average log-likelihood of the "
         f"training images {estimate['ais_log_likelihood_train']:.2f} nats "

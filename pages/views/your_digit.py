@@ -22,9 +22,9 @@ def drawn_digit(prefix: str) -> np.ndarray | None:
     with draw:
         try:
             drawing = drawing_pad(f"{prefix}_digit_pad", CANVAS, PEN, "Draw one digit here")
+            refused = None
         except ValueError as error:  # strokes that did not check: a message, nothing kept
-            st.caption(f":material/draw: {error}")
-            drawing = None
+            drawing, refused = None, error
     with upload:
         photo = st.file_uploader(
             "…or a photo of one handwritten digit (PNG or JPEG)",
@@ -39,7 +39,9 @@ def drawn_digit(prefix: str) -> np.ndarray | None:
         if photo is not None:
             return mnist_like(image_from_bytes(photo.getvalue()))
         if drawing is None:
-            raise ValueError("Draw something first: a digit on the pad, or upload a photo.")
+            raise refused or ValueError(
+                "Draw something first: a digit on the pad, or upload a photo."
+            )
         return mnist_like(drawing)
     except ValueError as error:  # an empty canvas, or a photo that is not one
         st.caption(f":material/draw: {error}")
