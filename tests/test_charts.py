@@ -342,3 +342,9 @@ def test_an_axis_of_images_seen_reads_in_thousands_and_millions():
     words = [t.text for t in root.iter(f"{ns}text")]
     assert "1M" in words and any(w.endswith("k") for w in words)
     assert not any("e" in (w or "") and (w or "")[0].isdigit() for w in words)  # no 1.0e6
+    short = [{**r, "images": 10.0 * r["step"]} for r in history]  # up to 100,000: all in k
+    root, ns = parsed_svg(
+        panels_svg(short, [("Loss", [Series("loss", "loss")])], columns=1, x_key="images")
+    )
+    words = [t.text or "" for t in root.iter(f"{ns}text")]
+    assert "100k" in words and "80,000" not in words and "80k" in words

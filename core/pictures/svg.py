@@ -35,7 +35,7 @@ def nice_ticks(low: float, high: float, count: int = 5, whole: bool = False) -> 
 def _tick_text(value: float, step: float) -> str:
     if value == 0:
         return "0"
-    if abs(value) >= 1e5 and float(value).is_integer():  # images seen: 250k, 1.5M
+    if float(value).is_integer() and (abs(value) >= 1e5 or step >= 1e4):  # 250k, 1.5M
         return f"{value / 1e6:g}M" if abs(value) >= 1e6 else f"{value / 1e3:g}k"
     if abs(value) >= 1e5 or abs(value) < 1e-3:
         return f"{value:.1e}".replace("e+0", "e").replace("e-0", "e-")
