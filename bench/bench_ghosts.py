@@ -19,8 +19,8 @@ from bench.machine import describe
 from core.data.datasets import load_dataset
 from core.data.toy2d import BUILT_IN
 from core.gan.trainer import GANConfig
-from core.training.gan2d_job import GAN2DJob
 from core.training.album import Album
+from core.training.gan2d_job import GAN2DJob
 from core.training.gan_job import GANJob
 from core.training.rbm_job import RBMJob, RBMJobSettings
 from pages.kit.ghosts import GHOST_RECORDS, MAX_GHOSTS, history_bytes, thinned
