@@ -77,7 +77,8 @@ def test_each_browser_stays_on_its_replica_and_keeps_its_own_model(two_replicas)
             context.add_cookies([{"name": "replica", "value": key, "url": url}])
             page = context.new_page()
             pages.append((page, hidden, upstream))
-        link = "rbm?hidden={}&dataset=digits&batch=10&epochs=200"  # long enough to train on
+        # long enough to train on: at full speed this small RBM ends its 200 epochs in 8 s
+        link = "rbm?hidden={}&dataset=digits&batch=10&epochs=200&speed=100%20steps%2Fs"
         for visit in (1, 2):  # first visit, then a reload: the same replica, the same model
             for page, hidden, upstream in pages:
                 response = page.goto(f"{url}/{link.format(hidden)}")
