@@ -51,6 +51,16 @@ def test_a_run_takes_its_album_at_exactly_those_steps_whatever_its_picture_inter
     assert run.snapshot(history=False).album == ()  # only with the history
 
 
+def test_the_rbm_s_album_is_one_gibbs_step_whatever_the_page_s_slider(digits):
+    job = RBMJob(digits, RBMJobSettings(hidden_units=8, batch_size=20))
+    job.train_step()
+    one = job.pictures()
+    job.reconstruction_steps = 10
+    ten = job.pictures()
+    assert np.array_equal(ten[RBMJob.ALBUM_KEY], one["reconstructions"])
+    assert not np.array_equal(ten["reconstructions"], one["reconstructions"])
+
+
 def test_records_count_the_images_each_model_has_been_shown(digits):
     run = TrainingRun(RBMJob(digits, RBMJobSettings(hidden_units=8, batch_size=20)))
     for _ in range(3):

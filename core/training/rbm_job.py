@@ -92,7 +92,8 @@ class RBMJob:
     """An RBM on a binarized dataset, trained one mini-batch per step on ``device`` (its data
     and model live there; every view comes back to the CPU as numpy)."""
 
-    ALBUM_KEY = "reconstructions"  # the samples a run's album keeps (core.training.album)
+    ALBUM_KEY = "after_one_step"  # what a run's album keeps (core.training.album): the same
+    # chain's first step whatever the page's Gibbs steps, so two runs' pages are alike
 
     def __init__(
         self,
@@ -385,7 +386,8 @@ class RBMJob:
 
     def pictures(self) -> dict[str, np.ndarray]:
         """The first 32 training images, their reconstructions P(v | h) after
-        ``reconstruction_steps`` Gibbs steps, and 64 filters (rows of W). The chain draws from
+        ``reconstruction_steps`` Gibbs steps (and after one, the album's), and 64 filters (rows
+        of W). The chain draws from
         its own generator, the same numbers each time (training's are training's alone: the
         seed reproduces the run however often the pictures were drawn)."""
         with torch.no_grad():
@@ -395,8 +397,12 @@ class RBMJob:
                 int(self.reconstruction_steps),
                 generator=self._random(self.settings.seed + PICTURES_SEED_OFFSET),
             )
+            reconstructions = probabilities[-1].cpu().numpy().copy()
             return {
                 "originals": originals.cpu().numpy().copy(),
-                "reconstructions": probabilities[-1].cpu().numpy().copy(),
+                "reconstructions": reconstructions,
+                "after_one_step": probabilities[1].cpu().numpy().copy()
+                if len(probabilities) > 2
+                else reconstructions,
                 "filters": self.rbm.W[:64].cpu().numpy().copy(),
             }

@@ -213,12 +213,14 @@ def ghost_samples(
     album: Sequence,
     draw: Callable[[np.ndarray, Mapping | None], object],
     cache: dict,
+    what: str = "Samples",
 ) -> None:
     """Today's samples beside each shown ghost's at the same step: the last album step that
     today's run and an earlier one of the same kind of samples both reached (a run on 8×8
     digits has no page to set beside 28×28 ones). ``draw(page, values)`` makes a page a
     picture (``values``: the ghost's settings, None for today's run); the pictures are drawn
-    once and kept in ``cache`` (the page session's) until what they show changes."""
+    once and kept in ``cache`` (the page session's) until what they show changes. ``what``
+    names the pictures in the row's heading."""
     shown = [g for g in ghosts if not g.hidden and g.album]
     beside: list = []
     for step, today in reversed(album):
@@ -233,7 +235,7 @@ def ghost_samples(
         pictures = [("this run", "", draw(today, None))]
         pictures += [(g.name, g.color, draw(page, g.values)) for g, page in beside]
         cache["ghost_samples"] = (key, pictures)
-    st.markdown(f"**Samples at step {step:,}**: this run, then the earlier runs at that step.")
+    st.markdown(f"**{what} at step {step:,}**: this run, then the earlier runs at that step.")
     with st.container(horizontal=True, gap="small"):  # side by side, wrapping on a phone
         for name, color, picture in cache["ghost_samples"][1]:
             with st.container(width=SAMPLES_WIDTH):

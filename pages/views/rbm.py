@@ -129,6 +129,7 @@ def live_charts(session: RBMSession, dataset: Dataset, base: float, timer: float
                 image_grid(as_images(page), dataset.image_shape, columns=8), 320
             ),
             session.drawn,
+            "P(v | h) after one Gibbs step",
         )
 
 
