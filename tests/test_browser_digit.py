@@ -109,12 +109,16 @@ def test_d_judges_a_drawn_digit_and_g_searches_for_it_on_the_gan_page(
 
 
 def test_the_pad_s_undo_redo_and_clear_take_the_drawing_away_and_back(server, browser):
-    context, page = new_page(browser, 1366, 768)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, device_scale_factor=2)
+    page = context.new_page()
     try:
         page.goto(f"{server}/rbm?dataset=mnist-5k")
         page.get_by_text("Draw something first").first.wait_for(timeout=60_000)
         draw_a_one(page)
         page.get_by_text(JUDGED).first.wait_for(timeout=30_000)
+        # a screen of two device pixels to a CSS pixel gets a pad drawn at its own resolution
+        sides = page.locator("canvas.pad-canvas").evaluate("c => [c.width, c.clientWidth]")
+        assert sides[0] == 2 * sides[1]
         tools = {name: page.get_by_role("button", name=name) for name in ("Undo", "Redo", "Clear")}
         tools["Undo"].first.click()
         page.get_by_text("Draw something first").first.wait_for(timeout=30_000)

@@ -82,6 +82,11 @@ export default function (component) {
       send();
     });
     new ResizeObserver(() => draw(pad)).observe(canvas);
+    const sharpOn = () => {  // moved to a screen of another pixel ratio: redraw it sharp there
+      matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener(
+        "change", () => { draw(pad); sharpOn(); }, { once: true });
+    };
+    sharpOn();
   }
   pad.side = data.side;
   pad.pen = data.pen;
