@@ -166,14 +166,17 @@ def completion(rbm, v: np.ndarray, mean_digit: np.ndarray, classifier) -> None:
         given, _ = corrupt(v, float(share), seed=0)
         result = clean(rbm, given, steps=int(steps), seed=0, share=float(share))
         how = "every pixel free, from the noisy image"
-    frames = [frame for _, frame in result.frames]
-    shown = [frames[i] for i in np.linspace(0, len(frames) - 1, min(6, len(frames))).astype(int)]
-    strip = np.stack([given, *shown, result.mean])
-    st.image(
-        grid_picture(image_grid(strip, SHAPE, columns=len(strip)), 900),
-        caption=f"Left: what the model is given (grey: unknown); then P(v | h) as the chain runs "
-        f"({steps} Gibbs steps, {how}); right: the mean of the last half of the steps.",
-        width="stretch",
+    picked = np.linspace(0, len(result.frames) - 1, min(6, len(result.frames))).astype(int)
+    strip = [("given", given)] + [
+        (f"step {result.frames[i][0]:,}", result.frames[i][1]) for i in picked
+    ]
+    strip.append(("mean", result.mean))
+    with st.container(horizontal=True, gap="small"):  # 8 across a laptop, 4 to a phone's row
+        for label, frame in strip:
+            st.image(grid_picture(frame.reshape(SHAPE), 84), caption=label, width=84)
+    st.caption(
+        f"Left: what the model is given (grey: unknown); then P(v | h) as the chain runs "
+        f"({steps} Gibbs steps, {how}); right: the mean of the last half of the steps."
     )
     st.write(judge_sentence(classifier, result.mean))
 
