@@ -29,7 +29,7 @@ def test_start_trains_in_the_background_and_snapshots_are_consistent(digits):
         range(1, len(snapshot.history) + 1)
     )
     assert snapshot.latest["step"] >= snapshot.history[-1]["step"]
-    assert set(snapshot.pictures) == {"originals", "reconstructions", "filters"}
+    assert set(snapshot.pictures) == {"originals", "reconstructions", "after_one_step", "filters"}
     run.close()
 
 
